@@ -1,0 +1,235 @@
+//! Formulas as small expression trees.
+//!
+//! One tree renders twice: with names (`In1·w1 + In2·w2`) and with the numbers put in
+//! (`1·0.1 + 1·0.1`), so the symbolic and the substituted formula can never disagree.
+//! Every substituted formula is written so a student can re-type it into a calculator:
+//! negative numbers are parenthesised wherever a sign could be misread.
+
+/// An expression whose leaves carry both a name and the value that was used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A literal constant, printed the same way in both renderings (`1`, `2`).
+    Num(f64),
+    /// A named value: the name in the symbolic rendering, the number in the substituted one.
+    Var(String, f64),
+    Add(Vec<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    Mul(Vec<Expr>),
+    Div(Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    /// `e^x`
+    Exp(Box<Expr>),
+    /// `x²`
+    Square(Box<Expr>),
+    /// A named function of its arguments: `σ(x)`, `tanh(x)`, `max(a, b)`, `ln(x)`, `log10(x)`.
+    Call(&'static str, Vec<Expr>),
+    /// Iverson bracket `[x ≥ 0]` (inclusive) or `[x > 0]`: 1 when it holds, 0 otherwise.
+    Step(Box<Expr>, bool),
+}
+
+/// Which of the two renderings to produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rendering {
+    Symbolic,
+    Substituted,
+}
+
+/// Binding strength of a rendered piece: lower binds looser.
+const SUM: u8 = 1;
+const PRODUCT: u8 = 2;
+const POWER: u8 = 4;
+const ATOM: u8 = 6;
+
+pub fn var(name: impl Into<String>, value: f64) -> Expr {
+    Expr::Var(name.into(), value)
+}
+
+impl Expr {
+    pub fn mul(factors: Vec<Expr>) -> Expr {
+        Expr::Mul(factors)
+    }
+    pub fn add(terms: Vec<Expr>) -> Expr {
+        if terms.len() == 1 {
+            terms.into_iter().next().expect("one term")
+        } else {
+            Expr::Add(terms)
+        }
+    }
+    pub fn sub(a: Expr, b: Expr) -> Expr {
+        Expr::Sub(Box::new(a), Box::new(b))
+    }
+    pub fn div(a: Expr, b: Expr) -> Expr {
+        Expr::Div(Box::new(a), Box::new(b))
+    }
+    pub fn neg(a: Expr) -> Expr {
+        Expr::Neg(Box::new(a))
+    }
+    pub fn exp(a: Expr) -> Expr {
+        Expr::Exp(Box::new(a))
+    }
+    pub fn square(a: Expr) -> Expr {
+        Expr::Square(Box::new(a))
+    }
+    pub fn call(name: &'static str, args: Vec<Expr>) -> Expr {
+        Expr::Call(name, args)
+    }
+    pub fn step(a: Expr, inclusive: bool) -> Expr {
+        Expr::Step(Box::new(a), inclusive)
+    }
+
+    /// Renders with names or with numbers; numbers get `digits` significant digits.
+    pub fn render(&self, how: Rendering, digits: usize) -> String {
+        self.piece(how, digits).0
+    }
+
+    fn piece(&self, how: Rendering, digits: usize) -> (String, u8) {
+        let sub = |e: &Expr| e.piece(how, digits);
+        match self {
+            Expr::Num(v) => (number(*v, digits), ATOM),
+            Expr::Var(name, v) => match how {
+                Rendering::Symbolic => (name.clone(), ATOM),
+                Rendering::Substituted => (number(*v, digits), ATOM),
+            },
+            Expr::Add(terms) => {
+                let parts: Vec<String> = terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| wrap(sub(t), if i == 0 { SUM } else { PRODUCT }, i == 0))
+                    .collect();
+                (parts.join(" + "), SUM)
+            }
+            Expr::Sub(a, b) => (
+                format!("{} − {}", wrap(sub(a), SUM, true), wrap(sub(b), PRODUCT, false)),
+                SUM,
+            ),
+            Expr::Mul(factors) => {
+                let parts: Vec<String> = factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| wrap(sub(f), if i == 0 { PRODUCT } else { 3 }, i == 0))
+                    .collect();
+                (parts.join("·"), PRODUCT)
+            }
+            Expr::Div(a, b) => (
+                format!("{} / {}", wrap(sub(a), PRODUCT, true), wrap(sub(b), POWER, false)),
+                PRODUCT,
+            ),
+            Expr::Neg(a) => (format!("−{}", wrap(sub(a), PRODUCT, false)), PRODUCT),
+            Expr::Exp(a) => (format!("e^{}", wrap(sub(a), ATOM, false)), POWER),
+            Expr::Square(a) => (format!("{}²", wrap(sub(a), ATOM, false)), POWER),
+            Expr::Call(name, args) => {
+                let parts: Vec<String> = args.iter().map(|a| sub(a).0).collect();
+                (format!("{name}({})", parts.join(", ")), ATOM)
+            }
+            Expr::Step(a, inclusive) => {
+                let op = if *inclusive { "≥" } else { ">" };
+                (format!("[{} {op} 0]", sub(a).0), ATOM)
+            }
+        }
+    }
+}
+
+/// Parenthesises a piece that binds looser than `needed`, or that starts with a minus
+/// sign where a sign would be misread (anywhere but first).
+fn wrap((text, strength): (String, u8), needed: u8, first: bool) -> String {
+    let signed = text.starts_with('−');
+    if strength < needed || (signed && !first) {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+/// A number with `digits` significant digits, trailing zeros dropped, a true minus sign;
+/// scientific notation only for very small or very large magnitudes.
+pub fn number(x: f64, digits: usize) -> String {
+    plain_number(x, digits).replace('-', "−")
+}
+
+/// Like [`number`] but with an ASCII hyphen-minus.
+pub fn plain_number(x: f64, digits: usize) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = digits.clamp(1, 17);
+    let sci = format!("{:.*e}", digits - 1, x);
+    let (mantissa, exp) = sci.split_once('e').expect("exponent format");
+    let exp: i32 = exp.parse().expect("exponent is an integer");
+    if (-5..15).contains(&exp) {
+        let decimals = (digits as i32 - 1 - exp).max(0) as usize;
+        trim_zeros(format!("{x:.decimals$}"))
+    } else {
+        format!("{}e{exp}", trim_zeros(mantissa.to_string()))
+    }
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Rounds to `digits` significant digits, exactly as [`number`] would print it.
+pub fn round_sig(x: f64, digits: u32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let digits = digits.clamp(1, 17) as usize;
+    format!("{:.*e}", digits - 1, x)
+        .parse()
+        .expect("a formatted float parses")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_significant_digits_and_drop_trailing_zeros() {
+        assert_eq!(number(0.2, 6), "0.2");
+        assert_eq!(number(-0.241128456, 6), "−0.241128");
+        assert_eq!(number(0.00075646, 6), "0.00075646");
+        assert_eq!(number(0.999_999_96, 6), "1");
+        assert_eq!(number(1.5e-7, 3), "1.5e-7".replace('-', "−"));
+        assert_eq!(number(123456.0, 3), "123456");
+    }
+
+    #[test]
+    fn rounding_matches_printing() {
+        assert_eq!(round_sig(0.487128, 2), 0.49);
+        assert_eq!(round_sig(-0.0243540, 3), -0.0244);
+    }
+
+    #[test]
+    fn negative_numbers_are_parenthesised_where_a_sign_could_be_misread() {
+        let e = Expr::neg(Expr::mul(vec![
+            var("α", 0.1),
+            Expr::add(vec![
+                var("∂L/∂w1", -0.241128),
+                Expr::mul(vec![var("λ", 0.1), var("w1", 0.1)]),
+            ]),
+        ]));
+        assert_eq!(e.render(Rendering::Symbolic, 6), "−α·(∂L/∂w1 + λ·w1)");
+        assert_eq!(
+            e.render(Rendering::Substituted, 6),
+            "−0.1·(−0.241128 + 0.1·0.1)"
+        );
+        let sq = Expr::square(var("w5", -0.1));
+        assert_eq!(sq.render(Rendering::Substituted, 6), "(−0.1)²");
+        let sum = Expr::add(vec![var("a", 1.0), var("b", -2.0)]);
+        assert_eq!(sum.render(Rendering::Substituted, 6), "1 + (−2)");
+        let soft = Expr::div(
+            Expr::exp(var("f@p1", -0.02)),
+            Expr::add(vec![Expr::exp(var("f@p1", -0.02)), Expr::exp(var("f@p2", 0.1))]),
+        );
+        assert_eq!(
+            soft.render(Rendering::Substituted, 6),
+            "e^(−0.02) / (e^(−0.02) + e^0.1)"
+        );
+    }
+}

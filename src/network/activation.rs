@@ -1,0 +1,133 @@
+//! Activation functions. The enum is what `activation: sigmoid` in a scenario
+//! deserialises to, and it is also the code that runs.
+
+use crate::formula::{Expr, var};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Sigmoid,
+    Tanh,
+    Relu,
+    Linear,
+    Softmax,
+}
+
+impl Activation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Linear => "linear",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    /// f(net) for every unit of a layer (softmax needs them all at once).
+    pub fn apply(self, net: &[f64]) -> Vec<f64> {
+        match self {
+            Activation::Sigmoid => net.iter().map(|&x| sigmoid(x)).collect(),
+            Activation::Tanh => net.iter().map(|&x| x.tanh()).collect(),
+            Activation::Relu => net.iter().map(|&x| x.max(0.0)).collect(),
+            Activation::Linear => net.to_vec(),
+            Activation::Softmax => softmax(net),
+        }
+    }
+
+    /// f′ at one unit, from its net input and its output:
+    /// sigmoid f(1 − f), tanh 1 − f², relu [net ≥ 0] (or [net > 0]), linear 1.
+    /// Softmax has no per-unit derivative (its Jacobian is not diagonal).
+    pub fn derivative(self, net: f64, out: f64, relu_passes_zero: bool) -> f64 {
+        match self {
+            Activation::Sigmoid => out * (1.0 - out),
+            Activation::Tanh => 1.0 - out * out,
+            Activation::Relu => relu_step(net, relu_passes_zero),
+            Activation::Linear | Activation::Softmax => 1.0,
+        }
+    }
+
+    /// The formula of f(net) at one unit; `nets` are (symbol, value) of every unit's net.
+    pub fn formula(self, unit: usize, nets: &[(String, f64)]) -> Expr {
+        let (name, value) = &nets[unit];
+        let x = var(name.clone(), *value);
+        match self {
+            Activation::Sigmoid => Expr::call("σ", vec![x]),
+            Activation::Tanh => Expr::call("tanh", vec![x]),
+            Activation::Relu => Expr::call("max", vec![Expr::Num(0.0), x]),
+            Activation::Linear => x,
+            Activation::Softmax => Expr::div(
+                Expr::exp(x),
+                Expr::add(
+                    nets.iter()
+                        .map(|(n, v)| Expr::exp(var(n.clone(), *v)))
+                        .collect(),
+                ),
+            ),
+        }
+    }
+
+    /// The formula of f′ at one unit, written the way the slides do: f(1 − f) for sigmoid.
+    pub fn derivative_formula(
+        self,
+        net: (String, f64),
+        out: (String, f64),
+        relu_passes_zero: bool,
+    ) -> Expr {
+        let y = || var(out.0.clone(), out.1);
+        match self {
+            Activation::Sigmoid => Expr::mul(vec![y(), Expr::sub(Expr::Num(1.0), y())]),
+            Activation::Tanh => Expr::sub(Expr::Num(1.0), Expr::square(y())),
+            Activation::Relu => Expr::step(var(net.0, net.1), relu_passes_zero),
+            Activation::Linear | Activation::Softmax => Expr::Num(1.0),
+        }
+    }
+}
+
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// 1 where a ReLU passes the gradient: x > 0, and x = 0 too under the slides' convention.
+pub fn relu_step(x: f64, passes_zero: bool) -> f64 {
+    if x > 0.0 || (passes_zero && x == 0.0) {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// p_j = e^(f_j) / Σ_k e^(f_k), computed with the maximum subtracted so it cannot overflow.
+pub fn softmax(scores: &[f64]) -> Vec<f64> {
+    let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = scores.iter().map(|&s| (s - top).exp()).collect();
+    let total: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / total).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn softmax_of_the_seesaw_scores() {
+        let p = softmax(&[0.2010, 0.1495]);
+        assert_relative_eq!(p[0], 0.512872, epsilon = 1e-6);
+        assert_relative_eq!(p[0] + p[1], 1.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn softmax_survives_huge_scores() {
+        let p = softmax(&[1000.0, 0.0]);
+        assert!(p.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn relu_at_zero_follows_the_convention() {
+        assert_eq!(relu_step(0.0, true), 1.0);
+        assert_eq!(relu_step(0.0, false), 0.0);
+        assert_eq!(relu_step(-1e-300, true), 0.0);
+    }
+}

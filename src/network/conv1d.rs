@@ -1,0 +1,242 @@
+//! 1-D convolution with shared filters: f_(c,k) = Σ_j In_(k·stride + j)·w_(c,j) (+ b_c).
+//! Because the filter is shared, its gradient is a sum over positions:
+//! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
+
+use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
+use crate::formula::{Expr, var};
+use crate::trace::{Key, Kind, LayerId, Recorder};
+use nalgebra::{DMatrix, DVector};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv1d {
+    pub name: String,
+    /// One row per filter, one column per filter weight.
+    pub kernels: DMatrix<f64>,
+    pub bias: Option<DVector<f64>>,
+    pub stride: usize,
+    /// The length of the (single-channel) input.
+    pub input_len: usize,
+    /// One channel per filter, each `positions()` long.
+    pub outputs: Vec<String>,
+    /// Parameter names in parameter order: filter by filter, then biases.
+    pub param_names: Vec<String>,
+}
+
+impl Conv1d {
+    pub fn size(&self) -> usize {
+        self.kernels.ncols()
+    }
+
+    pub fn filters(&self) -> usize {
+        self.kernels.nrows()
+    }
+
+    /// Output positions per filter.
+    pub fn positions(&self) -> usize {
+        (self.input_len - self.size()) / self.stride + 1
+    }
+
+    pub fn shape(&self) -> Shape {
+        Shape {
+            channels: self.filters(),
+            len: self.positions(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let n = self.filters();
+        let filters = if n == 1 { "filter" } else { "filters" };
+        format!(
+            "convolution, {n} shared {filters} of {}, stride {}",
+            self.size(),
+            self.stride
+        )
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.kernels.len() + self.bias.as_ref().map_or(0, |b| b.len())
+    }
+
+    pub fn param(&self, p: usize) -> f64 {
+        match p.checked_sub(self.kernels.len()) {
+            None => self.kernels[(p / self.size(), p % self.size())],
+            Some(b) => self.bias.as_ref().expect("a bias")[b],
+        }
+    }
+
+    pub fn set_param(&mut self, p: usize, value: f64) {
+        let size = self.size();
+        match p.checked_sub(self.kernels.len()) {
+            None => self.kernels[(p / size, p % size)] = value,
+            Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
+        }
+    }
+
+    pub fn is_bias(&self, p: usize) -> bool {
+        p >= self.kernels.len()
+    }
+
+    pub fn param_name(&self, p: usize) -> &str {
+        &self.param_names[p]
+    }
+
+    /// Index of the contribution of filter weight (c, j) at position k.
+    pub fn contrib_index(&self, c: usize, k: usize, j: usize) -> usize {
+        (c * self.positions() + k) * self.size() + j
+    }
+
+    /// `(filter, position, weight)` of a contribution index.
+    pub fn contrib_parts(&self, index: usize) -> (usize, usize, usize) {
+        let (size, positions) = (self.size(), self.positions());
+        (index / size / positions, index / size % positions, index % size)
+    }
+
+    /// `w2@3`: filter weight w2 at position 3 (1-based).
+    pub fn contrib_name(&self, index: usize) -> String {
+        let (c, k, j) = self.contrib_parts(index);
+        format!("{}@{}", self.param_names[c * self.size() + j], k + 1)
+    }
+
+    fn bias_index(&self, c: usize) -> usize {
+        self.kernels.len() + c
+    }
+
+    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let (size, positions) = (self.size(), self.positions());
+        let mut out = Vec::with_capacity(self.filters() * positions);
+        for c in 0..self.filters() {
+            let b = self.bias.as_ref().map_or(0.0, |b| b[c]);
+            for k in 0..positions {
+                let field = &x[k * self.stride..k * self.stride + size];
+                let f: f64 = field
+                    .iter()
+                    .enumerate()
+                    .map(|(j, xi)| xi * self.kernels[(c, j)])
+                    .sum::<f64>()
+                    + b;
+                out.push(ctx.record(Kind::Out, c * positions + k, f));
+            }
+        }
+        Forward {
+            out,
+            net: Vec::new(),
+        }
+    }
+
+    pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
+        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let mut wgrad = vec![0.0; self.kernels.len()];
+        for c in 0..self.filters() {
+            for k in 0..positions {
+                let g = grad[c * positions + k];
+                for j in 0..size {
+                    let term = ctx.record(Kind::Contrib, self.contrib_index(c, k, j), g * x[k * stride + j]);
+                    wgrad[c * size + j] += term;
+                }
+            }
+        }
+        let mut dw = vec![0.0; self.param_count()];
+        for (p, &g) in wgrad.iter().enumerate() {
+            dw[p] = ctx.hold(p, self.param(p), g, false);
+        }
+        if self.bias.is_some() {
+            for c in 0..self.filters() {
+                let g: f64 = grad[c * positions..(c + 1) * positions].iter().sum();
+                let p = self.bias_index(c);
+                dw[p] = ctx.hold(p, self.param(p), g, true);
+            }
+        }
+        let input_grad = ctx.wants_input_grad.then(|| {
+            let mut back = vec![0.0; x.len()];
+            for c in 0..self.filters() {
+                for k in 0..positions {
+                    for j in 0..size {
+                        back[k * stride + j] += grad[c * positions + k] * self.kernels[(c, j)];
+                    }
+                }
+            }
+            back.into_iter()
+                .enumerate()
+                .map(|(i, g)| ctx.record_input_grad(i, g))
+                .collect()
+        });
+        Backward { input_grad, dw }
+    }
+
+    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        let id = key.layer;
+        let i = key.index as usize;
+        let (size, positions) = (self.size(), self.positions());
+        match key.kind {
+            Kind::Out => {
+                let (c, k) = (i / positions, i % positions);
+                let mut terms: Vec<Expr> = (0..size)
+                    .map(|j| Expr::mul(vec![ex.node(id - 1, k * self.stride + j), ex.param(id, c * size + j)]))
+                    .collect();
+                if self.bias.is_some() {
+                    terms.push(ex.param(id, self.bias_index(c)));
+                }
+                let names = ex.net.node_names(id - 1);
+                let first = k * self.stride;
+                let field = format!("receptive field {}..{}", names[first], names[first + size - 1]);
+                Explained::new(self.outputs[i].clone(), Expr::add(terms)).note(field)
+            }
+            Kind::Contrib => {
+                let (symbol, formula) = self.contrib_formula(id, i, ex);
+                Explained::new(symbol, formula)
+            }
+            Kind::Wgrad => self.explain_wgrad(id, i, ex),
+            _ => Explained::new("?", Expr::Num(0.0)),
+        }
+    }
+
+    /// ∂L/∂f_k · In_(k·stride + j).
+    fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
+        let (c, k, j) = self.contrib_parts(index);
+        let f = c * self.positions() + k;
+        let input = k * self.stride + j;
+        let symbol = format!(
+            "∂L/∂{}·{}",
+            self.outputs[f],
+            ex.net.node_names(id - 1)[input]
+        );
+        (symbol, Expr::mul(vec![ex.grad(id, f), ex.node(id - 1, input)]))
+    }
+
+    fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", self.param_names[p]);
+        let positions = self.positions();
+        if self.is_bias(p) {
+            let c = p - self.kernels.len();
+            let terms = (0..positions).map(|k| ex.grad(id, c * positions + k)).collect();
+            return Explained::new(symbol, Expr::add(terms));
+        }
+        let (c, j) = (p / self.size(), p % self.size());
+        let terms = (0..positions)
+            .map(|k| {
+                let index = self.contrib_index(c, k, j);
+                let (name, _) = self.contrib_formula(id, index, ex);
+                var(name, ex.value(id, Kind::Contrib, index))
+            })
+            .collect();
+        Explained::new(symbol, Expr::add(terms)).note("shared filter: the sum over every position")
+    }
+
+    /// ∂L/∂In_i = Σ over the (filter, position, weight) that read In_i of ∂L/∂f·w.
+    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
+        let (size, positions) = (self.size(), self.positions());
+        let mut terms = Vec::new();
+        for c in 0..self.filters() {
+            for k in 0..positions {
+                if let Some(j) = i.checked_sub(k * self.stride).filter(|&j| j < size) {
+                    terms.push(Expr::mul(vec![ex.grad(id, c * positions + k), ex.param(id, c * size + j)]));
+                }
+            }
+        }
+        if terms.is_empty() {
+            Expr::Num(0.0)
+        } else {
+            Expr::add(terms)
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Fully connected layer: I_j = Σ_i In_i·w_ji (+ b_j), out_j = f(I_j).
+
+use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
+use crate::formula::{Expr, var};
+use crate::trace::{Kind, LayerId, Recorder};
+use nalgebra::{DMatrix, DVector, DVectorView};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    pub name: String,
+    pub activation: Activation,
+    /// One row per output unit, one column per input.
+    pub weights: DMatrix<f64>,
+    pub bias: Option<DVector<f64>>,
+    pub outputs: Vec<String>,
+    /// Parameter names in parameter order: weights row by row, then biases.
+    pub param_names: Vec<String>,
+}
+
+impl Dense {
+    pub fn param_count(&self) -> usize {
+        self.weights.len() + self.bias.as_ref().map_or(0, |b| b.len())
+    }
+
+    /// Parameter `p`: weight (p / inputs, p % inputs) row by row, then the biases.
+    pub fn param(&self, p: usize) -> f64 {
+        let n = self.weights.len();
+        match p.checked_sub(n) {
+            None => self.weights[self.at(p)],
+            Some(b) => self.bias.as_ref().expect("a bias")[b],
+        }
+    }
+
+    pub fn set_param(&mut self, p: usize, value: f64) {
+        let n = self.weights.len();
+        match p.checked_sub(n) {
+            None => {
+                let at = self.at(p);
+                self.weights[at] = value;
+            }
+            Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
+        }
+    }
+
+    pub fn is_bias(&self, p: usize) -> bool {
+        p >= self.weights.len()
+    }
+
+    pub fn param_name(&self, p: usize) -> &str {
+        &self.param_names[p]
+    }
+
+    fn at(&self, p: usize) -> (usize, usize) {
+        (p / self.weights.ncols(), p % self.weights.ncols())
+    }
+
+    fn weight_index(&self, unit: usize, input: usize) -> usize {
+        unit * self.weights.ncols() + input
+    }
+
+    fn bias_index(&self, unit: usize) -> usize {
+        self.weights.len() + unit
+    }
+
+    /// The slides' name of a unit's net input: I@C, or the score f@p1 under softmax.
+    fn net_symbol(&self, unit: usize) -> String {
+        match self.activation {
+            Activation::Softmax => format!("f@{}", self.outputs[unit]),
+            _ => format!("I@{}", self.outputs[unit]),
+        }
+    }
+
+    fn delta_symbol(&self, unit: usize) -> String {
+        format!("∂L/∂{}", self.net_symbol(unit))
+    }
+
+    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let mut net = &self.weights * DVectorView::from_slice(x, x.len());
+        if let Some(b) = &self.bias {
+            net += b;
+        }
+        let net: Vec<f64> = net
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| ctx.record(Kind::Net, j, v))
+            .collect();
+        let out = self
+            .activation
+            .apply(&net)
+            .into_iter()
+            .enumerate()
+            .map(|(j, v)| ctx.record(Kind::Out, j, v))
+            .collect();
+        Forward { out, net }
+    }
+
+    /// δ_j = ∂L/∂out_j · f′(I_j) (softmax: δ_j = p_j(g_j − Σ_k g_k p_k)), unless the loss
+    /// already gave δ; then ∂L/∂w_ji = δ_j·In_i with held Δw, and ∂L/∂In_i = Σ_j δ_j·w_ji
+    /// with the old weights.
+    pub fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        y: &[f64],
+        net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        let delta = match incoming {
+            Incoming::Delta(d) => d,
+            Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
+        };
+        let mut dw = vec![0.0; self.param_count()];
+        for (j, &d) in delta.iter().enumerate() {
+            for (i, &xi) in x.iter().enumerate() {
+                let p = self.weight_index(j, i);
+                dw[p] = ctx.hold(p, self.weights[(j, i)], d * xi, false);
+            }
+        }
+        if self.bias.is_some() {
+            for (j, &d) in delta.iter().enumerate() {
+                let p = self.bias_index(j);
+                dw[p] = ctx.hold(p, self.param(p), d, true);
+            }
+        }
+        let input_grad = ctx.wants_input_grad.then(|| {
+            let back = self.weights.tr_mul(&DVector::from_column_slice(&delta));
+            back.iter()
+                .enumerate()
+                .map(|(i, &g)| ctx.record_input_grad(i, g))
+                .collect()
+        });
+        Backward { input_grad, dw }
+    }
+
+    fn deltas<R: Recorder>(&self, g: &[f64], y: &[f64], net: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
+        if self.activation == Activation::Softmax {
+            let gp: f64 = g.iter().zip(y).map(|(g, p)| g * p).sum();
+            return (0..g.len())
+                .map(|j| ctx.record(Kind::Delta, j, y[j] * (g[j] - gp)))
+                .collect();
+        }
+        let passes_zero = ctx.setup.conventions.relu_passes_zero;
+        (0..g.len())
+            .map(|j| {
+                let dact = self.activation.derivative(net[j], y[j], passes_zero);
+                let dact = ctx.record(Kind::Dact, j, dact);
+                ctx.record(Kind::Delta, j, g[j] * dact)
+            })
+            .collect()
+    }
+
+    pub fn explain(&self, key: crate::trace::Key, ex: &Explainer) -> Explained {
+        let id = key.layer;
+        let j = key.index as usize;
+        let name = &self.outputs.get(j).cloned().unwrap_or_default();
+        match key.kind {
+            Kind::Net => Explained::new(self.net_symbol(j), self.net_formula(id, j, ex)),
+            Kind::Out => {
+                let nets: Vec<(String, f64)> = (0..self.outputs.len())
+                    .map(|u| (self.net_symbol(u), ex.value(id, Kind::Net, u)))
+                    .collect();
+                Explained::new(name.clone(), self.activation.formula(j, &nets))
+            }
+            Kind::Dact => {
+                let formula = self.activation.derivative_formula(
+                    (self.net_symbol(j), ex.value(id, Kind::Net, j)),
+                    (name.clone(), ex.value(id, Kind::Out, j)),
+                    ex.setup.conventions.relu_passes_zero,
+                );
+                let e = Explained::new(format!("f′({})", self.net_symbol(j)), formula);
+                match self.activation {
+                    Activation::Sigmoid => e.note("derivative of the sigmoid: f(1 − f)"),
+                    Activation::Relu if ex.value(id, Kind::Dact, j) == 0.0 => {
+                        e.note("ReLU blocks the gradient")
+                    }
+                    _ => e,
+                }
+            }
+            Kind::Delta => Explained::new(self.delta_symbol(j), self.delta_formula(id, j, ex)),
+            Kind::Wgrad => self.explain_wgrad(id, j, ex),
+            _ => Explained::new("?", Expr::Num(0.0)),
+        }
+    }
+
+    fn net_formula(&self, id: LayerId, j: usize, ex: &Explainer) -> Expr {
+        let mut terms: Vec<Expr> = (0..self.weights.ncols())
+            .map(|i| {
+                Expr::mul(vec![
+                    ex.node(id - 1, i),
+                    ex.param(id, self.weight_index(j, i)),
+                ])
+            })
+            .collect();
+        if self.bias.is_some() {
+            terms.push(ex.param(id, self.bias_index(j)));
+        }
+        Expr::add(terms)
+    }
+
+    fn delta_formula(&self, id: LayerId, j: usize, ex: &Explainer) -> Expr {
+        let out = |u: usize| ex.node(id, u);
+        if self.activation == Activation::Softmax {
+            let sum = (0..self.outputs.len())
+                .map(|k| Expr::mul(vec![ex.grad(id, k), out(k)]))
+                .collect();
+            return Expr::mul(vec![out(j), Expr::sub(ex.grad(id, j), Expr::add(sum))]);
+        }
+        let dact = var(
+            format!("f′({})", self.net_symbol(j)),
+            ex.value(id, Kind::Dact, j),
+        );
+        Expr::mul(vec![ex.grad(id, j), dact])
+    }
+
+    fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", self.param_names[p]);
+        let (unit, input) = if self.is_bias(p) {
+            (p - self.weights.len(), None)
+        } else {
+            let (j, i) = self.at(p);
+            (j, Some(i))
+        };
+        let delta = var(self.delta_symbol(unit), ex.value(id, Kind::Delta, unit));
+        let formula = match input {
+            Some(i) => Expr::mul(vec![delta, ex.node(id - 1, i)]),
+            None => delta,
+        };
+        Explained::new(symbol, formula)
+    }
+
+    /// ∂L/∂In_i = Σ_j δ_j·w_ji, the slides' Σ(∂L/∂f·w@c).
+    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
+        Expr::add(
+            (0..self.outputs.len())
+                .map(|j| {
+                    let delta = var(self.delta_symbol(j), ex.value(id, Kind::Delta, j));
+                    Expr::mul(vec![delta, ex.param(id, self.weight_index(j, i))])
+                })
+                .collect(),
+        )
+    }
+}

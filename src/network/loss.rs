@@ -1,0 +1,169 @@
+//! Losses, the last step forward and the first step backward.
+//!
+//! cross_entropy: L_i = −ln p_target (softmax last); then ∂L_i/∂f_j = p_j − t_j, so the
+//! target's delta is p_target − 1 and every other p stays as it is.
+//! half_squared_error: L_i = Σ ½(t − y)², ∂L_i/∂y = −(t − y).
+//! squared_error: L_i = Σ (t − y)², ∂L_i/∂y = −2(t − y).
+
+use super::{Explained, Explainer, Incoming, Pattern, Setup};
+use crate::formula::{Expr, var};
+use crate::trace::{Key, Kind, LOSS_LAYER, LayerId, Recorder};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    CrossEntropy,
+    HalfSquaredError,
+    SquaredError,
+}
+
+/// Above this many weights, ½λΣw² is shown with Σw² as one number rather than term by term.
+const PENALTY_TERMS_SHOWN: usize = 24;
+
+impl Loss {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Loss::CrossEntropy => "cross_entropy",
+            Loss::HalfSquaredError => "half_squared_error",
+            Loss::SquaredError => "squared_error",
+        }
+    }
+
+    /// Whether the backward step starts from the delta (p − t) rather than ∂L/∂y.
+    pub fn gives_delta(self) -> bool {
+        self == Loss::CrossEntropy
+    }
+
+    /// Records L_i (and its log10 form for cross-entropy) and L_i + ½λΣw²; returns L_i.
+    pub fn forward<R: Recorder>(
+        self,
+        y: &[f64],
+        pattern: &Pattern,
+        sum_w2: f64,
+        setup: &Setup,
+        rec: &mut R,
+    ) -> f64 {
+        let key = |kind| Key::new(LOSS_LAYER, kind, 0);
+        let loss = match self {
+            Loss::CrossEntropy => {
+                let p = y[pattern.class.expect("cross-entropy has a class")];
+                let loss = rec.record(key(Kind::Loss), -p.ln());
+                rec.record(key(Kind::LossLog10), -p.log10());
+                loss
+            }
+            Loss::HalfSquaredError | Loss::SquaredError => {
+                let sse: f64 = y.iter().zip(&pattern.target).map(|(y, t)| (t - y) * (t - y)).sum();
+                let scale = if self == Loss::HalfSquaredError { 0.5 } else { 1.0 };
+                rec.record(key(Kind::Loss), scale * sse)
+            }
+        };
+        rec.record(key(Kind::LossTotal), loss + 0.5 * setup.lambda * sum_w2);
+        loss
+    }
+
+    /// The first gradient of the backward pass, recorded under the last layer's id.
+    pub fn backward<R: Recorder>(
+        self,
+        y: &[f64],
+        pattern: &Pattern,
+        last: LayerId,
+        rec: &mut R,
+    ) -> Incoming {
+        let t = &pattern.target;
+        match self {
+            Loss::CrossEntropy => Incoming::Delta(
+                (0..y.len())
+                    .map(|j| rec.record(Key::new(last, Kind::Delta, j), y[j] - t[j]))
+                    .collect(),
+            ),
+            Loss::HalfSquaredError | Loss::SquaredError => {
+                let scale = if self == Loss::HalfSquaredError { 1.0 } else { 2.0 };
+                Incoming::Grad(
+                    (0..y.len())
+                        .map(|j| rec.record(Key::new(last, Kind::Grad, j), -scale * (t[j] - y[j])))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    pub fn explain(self, key: Key, ex: &Explainer) -> Explained {
+        let last = ex.net.layers.len() as LayerId;
+        let names = ex.net.output_names();
+        let j = key.index as usize;
+        let target = |j: usize| var(format!("t_{}", names[j]), ex.pattern.target[j]);
+        match key.kind {
+            Kind::Loss | Kind::LossLog10 if self == Loss::CrossEntropy => {
+                let class = ex.pattern.class.unwrap_or(0);
+                let p = ex.node(last, class);
+                if key.kind == Kind::Loss {
+                    Explained::new("L_i", Expr::neg(Expr::call("ln", vec![p])))
+                        .note("cross-entropy, natural log: −ln p_target")
+                } else {
+                    Explained::new("L_i (log10)", Expr::neg(Expr::call("log10", vec![p])))
+                        .note("with log base 10, as the slides' \"Data loss = 0.29\"")
+                }
+            }
+            Kind::Loss => {
+                let terms = (0..names.len())
+                    .map(|j| Expr::square(Expr::sub(target(j), ex.node(last, j))))
+                    .collect();
+                let sum = Expr::add(terms);
+                let formula = if self == Loss::HalfSquaredError {
+                    Expr::mul(vec![var("½", 0.5), sum])
+                } else {
+                    sum
+                };
+                Explained::new("L_i", formula)
+            }
+            Kind::LossTotal => Explained::new("L", self.total_formula(ex))
+                .note("data loss plus the L2 penalty ½λΣw² (weights, not biases)"),
+            Kind::Delta => {
+                let p = ex.node(last, j);
+                let symbol = format!("∂L/∂f@{}", names[j]);
+                if ex.pattern.class == Some(j) {
+                    Explained::new(symbol, Expr::sub(p, Expr::Num(1.0))).note("target: p_target − 1")
+                } else {
+                    Explained::new(symbol, p).note("not the target: p unchanged")
+                }
+            }
+            Kind::Grad => {
+                let diff = Expr::sub(target(j), ex.node(last, j));
+                let formula = if self == Loss::HalfSquaredError {
+                    Expr::neg(diff)
+                } else {
+                    Expr::mul(vec![Expr::Num(-2.0), diff])
+                };
+                Explained::new(format!("∂L/∂{}", names[j]), formula)
+            }
+            _ => Explained::new("?", Expr::Num(0.0)),
+        }
+    }
+
+    /// L = L_i + ½·λ·(w1² + w2² + …).
+    fn total_formula(self, ex: &Explainer) -> Expr {
+        let mut squares = Vec::new();
+        let mut sum_w2 = 0.0;
+        for (i, layer) in ex.net.layers.iter().enumerate() {
+            let id = (i + 1) as LayerId;
+            for p in (0..layer.param_count()).filter(|&p| !layer.is_bias(p)) {
+                let w = ex.param(id, p);
+                if let Expr::Var(_, v) = &w {
+                    sum_w2 += v * v;
+                }
+                squares.push(Expr::square(w));
+            }
+        }
+        let penalty = if squares.len() > PENALTY_TERMS_SHOWN {
+            var("Σw²", sum_w2)
+        } else {
+            Expr::add(squares)
+        };
+        let loss = var("L_i", ex.value(LOSS_LAYER, Kind::Loss, 0));
+        Expr::add(vec![
+            loss,
+            Expr::mul(vec![var("½", 0.5), var("λ", ex.setup.lambda), penalty]),
+        ])
+    }
+}

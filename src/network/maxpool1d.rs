@@ -1,0 +1,191 @@
+//! Max pooling: each output is the largest value of its window. Backward, its gradient
+//! goes to the input that held the maximum; the others get 0. Ties follow the scenario's
+//! convention: every tied maximum (`all`, the slides), the first (`first`), or a share
+//! each (`split`).
+
+use super::{Backward, Ctx, Explained, Explainer, Forward, Shape, Ties};
+use crate::formula::Expr;
+use crate::trace::{Key, Kind, LayerId, Recorder, Route};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaxPool1d {
+    pub name: String,
+    pub size: usize,
+    pub stride: usize,
+    pub outputs: Vec<String>,
+    /// The shape of the input; each channel is pooled on its own.
+    pub input: Shape,
+}
+
+impl MaxPool1d {
+    pub fn out_len(&self) -> usize {
+        (self.input.len - self.size) / self.stride + 1
+    }
+
+    pub fn shape(&self) -> Shape {
+        Shape {
+            channels: self.input.channels,
+            len: self.out_len(),
+        }
+    }
+
+    /// The input indices of output `o`'s window.
+    pub fn window(&self, o: usize) -> std::ops::Range<usize> {
+        let (c, k) = (o / self.out_len(), o % self.out_len());
+        let start = c * self.input.len + k * self.stride;
+        start..start + self.size
+    }
+
+    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let ties = ctx.setup.conventions.maxpool_ties;
+        let out = (0..self.outputs.len())
+            .map(|o| {
+                let window = &x[self.window(o)];
+                let max = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let pooled = ctx.record(Kind::Out, o, max);
+                if R::TRACING {
+                    let (chosen, share) = choose(window, pooled, ties);
+                    let start = self.window(o).start as u32;
+                    ctx.rec.route(Route {
+                        key: Key::new(ctx.id, Kind::Out, o),
+                        window: self.window(o).map(|i| i as u32).collect(),
+                        chosen: chosen.iter().map(|&c| start + c as u32).collect(),
+                        share,
+                    });
+                }
+                pooled
+            })
+            .collect();
+        Forward {
+            out,
+            net: Vec::new(),
+        }
+    }
+
+    /// ∂L/∂In_i = Σ over the windows in which In_i is a chosen maximum of share·∂L/∂out.
+    pub fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        y: &[f64],
+        grad: Vec<f64>,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        if !ctx.wants_input_grad {
+            return Backward {
+                input_grad: None,
+                dw: Vec::new(),
+            };
+        }
+        let ties = ctx.setup.conventions.maxpool_ties;
+        let mut back = vec![0.0; x.len()];
+        for (o, g) in grad.iter().enumerate() {
+            let window = self.window(o);
+            let (chosen, share) = choose(&x[window.clone()], y[o], ties);
+            for c in chosen {
+                back[window.start + c] += share * g;
+            }
+        }
+        let input_grad = back
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| ctx.record_input_grad(i, g))
+            .collect();
+        Backward {
+            input_grad: Some(input_grad),
+            dw: Vec::new(),
+        }
+    }
+
+    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        let id = key.layer;
+        let o = key.index as usize;
+        if key.kind != Kind::Out {
+            return Explained::new("?", Expr::Num(0.0));
+        }
+        let args = self.window(o).map(|i| ex.node(id - 1, i)).collect();
+        let names = ex.net.node_names(id - 1);
+        let route = ex.trace.routes.iter().find(|r| r.key == key);
+        let note = match route {
+            Some(r) if r.chosen.len() == 1 => format!("from {}", names[r.chosen[0] as usize]),
+            Some(r) => {
+                let tied: Vec<&str> = r.chosen.iter().map(|&c| names[c as usize].as_str()).collect();
+                format!("tie: {} ({})", tied.join(", "), tie_rule(ex.setup.conventions.maxpool_ties))
+            }
+            None => String::new(),
+        };
+        Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(note)
+    }
+
+    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> (Expr, Option<String>) {
+        let mut terms = Vec::new();
+        let mut notes = Vec::new();
+        for o in (0..self.outputs.len()).filter(|&o| self.window(o).contains(&i)) {
+            let route = ex.trace.routes.iter().find(|r| r.key == Key::new(id, Kind::Out, o));
+            let chosen = route.is_some_and(|r| r.chosen.contains(&(i as u32)));
+            let pooled = &self.outputs[o];
+            match (chosen, route) {
+                (true, Some(r)) if r.share != 1.0 => {
+                    terms.push(Expr::div(ex.grad(id, o), Expr::Num(r.chosen.len() as f64)));
+                    notes.push(format!("a tied maximum of {pooled}: shares its gradient"));
+                }
+                (true, _) => {
+                    terms.push(ex.grad(id, o));
+                    notes.push(format!("the maximum of {pooled}: gets its gradient"));
+                }
+                (false, _) => notes.push(format!("not the maximum of {pooled}: gets 0")),
+            }
+        }
+        let formula = if terms.is_empty() {
+            Expr::Num(0.0)
+        } else {
+            Expr::add(terms)
+        };
+        (formula, Some(notes.join("; ")))
+    }
+}
+
+fn tie_rule(ties: Ties) -> &'static str {
+    match ties {
+        Ties::All => "each gets the whole gradient",
+        Ties::First => "the first gets the gradient",
+        Ties::Split => "they share the gradient",
+    }
+}
+
+/// Which positions of a window receive the pooled value's gradient, and what share each
+/// gets. The chosen inputs are those equal to the pooled value actually used (so a
+/// carried-forward value taken from another input routes there); if none equals it,
+/// the window's maxima.
+pub fn choose(window: &[f64], pooled: f64, ties: Ties) -> (Vec<usize>, f64) {
+    let equal = |v: f64| -> Vec<usize> { (0..window.len()).filter(|&i| window[i] == v).collect() };
+    let mut chosen = equal(pooled);
+    if chosen.is_empty() {
+        chosen = equal(window.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    }
+    match ties {
+        Ties::All => (chosen, 1.0),
+        Ties::First => (chosen.into_iter().take(1).collect(), 1.0),
+        Ties::Split => {
+            let share = 1.0 / chosen.len().max(1) as f64;
+            (chosen, share)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_follow_the_convention() {
+        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::All), (vec![0, 1], 1.0));
+        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::First), (vec![0], 1.0));
+        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::Split), (vec![0, 1], 0.5));
+    }
+
+    #[test]
+    fn a_value_taken_from_another_input_routes_there() {
+        assert_eq!(choose(&[0.2, 0.1], 0.1, Ties::All), (vec![1], 1.0));
+        assert_eq!(choose(&[0.2, 0.1], 0.15, Ties::All), (vec![0], 1.0));
+    }
+}

@@ -1,0 +1,89 @@
+//! ReLU layer: r_k = max(0, f_k). Backward, the gradient passes where f_k > 0, and at
+//! f_k = 0 too under the slides' convention ("positive or zero"); elsewhere it is blocked.
+
+use super::activation::relu_step;
+use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
+use crate::formula::{Expr, var};
+use crate::trace::{Key, Kind, LayerId, Mask, Recorder};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relu {
+    pub name: String,
+    pub outputs: Vec<String>,
+    pub shape: Shape,
+}
+
+impl Relu {
+    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let out = x
+            .iter()
+            .enumerate()
+            .map(|(k, &f)| ctx.record(Kind::Out, k, f.max(0.0)))
+            .collect();
+        Forward {
+            out,
+            net: Vec::new(),
+        }
+    }
+
+    /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
+    pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
+        let passes_zero = ctx.setup.conventions.relu_passes_zero;
+        let mut input_grad = Vec::with_capacity(x.len());
+        for (k, (&f, g)) in x.iter().zip(grad).enumerate() {
+            let step = ctx.record(Kind::Dact, k, relu_step(f, passes_zero));
+            if R::TRACING {
+                ctx.rec.mask(Mask {
+                    key: Key::new(ctx.id, Kind::Out, k),
+                    passed: step != 0.0,
+                    input: f,
+                });
+            }
+            if ctx.wants_input_grad {
+                input_grad.push(ctx.record_input_grad(k, g * step));
+            }
+        }
+        Backward {
+            input_grad: ctx.wants_input_grad.then_some(input_grad),
+            dw: Vec::new(),
+        }
+    }
+
+    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        let id = key.layer;
+        let k = key.index as usize;
+        let input = ex.node(id - 1, k);
+        let input_name = &ex.net.node_names(id - 1)[k];
+        match key.kind {
+            Kind::Out => Explained::new(
+                self.outputs[k].clone(),
+                Expr::call("max", vec![Expr::Num(0.0), input]),
+            ),
+            Kind::Dact => {
+                let passes_zero = ex.setup.conventions.relu_passes_zero;
+                let passed = ex.value(id, Kind::Dact, k) != 0.0;
+                let verdict = if passed {
+                    "passed"
+                } else {
+                    "blocked: negative input, zero gradient"
+                };
+                Explained::new(
+                    format!("∂{}/∂{input_name}", self.outputs[k]),
+                    Expr::step(input, passes_zero),
+                )
+                .note(verdict)
+            }
+            _ => Explained::new("?", Expr::Num(0.0)),
+        }
+    }
+
+    pub fn input_grad_formula(&self, id: LayerId, k: usize, ex: &Explainer) -> (Expr, Option<String>) {
+        let input_name = &ex.net.node_names(id - 1)[k];
+        let step = var(
+            format!("∂{}/∂{input_name}", self.outputs[k]),
+            ex.value(id, Kind::Dact, k),
+        );
+        let note = (ex.value(id, Kind::Dact, k) == 0.0).then(|| "blocked by the ReLU".to_string());
+        (Expr::mul(vec![ex.grad(id, k), step]), note)
+    }
+}

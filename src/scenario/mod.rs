@@ -1,0 +1,128 @@
+//! Scenario files: the only place that reads YAML. A scenario is a network, its data,
+//! and the settings of a training step (SPEC section 2).
+
+mod raw;
+mod validate;
+
+use crate::error::{InputError, nearest};
+use crate::network::{Network, Pattern, Setup};
+pub use validate::{MAX_EPOCHS, MAX_WEIGHTS};
+
+/// The scenarios compiled into the binary, usable by name from any directory.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("seesaw-cnn", include_str!("../../scenarios/seesaw-cnn.yaml")),
+    ("seesaw-mlp-sigmoid", include_str!("../../scenarios/seesaw-mlp-sigmoid.yaml")),
+    ("seesaw-mlp-softmax", include_str!("../../scenarios/seesaw-mlp-softmax.yaml")),
+];
+
+/// Files larger than this are refused before parsing.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSettings {
+    pub epochs: u64,
+    /// Stop once the sum of squared errors over the data set falls below this.
+    pub stop_sse: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            epochs: 1000,
+            stop_sse: 0.005,
+        }
+    }
+}
+
+/// A validated scenario: everything in it is consistent and safe to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Where it came from: the path as given, or `built-in NAME`.
+    pub source: String,
+    pub data: Vec<Pattern>,
+    /// The row that `trace` follows.
+    pub pattern: usize,
+    pub classes: Vec<String>,
+    pub setup: Setup,
+    pub network: Network,
+    pub train: TrainSettings,
+}
+
+/// Loads a scenario from a file path or a built-in name.
+pub fn load(arg: &str) -> Result<Scenario, InputError> {
+    let path = std::path::Path::new(arg);
+    if path.is_file() {
+        let text = read_limited(path, arg)?;
+        let stem = path.file_stem().map_or(arg.to_string(), |s| s.to_string_lossy().into_owned());
+        return parse(&text, arg, &stem);
+    }
+    if let Some((name, text)) = BUILTIN.iter().find(|(name, _)| *name == arg) {
+        return parse(text, &format!("built-in {name}"), name);
+    }
+    let mut err = InputError {
+        file: arg.to_string(),
+        position: None,
+        path: None,
+        message: "no such file, and no built-in scenario by that name".into(),
+        help: Some("`nntrace list` shows the built-in scenarios".into()),
+    };
+    if let Some(near) = nearest(arg, BUILTIN.iter().map(|(n, _)| *n)) {
+        err.help = Some(format!("did you mean `{near}`? `nntrace list` shows the built-in scenarios"));
+    }
+    Err(err)
+}
+
+/// Reads a file, refusing one too large to be a scenario or answers file.
+pub fn read_limited(path: &std::path::Path, label: &str) -> Result<String, InputError> {
+    let fail = |message: String| InputError {
+        file: label.to_string(),
+        position: None,
+        path: None,
+        message,
+        help: None,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!("{} bytes; files over {MAX_FILE_BYTES} bytes are refused", meta.len())));
+    }
+    std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))
+}
+
+/// Parses and validates scenario text; `file` names it in messages.
+pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {
+    let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+    validate::validate(raw, file, default_name)
+}
+
+/// A YAML or serde error as file:line:column and what is wrong.
+pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    };
+    let help = if message.contains("unknown field") {
+        Some("check the spelling; the keys a scenario accepts are listed in the README".to_string())
+    } else if message.contains("unknown variant") {
+        Some("check the spelling of the value".to_string())
+    } else {
+        None
+    };
+    InputError {
+        file: file.to_string(),
+        position: e.location().map(|l| (l.line(), l.column())),
+        path: None,
+        message,
+        help,
+    }
+}
+
+/// Every built-in scenario, parsed (they are tested to be valid).
+pub fn builtins() -> Vec<Scenario> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| parse(text, &format!("built-in {name}"), name).expect("built-in scenarios are valid"))
+        .collect()
+}

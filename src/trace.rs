@@ -1,0 +1,267 @@
+//! The record of one training step: every number the step computed, in order.
+//!
+//! Every value passes through one call, [`Recorder::record`]. The value it returns is the
+//! value the next step uses, so hand-calculation rounding (`--round`) and a checker's
+//! carried-forward answers plug in here without touching the layers. The untraced
+//! recorder ([`Untraced`]) returns its input unchanged and compiles away, which is what
+//! training uses.
+
+use crate::formula::round_sig;
+use std::collections::HashMap;
+
+/// What a quantity is (SPEC section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A weight or bias before the update.
+    W,
+    /// A node's output value.
+    Out,
+    /// A node's weighted input before its activation (softmax: the score).
+    Net,
+    /// ∂L_i/∂(node output).
+    Grad,
+    /// The activation's derivative at the node.
+    Dact,
+    /// ∂L_i/∂(node net input).
+    Delta,
+    /// One term ∂L_i/∂f_k · In of a shared filter's gradient.
+    Contrib,
+    /// ∂L_i/∂w, the data-loss gradient of a weight.
+    Wgrad,
+    /// The held update Δw = −α(∂L_i/∂w + λw).
+    Dw,
+    /// The weight after all held updates are applied.
+    New,
+    /// The data loss L_i.
+    Loss,
+    /// Cross-entropy with log base 10, as the slides quote it.
+    LossLog10,
+    /// L_i + ½λΣw².
+    LossTotal,
+}
+
+/// Where in the step a quantity is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Forward,
+    Backward,
+    Update,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::W => "w",
+            Kind::Out => "out",
+            Kind::Net => "net",
+            Kind::Grad => "grad",
+            Kind::Dact => "dact",
+            Kind::Delta => "delta",
+            Kind::Contrib => "contrib",
+            Kind::Wgrad => "wgrad",
+            Kind::Dw => "dw",
+            Kind::New => "new",
+            Kind::Loss => "loss",
+            Kind::LossLog10 => "log10",
+            Kind::LossTotal => "total",
+        }
+    }
+
+    pub fn phase(self) -> Phase {
+        match self {
+            Kind::W | Kind::Out | Kind::Net | Kind::Loss | Kind::LossLog10 | Kind::LossTotal => {
+                Phase::Forward
+            }
+            Kind::New => Phase::Update,
+            _ => Phase::Backward,
+        }
+    }
+
+    /// Kinds that belong to a weight or bias rather than to a node.
+    pub fn is_param(self) -> bool {
+        matches!(self, Kind::W | Kind::Wgrad | Kind::Dw | Kind::New)
+    }
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Forward => "forward",
+            Phase::Backward => "backward",
+            Phase::Update => "update",
+        }
+    }
+}
+
+/// Which layer a quantity belongs to: 0 is the input, `i + 1` the network's layer `i`,
+/// [`LOSS_LAYER`] the loss.
+pub type LayerId = u16;
+pub const INPUT_LAYER: LayerId = 0;
+pub const LOSS_LAYER: LayerId = u16::MAX;
+
+/// A compact, stable address of one quantity. The readable id
+/// (`hidden.delta.C`) is derived from it with the network's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub layer: LayerId,
+    pub kind: Kind,
+    /// Node index for node kinds, parameter index for weight kinds, the encoded
+    /// (weight, position) pair for contributions.
+    pub index: u32,
+}
+
+impl Key {
+    pub fn new(layer: LayerId, kind: Kind, index: usize) -> Key {
+        Key {
+            layer,
+            kind,
+            index: index as u32,
+        }
+    }
+}
+
+/// Which inputs of a pooling window a pooled value came from; its gradient goes there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    /// The pooled output.
+    pub key: Key,
+    /// Indices (into the previous layer's outputs) of the whole window.
+    pub window: Vec<u32>,
+    /// Indices of the inputs chosen as the maximum (several on a tie under `all`/`split`).
+    pub chosen: Vec<u32>,
+    /// The share of the gradient each chosen input receives (1, or 1/n under `split`).
+    pub share: f64,
+}
+
+/// Whether a ReLU passed or blocked the gradient at one node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mask {
+    /// The ReLU node.
+    pub key: Key,
+    pub passed: bool,
+    /// The value the ReLU saw (its input).
+    pub input: f64,
+}
+
+/// Receives every value computed in a step.
+pub trait Recorder {
+    /// Whether routes and masks are wanted; lets the untraced path skip building them.
+    const TRACING: bool;
+    /// Records one quantity and returns the value the next step must use.
+    fn record(&mut self, key: Key, value: f64) -> f64;
+    fn route(&mut self, _route: Route) {}
+    fn mask(&mut self, _mask: Mask) {}
+}
+
+/// The fast path: nothing is kept, every value passes through unchanged.
+pub struct Untraced;
+
+impl Recorder for Untraced {
+    const TRACING: bool = false;
+    #[inline(always)]
+    fn record(&mut self, _key: Key, value: f64) -> f64 {
+        value
+    }
+}
+
+/// One recorded number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Key,
+    pub value: f64,
+}
+
+/// How the values that pass through are altered before the next step uses them.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Hand-calculation mode: round every value to this many significant digits.
+    pub round: Option<u32>,
+    /// Values to use instead of the computed ones (a student's carried-forward answers).
+    pub overrides: HashMap<Key, f64>,
+}
+
+/// The full record of one step.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub entries: Vec<Entry>,
+    pub routes: Vec<Route>,
+    pub masks: Vec<Mask>,
+    policy: Policy,
+}
+
+impl Trace {
+    pub fn new(policy: Policy) -> Trace {
+        Trace {
+            policy,
+            ..Trace::default()
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Position of every key in `entries`, for looking values up by key.
+    pub fn index(&self) -> HashMap<Key, usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key, i))
+            .collect()
+    }
+
+    pub fn value(&self, key: Key) -> Option<f64> {
+        self.entries.iter().find(|e| e.key == key).map(|e| e.value)
+    }
+}
+
+impl Recorder for Trace {
+    const TRACING: bool = true;
+
+    fn record(&mut self, key: Key, value: f64) -> f64 {
+        let value = match self.policy.overrides.get(&key) {
+            Some(&given) => given,
+            None => match self.policy.round {
+                Some(digits) => round_sig(value, digits),
+                None => value,
+            },
+        };
+        self.entries.push(Entry { key, value });
+        value
+    }
+
+    fn route(&mut self, route: Route) {
+        self.routes.push(route);
+    }
+
+    fn mask(&mut self, mask: Mask) {
+        self.masks.push(mask);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_policy_changes_what_the_next_step_uses() {
+        let mut t = Trace::new(Policy {
+            round: Some(3),
+            ..Policy::default()
+        });
+        let key = Key::new(1, Kind::Out, 0);
+        assert_eq!(t.record(key, 0.487128), 0.487);
+        assert_eq!(t.value(key), Some(0.487));
+    }
+
+    #[test]
+    fn an_override_wins_over_the_computed_value() {
+        let key = Key::new(2, Kind::Out, 0);
+        let mut t = Trace::new(Policy {
+            overrides: HashMap::from([(key, 0.1)]),
+            ..Policy::default()
+        });
+        assert_eq!(t.record(key, 0.2), 0.1);
+        assert_eq!(t.record(Key::new(2, Kind::Out, 1), 0.3), 0.3);
+    }
+}
