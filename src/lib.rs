@@ -8,3 +8,5 @@ pub mod network;
 pub mod trace;
 pub mod error;
 pub mod scenario;
+pub mod cli;
+pub mod render;

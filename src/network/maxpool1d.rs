@@ -128,6 +128,10 @@ impl MaxPool1d {
                     terms.push(Expr::div(ex.grad(id, o), Expr::Num(r.chosen.len() as f64)));
                     notes.push(format!("a tied maximum of {pooled}: shares its gradient"));
                 }
+                (true, Some(r)) if r.chosen.len() > 1 => {
+                    terms.push(ex.grad(id, o));
+                    notes.push(format!("a tied maximum of {pooled}: gets its whole gradient"));
+                }
                 (true, _) => {
                     terms.push(ex.grad(id, o));
                     notes.push(format!("the maximum of {pooled}: gets its gradient"));

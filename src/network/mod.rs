@@ -592,8 +592,7 @@ impl<'a> Explainer<'a> {
         }
         if key.layer == INPUT_LAYER {
             let name = self.net.input_names[i].clone();
-            return Explained::new(name.clone(), var(name, self.value(0, Kind::Out, i)))
-                .note("given");
+            return Explained::new(name.clone(), var(name, self.value(0, Kind::Out, i)));
         }
         match key.kind {
             Kind::W => self.explain_weight(key),

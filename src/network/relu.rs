@@ -29,22 +29,30 @@ impl Relu {
     /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
     pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
         let passes_zero = ctx.setup.conventions.relu_passes_zero;
-        let mut input_grad = Vec::with_capacity(x.len());
-        for (k, (&f, g)) in x.iter().zip(grad).enumerate() {
-            let step = ctx.record(Kind::Dact, k, relu_step(f, passes_zero));
-            if R::TRACING {
-                ctx.rec.mask(Mask {
-                    key: Key::new(ctx.id, Kind::Out, k),
-                    passed: step != 0.0,
-                    input: f,
-                });
-            }
-            if ctx.wants_input_grad {
-                input_grad.push(ctx.record_input_grad(k, g * step));
-            }
-        }
+        let steps: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(k, &f)| {
+                let step = ctx.record(Kind::Dact, k, relu_step(f, passes_zero));
+                if R::TRACING {
+                    ctx.rec.mask(Mask {
+                        key: Key::new(ctx.id, Kind::Out, k),
+                        passed: step != 0.0,
+                        input: f,
+                    });
+                }
+                step
+            })
+            .collect();
+        let input_grad = ctx.wants_input_grad.then(|| {
+            grad.iter()
+                .zip(&steps)
+                .enumerate()
+                .map(|(k, (g, step))| ctx.record_input_grad(k, g * step))
+                .collect()
+        });
         Backward {
-            input_grad: ctx.wants_input_grad.then_some(input_grad),
+            input_grad,
             dw: Vec::new(),
         }
     }

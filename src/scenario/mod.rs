@@ -1,6 +1,7 @@
 //! Scenario files: the only place that reads YAML. A scenario is a network, its data,
 //! and the settings of a training step (SPEC section 2).
 
+mod budget;
 mod raw;
 mod validate;
 
@@ -74,6 +75,11 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
     Err(err)
 }
 
+/// Guards against YAML that expands far beyond its size (alias bombs); call before parsing.
+pub fn check_expansion(text: &str, file: &str) -> Result<(), InputError> {
+    budget::check(text).map_err(|e| yaml_error(&e, file))
+}
+
 /// Reads a file, refusing one too large to be a scenario or answers file.
 pub fn read_limited(path: &std::path::Path, label: &str) -> Result<String, InputError> {
     let fail = |message: String| InputError {
@@ -92,17 +98,29 @@ pub fn read_limited(path: &std::path::Path, label: &str) -> Result<String, Input
 
 /// Parses and validates scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {
+    budget::check(text).map_err(|e| yaml_error(&e, file))?;
     let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
     validate::validate(raw, file, default_name)
 }
 
-/// A YAML or serde error as file:line:column and what is wrong.
+/// A YAML or serde error as file:line:column and what is wrong, in the user's words.
 pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    };
+    let mut message = without_positions(&e.to_string());
+    for (internal, plain) in [
+        ("struct RawScenario", "a scenario: a mapping with keys such as data, loss, layers"),
+        ("struct RawPattern", "a pattern such as `{input: [1, 0], target: 0}`"),
+        ("struct RawLayerEntry", "a layer such as `- dense: {...}`"),
+        ("struct RawConventions", "a mapping such as `{relu_grad_at_zero: 1, maxpool_ties: all}`"),
+        ("struct RawTrain", "a mapping such as `{epochs: 1000, stop_sse: 0.005}`"),
+        ("struct RawConv1d", "the settings of a conv1d layer"),
+        ("struct RawRelu", "the settings of a relu layer (`{}` for none)"),
+        ("struct RawMaxPool1d", "the settings of a maxpool1d layer"),
+        ("struct RawDense", "the settings of a dense layer"),
+        ("untagged enum RawNames", "a list of names, or one list per filter"),
+        ("untagged enum RawBias", "a number, or one number per filter"),
+    ] {
+        message = message.replace(internal, plain);
+    }
     let help = if message.contains("unknown field") {
         Some("check the spelling; the keys a scenario accepts are listed in the README".to_string())
     } else if message.contains("unknown variant") {
@@ -119,10 +137,43 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
     }
 }
 
+/// Drops every " at line N column M" the parser wrote into its message (the position is
+/// shown once, in front).
+fn without_positions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" at line ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let after_line = &tail[digits(tail)..];
+        rest = match after_line.strip_prefix(" column ") {
+            Some(col) => &col[digits(col)..],
+            None => after_line,
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every built-in scenario, parsed (they are tested to be valid).
 pub fn builtins() -> Vec<Scenario> {
     BUILTIN
         .iter()
         .map(|(name, text)| parse(text, &format!("built-in {name}"), name).expect("built-in scenarios are valid"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_positions_are_dropped_from_the_message() {
+        assert_eq!(
+            without_positions("did not find ',' at line 5 column 14, while parsing a map at line 4 column 5"),
+            "did not find ',', while parsing a map"
+        );
+        assert_eq!(without_positions("plain"), "plain");
+    }
 }

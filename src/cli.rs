@@ -1,0 +1,150 @@
+//! The command line: parses arguments, loads the scenario, runs the step, prints.
+
+use crate::error::Error;
+use crate::network::Explainer;
+use crate::render::{self, Options};
+use crate::scenario::{self, Scenario};
+use crate::trace::{Policy, Trace};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nntrace",
+    version,
+    about = "Backpropagation made visible: every value and gradient of one training step, \
+             worked the way a lecturer works it on the board."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Colour: auto (only on a terminal, never with NO_COLOR set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Plain ASCII symbols (d instead of ∂, * instead of ·) for terminals without Unicode.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// One training pattern: forward pass, backward pass, held Δw, update; a table per layer.
+    Trace {
+        /// A scenario file, or the name of a built-in scenario (see `nntrace list`).
+        scenario: String,
+        #[command(flatten)]
+        show: ShowArgs,
+    },
+    /// The built-in scenarios, one line each.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Which row of the scenario's `data` to follow (default: the scenario's `pattern`).
+    #[arg(long)]
+    pub pattern: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Significant digits shown.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub digits: u8,
+    /// Hand-calculation mode: round every value to N significant digits before the next
+    /// step uses it, as a student with a calculator does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
+    pub round: Option<u8>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Colour only on a terminal, and never when NO_COLOR is set to anything non-empty.
+    fn decide(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_color && std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32, Error> {
+    let color = cli.color.decide();
+    colored::control::set_override(color);
+    match cli.command {
+        Command::List => {
+            let mut out = String::new();
+            for s in scenario::builtins() {
+                out.push_str(&format!("{:<20} {}\n", s.name, s.description));
+            }
+            emit(&out)
+        }
+        Command::Trace { scenario, show } => {
+            let s = scenario::load(&scenario)?;
+            let opts = Options {
+                digits: show.digits.into(),
+                ascii: cli.ascii,
+                color,
+            };
+            emit(&trace(&s, &show, &opts)?)
+        }
+    }
+}
+
+/// The trace of one pattern, in the requested format.
+pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Error> {
+    let pattern = pattern_index(s, show.pattern)?;
+    let round = show.round.map(u32::from);
+    let mut t = Trace::new(Policy {
+        round,
+        ..Policy::default()
+    });
+    let p = &s.data[pattern];
+    s.network.step(&s.setup, p, &mut t);
+    let ex = Explainer::new(&s.network, &s.setup, p, &t);
+    Ok(match show.format {
+        Format::Table => render::table::render(s, pattern, &ex, opts, round),
+        Format::Json => {
+            let value = render::json::render(s, pattern, &ex, opts, round);
+            format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON of plain values"))
+        }
+    })
+}
+
+fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {
+    let p = given.unwrap_or(s.pattern);
+    if p >= s.data.len() {
+        return Err(Error::Usage(format!(
+            "--pattern {p}: {} has patterns 0 to {}",
+            s.name,
+            s.data.len() - 1
+        )));
+    }
+    Ok(p)
+}
+
+/// Writes to stdout; a closed pipe (`nntrace trace … | head`) is not an error.
+fn emit(text: &str) -> Result<i32, Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Error::Io(format!("cannot write the output: {e}"))),
+    }
+}

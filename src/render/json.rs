@@ -1,0 +1,68 @@
+//! The trace as one JSON object (SPEC section 4). Values are full-precision numbers.
+
+use super::{Options, rows};
+use crate::network::Explainer;
+use crate::scenario::Scenario;
+use serde_json::{Value, json};
+
+pub fn render(s: &Scenario, pattern: usize, ex: &Explainer, opts: &Options, round: Option<u32>) -> Value {
+    let quantities: Vec<Value> = rows(ex, opts.digits)
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "layer": ex.net.layer_name(r.key.layer),
+                "phase": r.key.kind.phase().as_str(),
+                "kind": r.key.kind.as_str(),
+                "name": ex.name(r.key),
+                "symbol": opts.text(&r.symbol),
+                "value": r.value,
+                "formula": opts.text(r.formula.as_deref().unwrap_or(&r.symbol)),
+                "substituted": opts.text(&r.substituted),
+                "note": r.note.as_deref().map(|n| opts.text(n)),
+            })
+        })
+        .collect();
+    let routes: Vec<Value> = ex
+        .trace
+        .routes
+        .iter()
+        .map(|route| {
+            let prev = ex.net.node_names(route.key.layer - 1);
+            let names = |idx: &[u32]| idx.iter().map(|&i| prev[i as usize].clone()).collect::<Vec<_>>();
+            let values: Vec<f64> = route.window.iter().map(|&i| ex.value(route.key.layer - 1, crate::trace::Kind::Out, i as usize)).collect();
+            json!({
+                "id": format!("{}.route.{}", ex.net.layer_name(route.key.layer), ex.name(route.key)),
+                "from": names(&route.chosen),
+                "window": names(&route.window),
+                "values": values,
+                "share": route.share,
+            })
+        })
+        .collect();
+    let masks: Vec<Value> = ex
+        .trace
+        .masks
+        .iter()
+        .map(|m| {
+            json!({
+                "id": format!("{}.mask.{}", ex.net.layer_name(m.key.layer), ex.name(m.key)),
+                "passed": m.passed,
+                "input": m.input,
+            })
+        })
+        .collect();
+    let c = &s.setup.conventions;
+    json!({
+        "scenario": s.name,
+        "pattern": pattern,
+        "round": round,
+        "conventions": {
+            "relu_grad_at_zero": u8::from(c.relu_passes_zero),
+            "maxpool_ties": c.maxpool_ties.as_str(),
+        },
+        "quantities": quantities,
+        "routes": routes,
+        "masks": masks,
+    })
+}

@@ -1,0 +1,287 @@
+//! Turning a trace into something to read: terminal tables, JSON. Nothing here computes;
+//! every number shown was recorded in the trace, every formula comes from the layer that
+//! computed it.
+
+pub mod json;
+pub mod table;
+
+use crate::formula::{Expr, Rendering, number};
+use crate::network::{Explainer, Layer};
+use crate::scenario::Scenario;
+use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId, Phase};
+
+/// How to print.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Significant digits of every number shown.
+    pub digits: usize,
+    /// Plain ASCII instead of Unicode symbols.
+    pub ascii: bool,
+    pub color: bool,
+}
+
+impl Options {
+    /// Text as it should be shown: Unicode, or its ASCII spelling.
+    pub fn text(&self, s: &str) -> String {
+        if self.ascii { asciify(s) } else { s.to_string() }
+    }
+
+    pub fn number(&self, x: f64) -> String {
+        self.text(&number(x, self.digits))
+    }
+}
+
+/// The ASCII spelling of every symbol nntrace prints.
+pub fn asciify(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '·' => out.push('*'),
+            '−' => out.push('-'),
+            'σ' => out.push_str("sigmoid"),
+            'α' => out.push_str("alpha"),
+            'λ' => out.push_str("lambda"),
+            '∂' => out.push('d'),
+            'Δ' => out.push_str("delta_"),
+            'Σ' => out.push_str("sum "),
+            '²' => out.push_str("^2"),
+            '½' => out.push_str("0.5"),
+            '′' => out.push('\''),
+            '≥' => out.push_str(">="),
+            '▸' | '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '…' => out.push_str("..."),
+            '—' | '─' | '━' => out.push('-'),
+            '✓' => out.push_str("ok"),
+            '✗' => out.push('x'),
+            c if c.is_ascii() => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+/// One quantity, explained.
+pub struct Row {
+    pub key: Key,
+    pub id: String,
+    pub symbol: String,
+    /// The formula with names, or None when the value is simply given (inputs, weights).
+    pub formula: Option<String>,
+    pub substituted: String,
+    pub value: f64,
+    pub note: Option<String>,
+}
+
+/// The terms of a shared filter's gradient: one row per position, one column per weight.
+pub struct ContribGrid {
+    pub weight_names: Vec<String>,
+    /// Per position: the conv node, its gradient, and one cell per filter weight.
+    pub positions: Vec<(String, f64, Vec<Row>)>,
+    /// ∂L/∂w of each filter weight: the sum of its column.
+    pub sums: Vec<f64>,
+}
+
+/// One line of the update table.
+pub struct Update {
+    pub layer: String,
+    pub weight: String,
+    pub w: f64,
+    pub wgrad: f64,
+    pub dw: f64,
+    pub new: f64,
+}
+
+pub enum Block {
+    Rows(Vec<Row>),
+    Contribs(ContribGrid),
+    Updates(Vec<Update>),
+}
+
+/// One table's worth: a layer in one phase.
+pub struct Section {
+    pub phase: Phase,
+    pub layer: LayerId,
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+/// Explains one recorded quantity.
+pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
+    let explained = ex.explain(entry.key);
+    let given = matches!(&explained.formula, Expr::Var(name, _) if *name == explained.symbol);
+    Row {
+        key: entry.key,
+        id: ex.id(entry.key),
+        formula: (!given).then(|| explained.formula.render(Rendering::Symbolic, digits)),
+        substituted: explained.formula.render(Rendering::Substituted, digits),
+        symbol: explained.symbol,
+        value: entry.value,
+        note: explained.note.filter(|n| !n.is_empty()),
+    }
+}
+
+/// Every quantity of the trace, in order, explained.
+pub fn rows(ex: &Explainer, digits: usize) -> Vec<Row> {
+    ex.entries().iter().map(|e| row(ex, e, digits)).collect()
+}
+
+/// The trace cut into sections: a layer in a phase, in the order computed.
+pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::new();
+    let entries = ex.entries();
+    let mut start = 0;
+    while start < entries.len() {
+        let head = entries[start].key;
+        let same = |e: &Entry| {
+            e.key.kind.phase() == head.kind.phase()
+                && (head.kind.phase() == Phase::Update || e.key.layer == head.layer)
+        };
+        let end = start + entries[start..].iter().take_while(|e| same(e)).count();
+        out.push(section(ex, &entries[start..end], digits));
+        start = end;
+    }
+    out
+}
+
+fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
+    let head = entries[0].key;
+    let phase = head.kind.phase();
+    if phase == Phase::Update {
+        return Section {
+            phase,
+            layer: head.layer,
+            title: "every weight: new w = w + Δw, the held updates applied at the end".into(),
+            blocks: vec![Block::Updates(entries.iter().map(|e| update(ex, e.key)).collect())],
+        };
+    }
+    let mut blocks = Vec::new();
+    let mut pending = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        if entries[i].key.kind == Kind::Contrib {
+            let n = entries[i..].iter().take_while(|e| e.key.kind == Kind::Contrib).count();
+            if !pending.is_empty() {
+                blocks.push(Block::Rows(std::mem::take(&mut pending)));
+            }
+            blocks.extend(contrib_grids(ex, &entries[i..i + n], digits).into_iter().map(Block::Contribs));
+            i += n;
+        } else {
+            pending.push(row(ex, &entries[i], digits));
+            i += 1;
+        }
+    }
+    if !pending.is_empty() {
+        blocks.push(Block::Rows(pending));
+    }
+    Section {
+        phase,
+        layer: head.layer,
+        title: title(ex, head.layer, phase),
+        blocks,
+    }
+}
+
+fn title(ex: &Explainer, layer: LayerId, phase: Phase) -> String {
+    let loss = ex.setup.loss.as_str().replace('_', " ");
+    match (layer, ex.net.layer(layer)) {
+        (LOSS_LAYER, _) => format!("the data loss ({loss}) and the total loss with the L2 penalty"),
+        (_, None) => "the training pattern".into(),
+        (_, Some(l)) => {
+            let what = l.describe();
+            match (phase, l) {
+                (Phase::Backward, Layer::Dense(_)) if layer as usize == ex.net.layers.len() => {
+                    format!("{what}, {loss}: the gradient starts here")
+                }
+                _ => what,
+            }
+        }
+    }
+}
+
+fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<ContribGrid> {
+    let layer = entries[0].key.layer;
+    let Some(Layer::Conv1d(conv)) = ex.net.layer(layer) else {
+        return Vec::new();
+    };
+    let (size, positions) = (conv.size(), conv.positions());
+    (0..conv.filters())
+        .map(|c| ContribGrid {
+            weight_names: (0..size).map(|j| conv.param_name(c * size + j).to_string()).collect(),
+            positions: (0..positions)
+                .map(|k| {
+                    let node = c * positions + k;
+                    let cells = (0..size)
+                        .map(|j| {
+                            let index = conv.contrib_index(c, k, j);
+                            let entry = entries.iter().find(|e| e.key.index as usize == index).copied().unwrap_or(Entry {
+                                key: Key::new(layer, Kind::Contrib, index),
+                                value: 0.0,
+                            });
+                            row(ex, &entry, digits)
+                        })
+                        .collect();
+                    (conv.outputs[node].clone(), ex.value(layer, Kind::Grad, node), cells)
+                })
+                .collect(),
+            sums: (0..size).map(|j| ex.value(layer, Kind::Wgrad, c * size + j)).collect(),
+        })
+        .collect()
+}
+
+fn update(ex: &Explainer, key: Key) -> Update {
+    let p = key.index as usize;
+    Update {
+        layer: ex.net.layer_name(key.layer).to_string(),
+        weight: ex.name(key),
+        w: ex.value(key.layer, Kind::W, p),
+        wgrad: ex.value(key.layer, Kind::Wgrad, p),
+        dw: ex.value(key.layer, Kind::Dw, p),
+        new: ex.value(key.layer, Kind::New, p),
+    }
+}
+
+/// The opening lines: what is traced, with which settings.
+pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String> {
+    let p = &s.data[pattern];
+    let inputs: Vec<String> = p.input.iter().map(|&x| number(x, 6)).collect();
+    let target = match p.class {
+        Some(c) => match s.classes.get(c) {
+            Some(name) => format!("class {c} ({name})"),
+            None => format!("class {c}"),
+        },
+        None => format!("{:?}", p.target),
+    };
+    let c = &s.setup.conventions;
+    let mut lines = vec![
+        format!("{} — {}", s.name, s.description),
+        format!(
+            "pattern {pattern}: input ({}), target {target}",
+            inputs.join(", ")
+        ),
+        format!(
+            "α = {}, λ = {}, loss {}; ReLU′(0) = {}, max-pool ties: {}",
+            number(s.setup.alpha, 6),
+            number(s.setup.lambda, 6),
+            s.setup.loss.as_str(),
+            u8::from(c.relu_passes_zero),
+            c.maxpool_ties.as_str()
+        ),
+    ];
+    if let Some(n) = round {
+        lines.push(format!(
+            "hand-calculation mode: every value is rounded to {n} significant digits before the next step uses it"
+        ));
+    }
+    lines
+}
+
+/// The network as a strip of stages, the current one marked: input ▸ conv ▸ [relu] ▸ …
+pub fn strip(ex: &Explainer, current: LayerId) -> Vec<(String, bool)> {
+    let mut stages = vec![("input".to_string(), current == 0)];
+    for (i, l) in ex.net.layers.iter().enumerate() {
+        stages.push((l.name().to_string(), current as usize == i + 1));
+    }
+    stages.push(("loss".to_string(), current == LOSS_LAYER));
+    stages
+}

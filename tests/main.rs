@@ -1,0 +1,10 @@
+//! The one integration-test binary: every test of the command line and the numbers.
+
+mod support;
+
+mod broken;
+mod cli;
+mod gradcheck;
+mod round;
+mod seesaw;
+mod snapshots;

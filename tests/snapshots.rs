@@ -1,0 +1,34 @@
+//! The printed trace of the worked example, pinned. Review every change as code.
+
+use crate::support::{Test, snapshot_settings};
+
+fn snapshot(name: &str, args: &[&str]) {
+    let mut t = Test::new().args(args.iter().copied()).status(0);
+    let out = t.stdout();
+    snapshot_settings().bind(|| insta::assert_snapshot!(name, out));
+}
+
+#[test]
+fn trace_seesaw_cnn_table() {
+    snapshot("trace_seesaw_cnn_table", &["trace", "seesaw-cnn", "--color", "never"]);
+}
+
+#[test]
+fn trace_seesaw_cnn_json() {
+    snapshot("trace_seesaw_cnn_json", &["trace", "seesaw-cnn", "--format", "json"]);
+}
+
+#[test]
+fn trace_seesaw_cnn_round3_table() {
+    snapshot("trace_seesaw_cnn_round3_table", &["trace", "seesaw-cnn", "--round", "3", "--color", "never"]);
+}
+
+#[test]
+fn trace_seesaw_mlp_sigmoid_ascii_table() {
+    snapshot("trace_seesaw_mlp_sigmoid_ascii_table", &["trace", "seesaw-mlp-sigmoid", "--ascii", "--color", "never"]);
+}
+
+#[test]
+fn list_of_builtin_scenarios() {
+    snapshot("list_of_builtin_scenarios", &["list"]);
+}

@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+
+pub mod eval;
+
+use std::process::{Command, Output};
+
+/// A run of the `nntrace` binary, built up like a sentence:
+/// `Test::new().args(["trace", "seesaw-cnn"]).status(0).stdout_has("0.512872")`.
+pub struct Test {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    output: Option<Output>,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            env: Vec::new(),
+            output: None,
+        }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    fn output(&mut self) -> &Output {
+        if self.output.is_none() {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_nntrace"));
+            cmd.args(&self.args).current_dir(env!("CARGO_MANIFEST_DIR"));
+            cmd.env_remove("NO_COLOR");
+            for (k, v) in &self.env {
+                cmd.env(k, v);
+            }
+            self.output = Some(cmd.output().expect("the nntrace binary runs"));
+        }
+        self.output.as_ref().expect("just run")
+    }
+
+    pub fn stdout(&mut self) -> String {
+        String::from_utf8(self.output().stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    pub fn stderr(&mut self) -> String {
+        String::from_utf8(self.output().stderr.clone()).expect("stderr is UTF-8")
+    }
+
+    /// Asserts the exit code (and that nothing panicked).
+    pub fn status(mut self, code: i32) -> Test {
+        let out = self.output().clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "nntrace panicked: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "args {:?}\nstderr: {stderr}", self.args);
+        self
+    }
+
+    pub fn stdout_has(mut self, text: &str) -> Test {
+        let out = self.stdout();
+        assert!(out.contains(text), "stdout lacks {text:?}:\n{out}");
+        self
+    }
+
+    pub fn stderr_has(mut self, text: &str) -> Test {
+        let err = self.stderr();
+        assert!(err.contains(text), "stderr lacks {text:?}:\n{err}");
+        self
+    }
+}
+
+/// Snapshot settings: stored in `snapshots/`, named after what they show.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
