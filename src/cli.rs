@@ -122,7 +122,10 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
         Format::Table => render::table::render(s, pattern, &ex, opts, round),
         Format::Json => {
             let value = render::json::render(s, pattern, &ex, opts, round);
-            format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON of plain values"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("JSON of plain values")
+            )
         }
     })
 }

@@ -116,7 +116,10 @@ mod tests {
 
     #[test]
     fn suggests_the_nearest_name() {
-        assert_eq!(nearest("seesaw-cn", ["seesaw-cnn", "seesaw-mlp-softmax"]), Some("seesaw-cnn"));
+        assert_eq!(
+            nearest("seesaw-cn", ["seesaw-cnn", "seesaw-mlp-softmax"]),
+            Some("seesaw-cnn")
+        );
         assert_eq!(nearest("zzzzzz", ["seesaw-cnn"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

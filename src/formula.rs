@@ -55,13 +55,13 @@ impl Expr {
             Expr::Add(terms)
         }
     }
-    pub fn sub(a: Expr, b: Expr) -> Expr {
+    pub fn minus(a: Expr, b: Expr) -> Expr {
         Expr::Sub(Box::new(a), Box::new(b))
     }
-    pub fn div(a: Expr, b: Expr) -> Expr {
+    pub fn over(a: Expr, b: Expr) -> Expr {
         Expr::Div(Box::new(a), Box::new(b))
     }
-    pub fn neg(a: Expr) -> Expr {
+    pub fn negate(a: Expr) -> Expr {
         Expr::Neg(Box::new(a))
     }
     pub fn exp(a: Expr) -> Expr {
@@ -99,7 +99,11 @@ impl Expr {
                 (parts.join(" + "), SUM)
             }
             Expr::Sub(a, b) => (
-                format!("{} − {}", wrap(sub(a), SUM, true), wrap(sub(b), PRODUCT, false)),
+                format!(
+                    "{} − {}",
+                    wrap(sub(a), SUM, true),
+                    wrap(sub(b), PRODUCT, false)
+                ),
                 SUM,
             ),
             Expr::Mul(factors) => {
@@ -111,7 +115,11 @@ impl Expr {
                 (parts.join("·"), PRODUCT)
             }
             Expr::Div(a, b) => (
-                format!("{} / {}", wrap(sub(a), PRODUCT, true), wrap(sub(b), POWER, false)),
+                format!(
+                    "{} / {}",
+                    wrap(sub(a), PRODUCT, true),
+                    wrap(sub(b), POWER, false)
+                ),
                 PRODUCT,
             ),
             Expr::Neg(a) => (format!("−{}", wrap(sub(a), PRODUCT, false)), PRODUCT),
@@ -207,7 +215,7 @@ mod tests {
 
     #[test]
     fn negative_numbers_are_parenthesised_where_a_sign_could_be_misread() {
-        let e = Expr::neg(Expr::mul(vec![
+        let e = Expr::negate(Expr::mul(vec![
             var("α", 0.1),
             Expr::add(vec![
                 var("∂L/∂w1", -0.241128),
@@ -223,9 +231,12 @@ mod tests {
         assert_eq!(sq.render(Rendering::Substituted, 6), "(−0.1)²");
         let sum = Expr::add(vec![var("a", 1.0), var("b", -2.0)]);
         assert_eq!(sum.render(Rendering::Substituted, 6), "1 + (−2)");
-        let soft = Expr::div(
+        let soft = Expr::over(
             Expr::exp(var("f@p1", -0.02)),
-            Expr::add(vec![Expr::exp(var("f@p1", -0.02)), Expr::exp(var("f@p2", 0.1))]),
+            Expr::add(vec![
+                Expr::exp(var("f@p1", -0.02)),
+                Expr::exp(var("f@p2", 0.1)),
+            ]),
         );
         assert_eq!(
             soft.render(Rendering::Substituted, 6),

@@ -3,10 +3,10 @@
 //! `scenario` reads a YAML scenario into a [`network::Network`]; `network` runs one
 //! training step through a [`trace::Recorder`]; `render` prints the trace.
 
+pub mod cli;
+pub mod error;
 pub mod formula;
 pub mod network;
-pub mod trace;
-pub mod error;
-pub mod scenario;
-pub mod cli;
 pub mod render;
+pub mod scenario;
+pub mod trace;

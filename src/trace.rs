@@ -121,16 +121,24 @@ impl Key {
 }
 
 /// Which inputs of a pooling window a pooled value came from; its gradient goes there.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Route {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Route<'t> {
     /// The pooled output.
     pub key: Key,
-    /// Indices (into the previous layer's outputs) of the whole window.
-    pub window: Vec<u32>,
-    /// Indices of the inputs chosen as the maximum (several on a tie under `all`/`split`).
-    pub chosen: Vec<u32>,
+    /// Indices (into the previous layer's outputs) of the inputs chosen as the maximum
+    /// (several on a tie under `all` or `split`).
+    pub chosen: &'t [u32],
     /// The share of the gradient each chosen input receives (1, or 1/n under `split`).
     pub share: f64,
+}
+
+/// A route as stored: its chosen inputs are a range of `Trace::routed`, so recording a
+/// route allocates nothing.
+#[derive(Clone, Debug, PartialEq)]
+struct StoredRoute {
+    key: Key,
+    chosen: std::ops::Range<usize>,
+    share: f64,
 }
 
 /// Whether a ReLU passed or blocked the gradient at one node.
@@ -149,8 +157,11 @@ pub trait Recorder {
     const TRACING: bool;
     /// Records one quantity and returns the value the next step must use.
     fn record(&mut self, key: Key, value: f64) -> f64;
-    fn route(&mut self, _route: Route) {}
+    /// Records a pooling route: `positions` of the window starting at input `start`.
+    fn route(&mut self, _key: Key, _start: usize, _positions: &[usize], _share: f64) {}
     fn mask(&mut self, _mask: Mask) {}
+    /// About how many quantities are coming, so storage is set aside once.
+    fn reserve(&mut self, _quantities: usize) {}
 }
 
 /// The fast path: nothing is kept, every value passes through unchanged.
@@ -180,18 +191,36 @@ pub struct Policy {
     pub overrides: HashMap<Key, f64>,
 }
 
+impl Policy {
+    /// The value the next step uses: a given override, else the value rounded if asked.
+    #[cold]
+    fn apply(&self, key: Key, value: f64) -> f64 {
+        match self.overrides.get(&key) {
+            Some(&given) => given,
+            None => match self.round {
+                Some(digits) => round_sig(value, digits),
+                None => value,
+            },
+        }
+    }
+}
+
 /// The full record of one step.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub entries: Vec<Entry>,
-    pub routes: Vec<Route>,
+    routes: Vec<StoredRoute>,
+    routed: Vec<u32>,
     pub masks: Vec<Mask>,
     policy: Policy,
+    /// No rounding and no overrides: values pass through untouched (the common case).
+    plain: bool,
 }
 
 impl Trace {
     pub fn new(policy: Policy) -> Trace {
         Trace {
+            plain: policy.round.is_none() && policy.overrides.is_empty(),
             policy,
             ..Trace::default()
         }
@@ -210,6 +239,20 @@ impl Trace {
             .collect()
     }
 
+    /// Every pooling route, in the order recorded.
+    pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
+        self.routes.iter().map(|r| Route {
+            key: r.key,
+            chosen: &self.routed[r.chosen.clone()],
+            share: r.share,
+        })
+    }
+
+    /// The route of one pooled output.
+    pub fn route(&self, key: Key) -> Option<Route<'_>> {
+        self.routes().find(|r| r.key == key)
+    }
+
     pub fn value(&self, key: Key) -> Option<f64> {
         self.entries.iter().find(|e| e.key == key).map(|e| e.value)
     }
@@ -218,24 +261,34 @@ impl Trace {
 impl Recorder for Trace {
     const TRACING: bool = true;
 
+    #[inline(always)]
     fn record(&mut self, key: Key, value: f64) -> f64 {
-        let value = match self.policy.overrides.get(&key) {
-            Some(&given) => given,
-            None => match self.policy.round {
-                Some(digits) => round_sig(value, digits),
-                None => value,
-            },
+        let value = if self.plain {
+            value
+        } else {
+            self.policy.apply(key, value)
         };
         self.entries.push(Entry { key, value });
         value
     }
 
-    fn route(&mut self, route: Route) {
-        self.routes.push(route);
+    fn route(&mut self, key: Key, start: usize, positions: &[usize], share: f64) {
+        let from = self.routed.len();
+        self.routed
+            .extend(positions.iter().map(|&p| (start + p) as u32));
+        self.routes.push(StoredRoute {
+            key,
+            chosen: from..self.routed.len(),
+            share,
+        });
     }
 
     fn mask(&mut self, mask: Mask) {
         self.masks.push(mask);
+    }
+
+    fn reserve(&mut self, quantities: usize) {
+        self.entries.reserve(quantities);
     }
 }
 

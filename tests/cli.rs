@@ -40,26 +40,42 @@ fn another_pattern_is_traced() {
 #[test]
 fn bad_usage_exits_2() {
     Test::new().args(["trace"]).status(2).stderr_has("SCENARIO");
-    Test::new().args(["trace", "seesaw-cnn", "--round", "0"]).status(2);
-    Test::new().args(["trace", "seesaw-cnn", "--format", "pdf"]).status(2);
+    Test::new()
+        .args(["trace", "seesaw-cnn", "--round", "0"])
+        .status(2);
+    Test::new()
+        .args(["trace", "seesaw-cnn", "--format", "pdf"])
+        .status(2);
     Test::new().args(["frobnicate"]).status(2);
 }
 
 #[test]
 fn a_path_to_a_scenario_file_works() {
-    Test::new().args(["trace", "scenarios/seesaw-cnn.yaml"]).status(0).stdout_has("0.512872");
+    Test::new()
+        .args(["trace", "scenarios/seesaw-cnn.yaml"])
+        .status(0)
+        .stdout_has("0.512872");
 }
 
 #[test]
 fn a_directory_is_not_a_scenario() {
-    Test::new().args(["trace", "scenarios"]).status(2).stderr_has("no such file");
+    Test::new()
+        .args(["trace", "scenarios"])
+        .status(2)
+        .stderr_has("no such file");
 }
 
 #[test]
 fn ascii_mode_prints_only_ascii() {
-    let mut t = Test::new().args(["trace", "seesaw-cnn", "--ascii"]).status(0);
+    let mut t = Test::new()
+        .args(["trace", "seesaw-cnn", "--ascii"])
+        .status(0);
     let out = t.stdout();
-    assert!(out.is_ascii(), "non-ASCII: {:?}", out.chars().find(|c| !c.is_ascii()));
+    assert!(
+        out.is_ascii(),
+        "non-ASCII: {:?}",
+        out.chars().find(|c| !c.is_ascii())
+    );
     assert!(out.contains("dL/dw1"));
 }
 
@@ -67,9 +83,14 @@ fn ascii_mode_prints_only_ascii() {
 fn colour_only_when_asked_or_on_a_terminal() {
     let mut piped = Test::new().args(["trace", "seesaw-cnn"]).status(0);
     assert!(!piped.stdout().contains('\x1b'), "no colour when piped");
-    let mut forced = Test::new().args(["trace", "seesaw-cnn", "--color", "always"]).status(0);
+    let mut forced = Test::new()
+        .args(["trace", "seesaw-cnn", "--color", "always"])
+        .status(0);
     assert!(forced.stdout().contains('\x1b'), "colour when asked");
-    let mut no_color = Test::new().args(["trace", "seesaw-cnn"]).env("NO_COLOR", "1").status(0);
+    let mut no_color = Test::new()
+        .args(["trace", "seesaw-cnn"])
+        .env("NO_COLOR", "1")
+        .status(0);
     assert!(!no_color.stdout().contains('\x1b'));
 }
 

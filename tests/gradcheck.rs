@@ -22,7 +22,9 @@ fn check(net: &Network, setup: &Setup, pattern: &Pattern) -> Result<usize, Strin
     for (i, layer) in net.layers.iter().enumerate() {
         let id = Network::layer_id(i);
         for p in 0..layer.param_count() {
-            let traced = t.value(Key::new(id, Kind::Wgrad, p)).ok_or("a wgrad is missing")?;
+            let traced = t
+                .value(Key::new(id, Kind::Wgrad, p))
+                .ok_or("a wgrad is missing")?;
             let loss_at = |w: f64| {
                 let mut moved = net.clone();
                 moved.layers[i].set_param(p, w);
@@ -48,7 +50,8 @@ fn check(net: &Network, setup: &Setup, pattern: &Pattern) -> Result<usize, Strin
 fn every_builtin_scenario_and_pattern() {
     for s in scenario::builtins() {
         for (i, p) in s.data.iter().enumerate() {
-            let n = check(&s.network, &s.setup, p).unwrap_or_else(|e| panic!("{} pattern {i}: {e}", s.name));
+            let n = check(&s.network, &s.setup, p)
+                .unwrap_or_else(|e| panic!("{} pattern {i}: {e}", s.name));
             assert_eq!(n, s.network.param_count());
         }
     }

@@ -99,7 +99,10 @@ fn the_exact_trace_of_the_worked_example() {
     let got = values("seesaw-cnn", 0);
     for (id, want) in EXACT {
         let v = got.get(*id).unwrap_or_else(|| panic!("{id} is not traced"));
-        assert!((v - want).abs() < 1e-6, "{id}: {v} but the reference says {want}");
+        assert!(
+            (v - want).abs() < 1e-6,
+            "{id}: {v} but the reference says {want}"
+        );
     }
 }
 
@@ -115,16 +118,47 @@ fn the_printed_table_shows_every_reference_number() {
 
 #[test]
 fn the_json_carries_every_kind_of_quantity_id() {
-    let mut t = Test::new().args(["trace", "seesaw-cnn", "--format", "json"]).status(0);
+    let mut t = Test::new()
+        .args(["trace", "seesaw-cnn", "--format", "json"])
+        .status(0);
     let json: serde_json::Value = serde_json::from_str(&t.stdout()).expect("valid JSON");
-    let ids: Vec<&str> = json["quantities"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = json["quantities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
     for id in [
-        "input.out.In1", "conv.w.w1", "conv.out.f1", "relu.out.r1", "pool.out.A", "hidden.net.C",
-        "hidden.out.C", "output.net.p1", "output.out.p1", "loss", "loss.log10", "loss.total",
-        "output.delta.p1", "output.wgrad.w1", "output.dw.w1", "hidden.grad.C", "hidden.dact.C",
-        "hidden.delta.C", "hidden.wgrad.w5", "hidden.dw.w5", "pool.grad.A", "relu.grad.r1",
-        "relu.dact.r1", "conv.grad.f1", "conv.contrib.w2@3", "conv.wgrad.w1", "conv.dw.w1",
-        "conv.new.w1", "hidden.new.w5", "output.new.w4",
+        "input.out.In1",
+        "conv.w.w1",
+        "conv.out.f1",
+        "relu.out.r1",
+        "pool.out.A",
+        "hidden.net.C",
+        "hidden.out.C",
+        "output.net.p1",
+        "output.out.p1",
+        "loss",
+        "loss.log10",
+        "loss.total",
+        "output.delta.p1",
+        "output.wgrad.w1",
+        "output.dw.w1",
+        "hidden.grad.C",
+        "hidden.dact.C",
+        "hidden.delta.C",
+        "hidden.wgrad.w5",
+        "hidden.dw.w5",
+        "pool.grad.A",
+        "relu.grad.r1",
+        "relu.dact.r1",
+        "conv.grad.f1",
+        "conv.contrib.w2@3",
+        "conv.wgrad.w1",
+        "conv.dw.w1",
+        "conv.new.w1",
+        "hidden.new.w5",
+        "output.new.w4",
     ] {
         assert!(ids.contains(&id), "{id} missing from the JSON");
     }
@@ -133,19 +167,37 @@ fn the_json_carries_every_kind_of_quantity_id() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "ids are unique");
     assert_eq!(json["conventions"]["maxpool_ties"], "all");
-    let b = json["routes"].as_array().unwrap().iter().find(|r| r["id"] == "pool.route.B").unwrap();
-    assert_eq!(b["from"], serde_json::json!(["r3", "r4"]), "the tie sends B's gradient to both");
-    let a = json["routes"].as_array().unwrap().iter().find(|r| r["id"] == "pool.route.A").unwrap();
+    let b = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "pool.route.B")
+        .unwrap();
+    assert_eq!(
+        b["from"],
+        serde_json::json!(["r3", "r4"]),
+        "the tie sends B's gradient to both"
+    );
+    let a = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "pool.route.A")
+        .unwrap();
     assert_eq!(a["from"], serde_json::json!(["r1"]));
     assert_eq!(a["values"], serde_json::json!([0.2, 0.1]));
     let masks = json["masks"].as_array().unwrap();
     assert_eq!(masks.len(), 4);
-    assert!(masks.iter().all(|m| m["passed"] == true), "ReLU passes at 0 under the slides' convention");
+    assert!(
+        masks.iter().all(|m| m["passed"] == true),
+        "ReLU passes at 0 under the slides' convention"
+    );
 }
 
 #[test]
 fn pytorch_conventions_block_at_zero_and_pick_the_first_tie() {
-    let text = scenario::BUILTIN[0].1
+    let text = scenario::BUILTIN[0]
+        .1
         .replace("relu_grad_at_zero: 1", "relu_grad_at_zero: 0")
         .replace("maxpool_ties: all", "maxpool_ties: first");
     let s = scenario::parse(&text, "test", "test").unwrap();
@@ -153,7 +205,10 @@ fn pytorch_conventions_block_at_zero_and_pick_the_first_tie() {
     s.network.step(&s.setup, &s.data[0], &mut t);
     let ex = Explainer::new(&s.network, &s.setup, &s.data[0], &t);
     let v: HashMap<String, f64> = t.entries.iter().map(|e| (ex.id(e.key), e.value)).collect();
-    assert!((v["relu.grad.r3"] - 0.00487079).abs() < 1e-8, "the first tied input gets B's gradient");
+    assert!(
+        (v["relu.grad.r3"] - 0.00487079).abs() < 1e-8,
+        "the first tied input gets B's gradient"
+    );
     assert_eq!(v["relu.grad.r4"], 0.0, "first tie only");
     assert_eq!(v["conv.grad.f3"], 0.0, "blocked at exactly 0");
 }
@@ -165,12 +220,24 @@ fn a_training_step_applies_exactly_the_traced_new_weights() {
     let mut t = Trace::new(Policy::default());
     let step = s.network.step(&s.setup, p, &mut t);
     let untraced = s.network.step(&s.setup, p, &mut nntrace::trace::Untraced);
-    assert_eq!(step.dw, untraced.dw, "the untraced path computes bit for bit the same");
+    assert_eq!(
+        step.dw, untraced.dw,
+        "the untraced path computes bit for bit the same"
+    );
     let mut net = s.network.clone();
     net.apply(&untraced.dw);
     let ex = Explainer::new(&s.network, &s.setup, p, &t);
-    for e in t.entries.iter().filter(|e| e.key.kind == nntrace::trace::Kind::New) {
+    for e in t
+        .entries
+        .iter()
+        .filter(|e| e.key.kind == nntrace::trace::Kind::New)
+    {
         let layer = net.layer(e.key.layer).unwrap();
-        assert_eq!(layer.param(e.key.index as usize), e.value, "{}", ex.id(e.key));
+        assert_eq!(
+            layer.param(e.key.index as usize),
+            e.value,
+            "{}",
+            ex.id(e.key)
+        );
     }
 }

@@ -10,22 +10,34 @@ fn snapshot(name: &str, args: &[&str]) {
 
 #[test]
 fn trace_seesaw_cnn_table() {
-    snapshot("trace_seesaw_cnn_table", &["trace", "seesaw-cnn", "--color", "never"]);
+    snapshot(
+        "trace_seesaw_cnn_table",
+        &["trace", "seesaw-cnn", "--color", "never"],
+    );
 }
 
 #[test]
 fn trace_seesaw_cnn_json() {
-    snapshot("trace_seesaw_cnn_json", &["trace", "seesaw-cnn", "--format", "json"]);
+    snapshot(
+        "trace_seesaw_cnn_json",
+        &["trace", "seesaw-cnn", "--format", "json"],
+    );
 }
 
 #[test]
 fn trace_seesaw_cnn_round3_table() {
-    snapshot("trace_seesaw_cnn_round3_table", &["trace", "seesaw-cnn", "--round", "3", "--color", "never"]);
+    snapshot(
+        "trace_seesaw_cnn_round3_table",
+        &["trace", "seesaw-cnn", "--round", "3", "--color", "never"],
+    );
 }
 
 #[test]
 fn trace_seesaw_mlp_sigmoid_ascii_table() {
-    snapshot("trace_seesaw_mlp_sigmoid_ascii_table", &["trace", "seesaw-mlp-sigmoid", "--ascii", "--color", "never"]);
+    snapshot(
+        "trace_seesaw_mlp_sigmoid_ascii_table",
+        &["trace", "seesaw-mlp-sigmoid", "--ascii", "--color", "never"],
+    );
 }
 
 #[test]

@@ -57,7 +57,7 @@ impl Activation {
             Activation::Tanh => Expr::call("tanh", vec![x]),
             Activation::Relu => Expr::call("max", vec![Expr::Num(0.0), x]),
             Activation::Linear => x,
-            Activation::Softmax => Expr::div(
+            Activation::Softmax => Expr::over(
                 Expr::exp(x),
                 Expr::add(
                     nets.iter()
@@ -77,8 +77,8 @@ impl Activation {
     ) -> Expr {
         let y = || var(out.0.clone(), out.1);
         match self {
-            Activation::Sigmoid => Expr::mul(vec![y(), Expr::sub(Expr::Num(1.0), y())]),
-            Activation::Tanh => Expr::sub(Expr::Num(1.0), Expr::square(y())),
+            Activation::Sigmoid => Expr::mul(vec![y(), Expr::minus(Expr::Num(1.0), y())]),
+            Activation::Tanh => Expr::minus(Expr::Num(1.0), Expr::square(y())),
             Activation::Relu => Expr::step(var(net.0, net.1), relu_passes_zero),
             Activation::Linear | Activation::Softmax => Expr::Num(1.0),
         }

@@ -10,7 +10,7 @@ use nalgebra::{DMatrix, DVector};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv1d {
     pub name: String,
-    /// One row per filter, one column per filter weight.
+    /// One column per filter, one row per filter weight (so storage runs filter by filter).
     pub kernels: DMatrix<f64>,
     pub bias: Option<DVector<f64>>,
     pub stride: usize,
@@ -23,15 +23,18 @@ pub struct Conv1d {
 }
 
 impl Conv1d {
+    #[inline]
     pub fn size(&self) -> usize {
-        self.kernels.ncols()
-    }
-
-    pub fn filters(&self) -> usize {
         self.kernels.nrows()
     }
 
+    #[inline]
+    pub fn filters(&self) -> usize {
+        self.kernels.ncols()
+    }
+
     /// Output positions per filter.
+    #[inline]
     pub fn positions(&self) -> usize {
         (self.input_len - self.size()) / self.stride + 1
     }
@@ -59,15 +62,14 @@ impl Conv1d {
 
     pub fn param(&self, p: usize) -> f64 {
         match p.checked_sub(self.kernels.len()) {
-            None => self.kernels[(p / self.size(), p % self.size())],
+            None => self.kernels.as_slice()[p],
             Some(b) => self.bias.as_ref().expect("a bias")[b],
         }
     }
 
     pub fn set_param(&mut self, p: usize, value: f64) {
-        let size = self.size();
         match p.checked_sub(self.kernels.len()) {
-            None => self.kernels[(p / size, p % size)] = value,
+            None => self.kernels.as_mut_slice()[p] = value,
             Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
         }
     }
@@ -81,6 +83,7 @@ impl Conv1d {
     }
 
     /// Index of the contribution of filter weight (c, j) at position k.
+    #[inline]
     pub fn contrib_index(&self, c: usize, k: usize, j: usize) -> usize {
         (c * self.positions() + k) * self.size() + j
     }
@@ -88,7 +91,11 @@ impl Conv1d {
     /// `(filter, position, weight)` of a contribution index.
     pub fn contrib_parts(&self, index: usize) -> (usize, usize, usize) {
         let (size, positions) = (self.size(), self.positions());
-        (index / size / positions, index / size % positions, index % size)
+        (
+            index / size / positions,
+            index / size % positions,
+            index % size,
+        )
     }
 
     /// `w2@3`: filter weight w2 at position 3 (1-based).
@@ -111,7 +118,7 @@ impl Conv1d {
                 let f: f64 = field
                     .iter()
                     .enumerate()
-                    .map(|(j, xi)| xi * self.kernels[(c, j)])
+                    .map(|(j, xi)| xi * self.kernels[(j, c)])
                     .sum::<f64>()
                     + b;
                 out.push(ctx.record(Kind::Out, c * positions + k, f));
@@ -130,7 +137,11 @@ impl Conv1d {
             for k in 0..positions {
                 let g = grad[c * positions + k];
                 for j in 0..size {
-                    let term = ctx.record(Kind::Contrib, self.contrib_index(c, k, j), g * x[k * stride + j]);
+                    let term = ctx.record(
+                        Kind::Contrib,
+                        self.contrib_index(c, k, j),
+                        g * x[k * stride + j],
+                    );
                     wgrad[c * size + j] += term;
                 }
             }
@@ -151,7 +162,7 @@ impl Conv1d {
             for c in 0..self.filters() {
                 for k in 0..positions {
                     for j in 0..size {
-                        back[k * stride + j] += grad[c * positions + k] * self.kernels[(c, j)];
+                        back[k * stride + j] += grad[c * positions + k] * self.kernels[(j, c)];
                     }
                 }
             }
@@ -171,14 +182,23 @@ impl Conv1d {
             Kind::Out => {
                 let (c, k) = (i / positions, i % positions);
                 let mut terms: Vec<Expr> = (0..size)
-                    .map(|j| Expr::mul(vec![ex.node(id - 1, k * self.stride + j), ex.param(id, c * size + j)]))
+                    .map(|j| {
+                        Expr::mul(vec![
+                            ex.node(id - 1, k * self.stride + j),
+                            ex.param(id, c * size + j),
+                        ])
+                    })
                     .collect();
                 if self.bias.is_some() {
                     terms.push(ex.param(id, self.bias_index(c)));
                 }
                 let names = ex.net.node_names(id - 1);
                 let first = k * self.stride;
-                let field = format!("receptive field {}..{}", names[first], names[first + size - 1]);
+                let field = format!(
+                    "receptive field {}..{}",
+                    names[first],
+                    names[first + size - 1]
+                );
                 Explained::new(self.outputs[i].clone(), Expr::add(terms)).note(field)
             }
             Kind::Contrib => {
@@ -200,7 +220,10 @@ impl Conv1d {
             self.outputs[f],
             ex.net.node_names(id - 1)[input]
         );
-        (symbol, Expr::mul(vec![ex.grad(id, f), ex.node(id - 1, input)]))
+        (
+            symbol,
+            Expr::mul(vec![ex.grad(id, f), ex.node(id - 1, input)]),
+        )
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
@@ -208,7 +231,9 @@ impl Conv1d {
         let positions = self.positions();
         if self.is_bias(p) {
             let c = p - self.kernels.len();
-            let terms = (0..positions).map(|k| ex.grad(id, c * positions + k)).collect();
+            let terms = (0..positions)
+                .map(|k| ex.grad(id, c * positions + k))
+                .collect();
             return Explained::new(symbol, Expr::add(terms));
         }
         let (c, j) = (p / self.size(), p % self.size());
@@ -229,7 +254,10 @@ impl Conv1d {
         for c in 0..self.filters() {
             for k in 0..positions {
                 if let Some(j) = i.checked_sub(k * self.stride).filter(|&j| j < size) {
-                    terms.push(Expr::mul(vec![ex.grad(id, c * positions + k), ex.param(id, c * size + j)]));
+                    terms.push(Expr::mul(vec![
+                        ex.grad(id, c * positions + k),
+                        ex.param(id, c * size + j),
+                    ]));
                 }
             }
         }

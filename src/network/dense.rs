@@ -13,7 +13,8 @@ pub struct Dense {
     pub weights: DMatrix<f64>,
     pub bias: Option<DVector<f64>>,
     pub outputs: Vec<String>,
-    /// Parameter names in parameter order: weights row by row, then biases.
+    /// Parameter names in parameter order: weights column by column (every unit's weight
+    /// from the first input, then from the second, …, as the slides number them), then biases.
     pub param_names: Vec<String>,
 }
 
@@ -34,10 +35,7 @@ impl Dense {
     pub fn set_param(&mut self, p: usize, value: f64) {
         let n = self.weights.len();
         match p.checked_sub(n) {
-            None => {
-                let at = self.at(p);
-                self.weights[at] = value;
-            }
+            None => self.weights.as_mut_slice()[p] = value,
             Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
         }
     }
@@ -50,12 +48,13 @@ impl Dense {
         &self.param_names[p]
     }
 
+    /// (unit, input) of weight parameter `p`.
     fn at(&self, p: usize) -> (usize, usize) {
-        (p / self.weights.ncols(), p % self.weights.ncols())
+        (p % self.weights.nrows(), p / self.weights.nrows())
     }
 
     fn weight_index(&self, unit: usize, input: usize) -> usize {
-        unit * self.weights.ncols() + input
+        input * self.weights.nrows() + unit
     }
 
     fn bias_index(&self, unit: usize) -> usize {
@@ -110,10 +109,11 @@ impl Dense {
             Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
         };
         let mut dw = vec![0.0; self.param_count()];
-        for (j, &d) in delta.iter().enumerate() {
-            for (i, &xi) in x.iter().enumerate() {
+        let weights = self.weights.as_slice();
+        for (i, &xi) in x.iter().enumerate() {
+            for (j, &d) in delta.iter().enumerate() {
                 let p = self.weight_index(j, i);
-                dw[p] = ctx.hold(p, self.weights[(j, i)], d * xi, false);
+                dw[p] = ctx.hold(p, weights[p], d * xi, false);
             }
         }
         if self.bias.is_some() {
@@ -203,7 +203,7 @@ impl Dense {
             let sum = (0..self.outputs.len())
                 .map(|k| Expr::mul(vec![ex.grad(id, k), out(k)]))
                 .collect();
-            return Expr::mul(vec![out(j), Expr::sub(ex.grad(id, j), Expr::add(sum))]);
+            return Expr::mul(vec![out(j), Expr::minus(ex.grad(id, j), Expr::add(sum))]);
         }
         let dact = var(
             format!("f′({})", self.net_symbol(j)),

@@ -53,8 +53,16 @@ impl Loss {
                 loss
             }
             Loss::HalfSquaredError | Loss::SquaredError => {
-                let sse: f64 = y.iter().zip(&pattern.target).map(|(y, t)| (t - y) * (t - y)).sum();
-                let scale = if self == Loss::HalfSquaredError { 0.5 } else { 1.0 };
+                let sse: f64 = y
+                    .iter()
+                    .zip(&pattern.target)
+                    .map(|(y, t)| (t - y) * (t - y))
+                    .sum();
+                let scale = if self == Loss::HalfSquaredError {
+                    0.5
+                } else {
+                    1.0
+                };
                 rec.record(key(Kind::Loss), scale * sse)
             }
         };
@@ -78,7 +86,11 @@ impl Loss {
                     .collect(),
             ),
             Loss::HalfSquaredError | Loss::SquaredError => {
-                let scale = if self == Loss::HalfSquaredError { 1.0 } else { 2.0 };
+                let scale = if self == Loss::HalfSquaredError {
+                    1.0
+                } else {
+                    2.0
+                };
                 Incoming::Grad(
                     (0..y.len())
                         .map(|j| rec.record(Key::new(last, Kind::Grad, j), -scale * (t[j] - y[j])))
@@ -98,16 +110,16 @@ impl Loss {
                 let class = ex.pattern.class.unwrap_or(0);
                 let p = ex.node(last, class);
                 if key.kind == Kind::Loss {
-                    Explained::new("L_i", Expr::neg(Expr::call("ln", vec![p])))
+                    Explained::new("L_i", Expr::negate(Expr::call("ln", vec![p])))
                         .note("cross-entropy, natural log: −ln p_target")
                 } else {
-                    Explained::new("L_i (log10)", Expr::neg(Expr::call("log10", vec![p])))
+                    Explained::new("L_i (log10)", Expr::negate(Expr::call("log10", vec![p])))
                         .note("with log base 10, as the slides' \"Data loss = 0.29\"")
                 }
             }
             Kind::Loss => {
                 let terms = (0..names.len())
-                    .map(|j| Expr::square(Expr::sub(target(j), ex.node(last, j))))
+                    .map(|j| Expr::square(Expr::minus(target(j), ex.node(last, j))))
                     .collect();
                 let sum = Expr::add(terms);
                 let formula = if self == Loss::HalfSquaredError {
@@ -118,20 +130,21 @@ impl Loss {
                 Explained::new("L_i", formula)
             }
             Kind::LossTotal => Explained::new("L", self.total_formula(ex))
-                .note("data loss plus the L2 penalty ½λΣw² (weights, not biases)"),
+                .note("data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)"),
             Kind::Delta => {
                 let p = ex.node(last, j);
                 let symbol = format!("∂L/∂f@{}", names[j]);
                 if ex.pattern.class == Some(j) {
-                    Explained::new(symbol, Expr::sub(p, Expr::Num(1.0))).note("target: p_target − 1")
+                    Explained::new(symbol, Expr::minus(p, Expr::Num(1.0)))
+                        .note("target: p_target − 1")
                 } else {
                     Explained::new(symbol, p).note("not the target: p unchanged")
                 }
             }
             Kind::Grad => {
-                let diff = Expr::sub(target(j), ex.node(last, j));
+                let diff = Expr::minus(target(j), ex.node(last, j));
                 let formula = if self == Loss::HalfSquaredError {
-                    Expr::neg(diff)
+                    Expr::negate(diff)
                 } else {
                     Expr::mul(vec![Expr::Num(-2.0), diff])
                 };

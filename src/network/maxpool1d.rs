@@ -5,7 +5,7 @@
 
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape, Ties};
 use crate::formula::Expr;
-use crate::trace::{Key, Kind, LayerId, Recorder, Route};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MaxPool1d {
@@ -38,20 +38,16 @@ impl MaxPool1d {
 
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
         let ties = ctx.setup.conventions.maxpool_ties;
+        let mut chosen = Vec::with_capacity(self.size);
         let out = (0..self.outputs.len())
             .map(|o| {
                 let window = &x[self.window(o)];
                 let max = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let pooled = ctx.record(Kind::Out, o, max);
                 if R::TRACING {
-                    let (chosen, share) = choose(window, pooled, ties);
-                    let start = self.window(o).start as u32;
-                    ctx.rec.route(Route {
-                        key: Key::new(ctx.id, Kind::Out, o),
-                        window: self.window(o).map(|i| i as u32).collect(),
-                        chosen: chosen.iter().map(|&c| start + c as u32).collect(),
-                        share,
-                    });
+                    let share = choose(window, pooled, ties, &mut chosen);
+                    let key = Key::new(ctx.id, Kind::Out, o);
+                    ctx.rec.route(key, self.window(o).start, &chosen, share);
                 }
                 pooled
             })
@@ -78,10 +74,11 @@ impl MaxPool1d {
         }
         let ties = ctx.setup.conventions.maxpool_ties;
         let mut back = vec![0.0; x.len()];
+        let mut chosen = Vec::with_capacity(self.size);
         for (o, g) in grad.iter().enumerate() {
             let window = self.window(o);
-            let (chosen, share) = choose(&x[window.clone()], y[o], ties);
-            for c in chosen {
+            let share = choose(&x[window.clone()], y[o], ties, &mut chosen);
+            for &c in &chosen {
                 back[window.start + c] += share * g;
             }
         }
@@ -104,33 +101,48 @@ impl MaxPool1d {
         }
         let args = self.window(o).map(|i| ex.node(id - 1, i)).collect();
         let names = ex.net.node_names(id - 1);
-        let route = ex.trace.routes.iter().find(|r| r.key == key);
+        let route = ex.trace.route(key);
         let note = match route {
             Some(r) if r.chosen.len() == 1 => format!("from {}", names[r.chosen[0] as usize]),
             Some(r) => {
-                let tied: Vec<&str> = r.chosen.iter().map(|&c| names[c as usize].as_str()).collect();
-                format!("tie: {} ({})", tied.join(", "), tie_rule(ex.setup.conventions.maxpool_ties))
+                let tied: Vec<&str> = r
+                    .chosen
+                    .iter()
+                    .map(|&c| names[c as usize].as_str())
+                    .collect();
+                format!(
+                    "tie: {} ({})",
+                    tied.join(", "),
+                    tie_rule(ex.setup.conventions.maxpool_ties)
+                )
             }
             None => String::new(),
         };
         Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(note)
     }
 
-    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> (Expr, Option<String>) {
+    pub fn input_grad_formula(
+        &self,
+        id: LayerId,
+        i: usize,
+        ex: &Explainer,
+    ) -> (Expr, Option<String>) {
         let mut terms = Vec::new();
         let mut notes = Vec::new();
         for o in (0..self.outputs.len()).filter(|&o| self.window(o).contains(&i)) {
-            let route = ex.trace.routes.iter().find(|r| r.key == Key::new(id, Kind::Out, o));
+            let route = ex.trace.route(Key::new(id, Kind::Out, o));
             let chosen = route.is_some_and(|r| r.chosen.contains(&(i as u32)));
             let pooled = &self.outputs[o];
             match (chosen, route) {
                 (true, Some(r)) if r.share != 1.0 => {
-                    terms.push(Expr::div(ex.grad(id, o), Expr::Num(r.chosen.len() as f64)));
+                    terms.push(Expr::over(ex.grad(id, o), Expr::Num(r.chosen.len() as f64)));
                     notes.push(format!("a tied maximum of {pooled}: shares its gradient"));
                 }
                 (true, Some(r)) if r.chosen.len() > 1 => {
                     terms.push(ex.grad(id, o));
-                    notes.push(format!("a tied maximum of {pooled}: gets its whole gradient"));
+                    notes.push(format!(
+                        "a tied maximum of {pooled}: gets its whole gradient"
+                    ));
                 }
                 (true, _) => {
                     terms.push(ex.grad(id, o));
@@ -156,23 +168,29 @@ fn tie_rule(ties: Ties) -> &'static str {
     }
 }
 
-/// Which positions of a window receive the pooled value's gradient, and what share each
-/// gets. The chosen inputs are those equal to the pooled value actually used (so a
-/// carried-forward value taken from another input routes there); if none equals it,
-/// the window's maxima.
-pub fn choose(window: &[f64], pooled: f64, ties: Ties) -> (Vec<usize>, f64) {
-    let equal = |v: f64| -> Vec<usize> { (0..window.len()).filter(|&i| window[i] == v).collect() };
-    let mut chosen = equal(pooled);
+/// Which positions of a window receive the pooled value's gradient (into `chosen`), and
+/// the share each gets. The chosen inputs are those equal to the pooled value actually
+/// used (so a carried-forward value taken from another input routes there); if none
+/// equals it, the window's maxima.
+pub fn choose(window: &[f64], pooled: f64, ties: Ties, chosen: &mut Vec<usize>) -> f64 {
+    let equal = |v: f64, chosen: &mut Vec<usize>| {
+        chosen.clear();
+        chosen.extend((0..window.len()).filter(|&i| window[i] == v));
+    };
+    equal(pooled, chosen);
     if chosen.is_empty() {
-        chosen = equal(window.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+        equal(
+            window.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            chosen,
+        );
     }
     match ties {
-        Ties::All => (chosen, 1.0),
-        Ties::First => (chosen.into_iter().take(1).collect(), 1.0),
-        Ties::Split => {
-            let share = 1.0 / chosen.len().max(1) as f64;
-            (chosen, share)
+        Ties::All => 1.0,
+        Ties::First => {
+            chosen.truncate(1);
+            1.0
         }
+        Ties::Split => 1.0 / chosen.len().max(1) as f64,
     }
 }
 
@@ -180,16 +198,22 @@ pub fn choose(window: &[f64], pooled: f64, ties: Ties) -> (Vec<usize>, f64) {
 mod tests {
     use super::*;
 
+    fn chosen(window: &[f64], pooled: f64, ties: Ties) -> (Vec<usize>, f64) {
+        let mut chosen = Vec::new();
+        let share = choose(window, pooled, ties, &mut chosen);
+        (chosen, share)
+    }
+
     #[test]
     fn ties_follow_the_convention() {
-        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::All), (vec![0, 1], 1.0));
-        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::First), (vec![0], 1.0));
-        assert_eq!(choose(&[0.0, 0.0], 0.0, Ties::Split), (vec![0, 1], 0.5));
+        assert_eq!(chosen(&[0.0, 0.0], 0.0, Ties::All), (vec![0, 1], 1.0));
+        assert_eq!(chosen(&[0.0, 0.0], 0.0, Ties::First), (vec![0], 1.0));
+        assert_eq!(chosen(&[0.0, 0.0], 0.0, Ties::Split), (vec![0, 1], 0.5));
     }
 
     #[test]
     fn a_value_taken_from_another_input_routes_there() {
-        assert_eq!(choose(&[0.2, 0.1], 0.1, Ties::All), (vec![1], 1.0));
-        assert_eq!(choose(&[0.2, 0.1], 0.15, Ties::All), (vec![0], 1.0));
+        assert_eq!(chosen(&[0.2, 0.1], 0.1, Ties::All), (vec![1], 1.0));
+        assert_eq!(chosen(&[0.2, 0.1], 0.15, Ties::All), (vec![0], 1.0));
     }
 }

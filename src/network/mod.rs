@@ -140,13 +140,15 @@ pub struct Ctx<'a, R: Recorder> {
 
 impl<R: Recorder> Ctx<'_, R> {
     /// Records a quantity of this layer; returns the value to use from here on.
+    #[inline]
     pub fn record(&mut self, kind: Kind, index: usize, value: f64) -> f64 {
         self.rec.record(Key::new(self.id, kind, index), value)
     }
 
     /// Records a gradient of the previous layer's outputs (computed here, owned there).
     pub fn record_input_grad(&mut self, index: usize, value: f64) -> f64 {
-        self.rec.record(Key::new(self.id - 1, Kind::Grad, index), value)
+        self.rec
+            .record(Key::new(self.id - 1, Kind::Grad, index), value)
     }
 
     /// Records ∂L/∂w and the held update Δw = −α(∂L/∂w + λw) (biases: no λ term);
@@ -239,12 +241,15 @@ impl Network {
     /// One training step: forward, backward with held Δw, and the update recorded as
     /// `new`. The network itself is not changed; apply `Step::dw` to train.
     pub fn step<R: Recorder>(&self, setup: &Setup, pattern: &Pattern, rec: &mut R) -> Step {
+        rec.reserve(self.quantity_hint());
         let pass = self.forward(setup, pattern, rec);
         let dw = self.backward(setup, pattern, &pass, rec);
-        for (i, layer) in pass.used.iter().enumerate() {
-            let id = Self::layer_id(i);
-            for (p, d) in dw[i].iter().enumerate() {
-                rec.record(Key::new(id, Kind::New, p), layer.param(p) + d);
+        if R::TRACING {
+            for (i, layer) in pass.used.iter().enumerate() {
+                let id = Self::layer_id(i);
+                for (p, (w, d)) in layer.params().zip(&dw[i]).enumerate() {
+                    rec.record(Key::new(id, Kind::New, p), w + d);
+                }
             }
         }
         Step {
@@ -254,9 +259,26 @@ impl Network {
         }
     }
 
+    /// About how many quantities a traced step records.
+    fn quantity_hint(&self) -> usize {
+        let per_layer: usize = self
+            .layers
+            .iter()
+            .map(|l| {
+                let contribs = match l {
+                    Layer::Conv1d(c) => c.kernels.len() * c.positions(),
+                    _ => 0,
+                };
+                4 * l.param_count() + 4 * l.outputs().len() + contribs
+            })
+            .sum();
+        self.input_names.len() + per_layer + 3
+    }
+
     /// The data loss L_i for a pattern, nothing recorded (finite-difference checks).
     pub fn loss(&self, setup: &Setup, pattern: &Pattern) -> f64 {
-        self.forward(setup, pattern, &mut crate::trace::Untraced).loss
+        self.forward(setup, pattern, &mut crate::trace::Untraced)
+            .loss
     }
 
     /// Adds each held Δw to its weight.
@@ -299,9 +321,13 @@ impl Network {
             used.push(layer);
         }
         let penalty = l2_penalty(&used);
-        let loss = setup
-            .loss
-            .forward(acts.last().expect("an output"), pattern, penalty, setup, rec);
+        let loss = setup.loss.forward(
+            acts.last().expect("an output"),
+            pattern,
+            penalty,
+            setup,
+            rec,
+        );
         Pass {
             used,
             acts,
@@ -318,12 +344,10 @@ impl Network {
         rec: &mut R,
     ) -> Vec<Vec<f64>> {
         let last = self.layers.len();
-        let mut incoming = setup.loss.backward(
-            &pass.acts[last],
-            pattern,
-            Self::layer_id(last - 1),
-            rec,
-        );
+        let mut incoming =
+            setup
+                .loss
+                .backward(&pass.acts[last], pattern, Self::layer_id(last - 1), rec);
         let mut dw = vec![Vec::new(); last];
         for i in (0..last).rev() {
             let mut ctx = Ctx {
@@ -366,11 +390,12 @@ fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) ->
         return Cow::Borrowed(layer);
     }
     let mut altered: Option<Layer> = None;
-    for p in 0..layer.param_count() {
-        let w = layer.param(p);
+    for (p, &w) in layer.params().enumerate() {
         let used = rec.record(Key::new(id, Kind::W, p), w);
         if used.to_bits() != w.to_bits() {
-            altered.get_or_insert_with(|| layer.clone()).set_param(p, used);
+            altered
+                .get_or_insert_with(|| layer.clone())
+                .set_param(p, used);
         }
     }
     altered.map_or(Cow::Borrowed(layer), Cow::Owned)
@@ -380,7 +405,11 @@ fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) ->
 fn l2_penalty(layers: &[Cow<Layer>]) -> f64 {
     layers
         .iter()
-        .flat_map(|l| (0..l.param_count()).filter(|&p| !l.is_bias(p)).map(|p| l.param(p)))
+        .flat_map(|l| {
+            (0..l.param_count())
+                .filter(|&p| !l.is_bias(p))
+                .map(|p| l.param(p))
+        })
         .map(|w| w * w)
         .sum()
 }
@@ -432,6 +461,16 @@ impl Layer {
             Layer::Dense(l) => l.param_count(),
             Layer::Relu(_) | Layer::MaxPool1d(_) => 0,
         }
+    }
+
+    /// Every parameter in parameter order: the weights as stored, then the biases.
+    pub fn params(&self) -> impl Iterator<Item = &f64> {
+        let (weights, bias): (&[f64], Option<&[f64]>) = match self {
+            Layer::Conv1d(l) => (l.kernels.as_slice(), l.bias.as_ref().map(|b| b.as_slice())),
+            Layer::Dense(l) => (l.weights.as_slice(), l.bias.as_ref().map(|b| b.as_slice())),
+            Layer::Relu(_) | Layer::MaxPool1d(_) => (&[], None),
+        };
+        weights.iter().chain(bias.unwrap_or_default())
     }
 
     pub fn param(&self, p: usize) -> f64 {
@@ -629,8 +668,11 @@ impl<'a> Explainer<'a> {
             let decay = Expr::mul(vec![var("λ", self.setup.lambda), self.param(key.layer, p)]);
             Expr::add(vec![wgrad, decay])
         };
-        Explained::new(format!("Δ{name}"), Expr::neg(Expr::mul(vec![alpha, inner])))
-            .note("held: applied only at the end")
+        Explained::new(
+            format!("Δ{name}"),
+            Expr::negate(Expr::mul(vec![alpha, inner])),
+        )
+        .note("held: applied only at the end")
     }
 
     fn explain_new(&self, key: Key) -> Explained {

@@ -85,7 +85,12 @@ impl Relu {
         }
     }
 
-    pub fn input_grad_formula(&self, id: LayerId, k: usize, ex: &Explainer) -> (Expr, Option<String>) {
+    pub fn input_grad_formula(
+        &self,
+        id: LayerId,
+        k: usize,
+        ex: &Explainer,
+    ) -> (Expr, Option<String>) {
         let input_name = &ex.net.node_names(id - 1)[k];
         let step = var(
             format!("∂{}/∂{input_name}", self.outputs[k]),

@@ -1,11 +1,18 @@
 //! The trace as one JSON object (SPEC section 4). Values are full-precision numbers.
 
 use super::{Options, rows};
-use crate::network::Explainer;
+use crate::network::{Explainer, Layer};
 use crate::scenario::Scenario;
+use crate::trace::Kind;
 use serde_json::{Value, json};
 
-pub fn render(s: &Scenario, pattern: usize, ex: &Explainer, opts: &Options, round: Option<u32>) -> Value {
+pub fn render(
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    opts: &Options,
+    round: Option<u32>,
+) -> Value {
     let quantities: Vec<Value> = rows(ex, opts.digits)
         .into_iter()
         .map(|r| {
@@ -25,16 +32,19 @@ pub fn render(s: &Scenario, pattern: usize, ex: &Explainer, opts: &Options, roun
         .collect();
     let routes: Vec<Value> = ex
         .trace
-        .routes
-        .iter()
+        .routes()
         .map(|route| {
             let prev = ex.net.node_names(route.key.layer - 1);
-            let names = |idx: &[u32]| idx.iter().map(|&i| prev[i as usize].clone()).collect::<Vec<_>>();
-            let values: Vec<f64> = route.window.iter().map(|&i| ex.value(route.key.layer - 1, crate::trace::Kind::Out, i as usize)).collect();
+            let from: Vec<&String> = route.chosen.iter().map(|&i| &prev[i as usize]).collect();
+            let window = match ex.net.layer(route.key.layer) {
+                Some(Layer::MaxPool1d(pool)) => pool.window(route.key.index as usize),
+                _ => 0..0,
+            };
+            let values: Vec<f64> = window.clone().map(|i| ex.value(route.key.layer - 1, Kind::Out, i)).collect();
             json!({
                 "id": format!("{}.route.{}", ex.net.layer_name(route.key.layer), ex.name(route.key)),
-                "from": names(&route.chosen),
-                "window": names(&route.window),
+                "from": from,
+                "window": prev[window].to_vec(),
                 "values": values,
                 "share": route.share,
             })

@@ -23,7 +23,11 @@ pub struct Options {
 impl Options {
     /// Text as it should be shown: Unicode, or its ASCII spelling.
     pub fn text(&self, s: &str) -> String {
-        if self.ascii { asciify(s) } else { s.to_string() }
+        if self.ascii {
+            asciify(s)
+        } else {
+            s.to_string()
+        }
     }
 
     pub fn number(&self, x: f64) -> String {
@@ -152,7 +156,9 @@ fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
             phase,
             layer: head.layer,
             title: "every weight: new w = w + Δw, the held updates applied at the end".into(),
-            blocks: vec![Block::Updates(entries.iter().map(|e| update(ex, e.key)).collect())],
+            blocks: vec![Block::Updates(
+                entries.iter().map(|e| update(ex, e.key)).collect(),
+            )],
         };
     }
     let mut blocks = Vec::new();
@@ -160,11 +166,18 @@ fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
     let mut i = 0;
     while i < entries.len() {
         if entries[i].key.kind == Kind::Contrib {
-            let n = entries[i..].iter().take_while(|e| e.key.kind == Kind::Contrib).count();
+            let n = entries[i..]
+                .iter()
+                .take_while(|e| e.key.kind == Kind::Contrib)
+                .count();
             if !pending.is_empty() {
                 blocks.push(Block::Rows(std::mem::take(&mut pending)));
             }
-            blocks.extend(contrib_grids(ex, &entries[i..i + n], digits).into_iter().map(Block::Contribs));
+            blocks.extend(
+                contrib_grids(ex, &entries[i..i + n], digits)
+                    .into_iter()
+                    .map(Block::Contribs),
+            );
             i += n;
         } else {
             pending.push(row(ex, &entries[i], digits));
@@ -207,24 +220,36 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
     let (size, positions) = (conv.size(), conv.positions());
     (0..conv.filters())
         .map(|c| ContribGrid {
-            weight_names: (0..size).map(|j| conv.param_name(c * size + j).to_string()).collect(),
+            weight_names: (0..size)
+                .map(|j| conv.param_name(c * size + j).to_string())
+                .collect(),
             positions: (0..positions)
                 .map(|k| {
                     let node = c * positions + k;
                     let cells = (0..size)
                         .map(|j| {
                             let index = conv.contrib_index(c, k, j);
-                            let entry = entries.iter().find(|e| e.key.index as usize == index).copied().unwrap_or(Entry {
-                                key: Key::new(layer, Kind::Contrib, index),
-                                value: 0.0,
-                            });
+                            let entry = entries
+                                .iter()
+                                .find(|e| e.key.index as usize == index)
+                                .copied()
+                                .unwrap_or(Entry {
+                                    key: Key::new(layer, Kind::Contrib, index),
+                                    value: 0.0,
+                                });
                             row(ex, &entry, digits)
                         })
                         .collect();
-                    (conv.outputs[node].clone(), ex.value(layer, Kind::Grad, node), cells)
+                    (
+                        conv.outputs[node].clone(),
+                        ex.value(layer, Kind::Grad, node),
+                        cells,
+                    )
                 })
                 .collect(),
-            sums: (0..size).map(|j| ex.value(layer, Kind::Wgrad, c * size + j)).collect(),
+            sums: (0..size)
+                .map(|j| ex.value(layer, Kind::Wgrad, c * size + j))
+                .collect(),
         })
         .collect()
 }

@@ -12,7 +12,13 @@ use tabled::settings::{Alignment, Style, Width};
 /// Formula cells wider than this wrap between words.
 const FORMULA_WIDTH: usize = 72;
 
-pub fn render(s: &Scenario, pattern: usize, ex: &Explainer, opts: &Options, round: Option<u32>) -> String {
+pub fn render(
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    opts: &Options,
+    round: Option<u32>,
+) -> String {
     let mut out = String::new();
     for line in preamble(s, pattern, round) {
         out.push_str(&opts.text(&line));
@@ -39,14 +45,26 @@ fn heading(ex: &Explainer, section: &Section, opts: &Options) -> String {
         Phase::Backward => "BACKWARD",
         Phase::Update => "UPDATE",
     };
-    let name = if section.phase == Phase::Update { "all layers" } else { ex.net.layer_name(section.layer) };
+    let name = if section.phase == Phase::Update {
+        "all layers"
+    } else {
+        ex.net.layer_name(section.layer)
+    };
     let title = opts.text(&format!("━━ {phase} · {name} ━━ {}", section.title));
     let mut out = paint(&title, opts, |t| t.bold().cyan().to_string());
     out.push('\n');
     if section.phase != Phase::Update {
         let stages: Vec<String> = strip(ex, section.layer)
             .into_iter()
-            .map(|(name, here)| if here { paint(&format!("[{name}]"), opts, |t| t.bold().yellow().to_string()) } else { name })
+            .map(|(name, here)| {
+                if here {
+                    paint(&format!("[{name}]"), opts, |t| {
+                        t.bold().yellow().to_string()
+                    })
+                } else {
+                    name
+                }
+            })
             .collect();
         let sep = opts.text(" ▸ ");
         out.push_str(&format!("   {}   ({})\n", stages.join(&sep), "we are here"));
@@ -55,7 +73,11 @@ fn heading(ex: &Explainer, section: &Section, opts: &Options) -> String {
 }
 
 fn paint(text: &str, opts: &Options, style: impl Fn(&str) -> String) -> String {
-    if opts.color { style(text) } else { text.to_string() }
+    if opts.color {
+        style(text)
+    } else {
+        text.to_string()
+    }
 }
 
 fn note_colour(note: &str, opts: &Options) -> String {
@@ -69,7 +91,10 @@ fn note_colour(note: &str, opts: &Options) -> String {
         text.yellow().bold().to_string()
     } else if note.starts_with("tie") {
         text.magenta().to_string()
-    } else if note.contains("passed") || note.contains("gets its gradient") || note.starts_with("from") {
+    } else if note.contains("passed")
+        || note.contains("gets its gradient")
+        || note.starts_with("from")
+    {
         text.green().to_string()
     } else {
         text.dimmed().to_string()
@@ -79,7 +104,10 @@ fn note_colour(note: &str, opts: &Options) -> String {
 fn style(builder: Builder, opts: &Options, right: &[usize], wrap: Option<usize>) -> String {
     let mut table = builder.build();
     if let Some(column) = wrap {
-        table.modify(Columns::one(column), Width::wrap(FORMULA_WIDTH).keep_words(true));
+        table.modify(
+            Columns::one(column),
+            Width::wrap(FORMULA_WIDTH).keep_words(true),
+        );
     }
     if opts.ascii {
         table.with(Style::ascii());
@@ -110,7 +138,10 @@ fn rows_table(rows: &[Row], opts: &Options) -> String {
             opts.text(&r.symbol),
             formula,
             value(r.value, opts),
-            r.note.as_deref().map(|n| note_colour(n, opts)).unwrap_or_default(),
+            r.note
+                .as_deref()
+                .map(|n| note_colour(n, opts))
+                .unwrap_or_default(),
         ]);
     }
     style(b, opts, &[3], Some(2))
@@ -119,12 +150,21 @@ fn rows_table(rows: &[Row], opts: &Options) -> String {
 fn contrib_table(grid: &ContribGrid, opts: &Options) -> String {
     let mut b = Builder::default();
     let mut header = vec!["position k".to_string(), opts.text("∂L/∂f_k")];
-    header.extend(grid.weight_names.iter().map(|w| opts.text(&format!("term of ∂L/∂{w}"))));
+    header.extend(
+        grid.weight_names
+            .iter()
+            .map(|w| opts.text(&format!("term of ∂L/∂{w}"))),
+    );
     b.push_record(header);
     for (k, (node, grad, cells)) in grid.positions.iter().enumerate() {
         let mut record = vec![format!("{} ({node})", k + 1), opts.number(*grad)];
         record.extend(cells.iter().map(|c| {
-            format!("{}\n= {}\n= {}", opts.text(&c.symbol), opts.text(&c.substituted), value(c.value, opts))
+            format!(
+                "{}\n= {}\n= {}",
+                opts.text(&c.symbol),
+                opts.text(&c.substituted),
+                value(c.value, opts)
+            )
         }));
         b.push_record(record);
     }
@@ -141,7 +181,17 @@ fn contrib_table(grid: &ContribGrid, opts: &Options) -> String {
 
 fn update_table(updates: &[Update], opts: &Options) -> String {
     let mut b = Builder::default();
-    b.push_record(["layer", "weight", "w (old)", &opts.text("∂L/∂w"), &opts.text("Δw (held)"), "new w"].map(String::from));
+    b.push_record(
+        [
+            "layer",
+            "weight",
+            "w (old)",
+            &opts.text("∂L/∂w"),
+            &opts.text("Δw (held)"),
+            "new w",
+        ]
+        .map(String::from),
+    );
     for u in updates {
         b.push_record([
             u.layer.clone(),

@@ -119,6 +119,9 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
         let err = check(&text).unwrap_err().to_string();
-        assert!(err.contains("repeat too much") || err.contains("repetition limit"), "{err}");
+        assert!(
+            err.contains("repeat too much") || err.contains("repetition limit"),
+            "{err}"
+        );
     }
 }

@@ -11,9 +11,18 @@ pub use validate::{MAX_EPOCHS, MAX_WEIGHTS};
 
 /// The scenarios compiled into the binary, usable by name from any directory.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("seesaw-cnn", include_str!("../../scenarios/seesaw-cnn.yaml")),
-    ("seesaw-mlp-sigmoid", include_str!("../../scenarios/seesaw-mlp-sigmoid.yaml")),
-    ("seesaw-mlp-softmax", include_str!("../../scenarios/seesaw-mlp-softmax.yaml")),
+    (
+        "seesaw-cnn",
+        include_str!("../../scenarios/seesaw-cnn.yaml"),
+    ),
+    (
+        "seesaw-mlp-sigmoid",
+        include_str!("../../scenarios/seesaw-mlp-sigmoid.yaml"),
+    ),
+    (
+        "seesaw-mlp-softmax",
+        include_str!("../../scenarios/seesaw-mlp-softmax.yaml"),
+    ),
 ];
 
 /// Files larger than this are refused before parsing.
@@ -56,7 +65,9 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
     let path = std::path::Path::new(arg);
     if path.is_file() {
         let text = read_limited(path, arg)?;
-        let stem = path.file_stem().map_or(arg.to_string(), |s| s.to_string_lossy().into_owned());
+        let stem = path
+            .file_stem()
+            .map_or(arg.to_string(), |s| s.to_string_lossy().into_owned());
         return parse(&text, arg, &stem);
     }
     if let Some((name, text)) = BUILTIN.iter().find(|(name, _)| *name == arg) {
@@ -70,7 +81,9 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
         help: Some("`nntrace list` shows the built-in scenarios".into()),
     };
     if let Some(near) = nearest(arg, BUILTIN.iter().map(|(n, _)| *n)) {
-        err.help = Some(format!("did you mean `{near}`? `nntrace list` shows the built-in scenarios"));
+        err.help = Some(format!(
+            "did you mean `{near}`? `nntrace list` shows the built-in scenarios"
+        ));
     }
     Err(err)
 }
@@ -91,7 +104,10 @@ pub fn read_limited(path: &std::path::Path, label: &str) -> Result<String, Input
     };
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!("{} bytes; files over {MAX_FILE_BYTES} bytes are refused", meta.len())));
+        return Err(fail(format!(
+            "{} bytes; files over {MAX_FILE_BYTES} bytes are refused",
+            meta.len()
+        )));
     }
     std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))
 }
@@ -107,17 +123,38 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Inp
 pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
     let mut message = without_positions(&e.to_string());
     for (internal, plain) in [
-        ("struct RawScenario", "a scenario: a mapping with keys such as data, loss, layers"),
-        ("struct RawPattern", "a pattern such as `{input: [1, 0], target: 0}`"),
+        (
+            "struct RawScenario",
+            "a scenario: a mapping with keys such as data, loss, layers",
+        ),
+        (
+            "struct RawPattern",
+            "a pattern such as `{input: [1, 0], target: 0}`",
+        ),
         ("struct RawLayerEntry", "a layer such as `- dense: {...}`"),
-        ("struct RawConventions", "a mapping such as `{relu_grad_at_zero: 1, maxpool_ties: all}`"),
-        ("struct RawTrain", "a mapping such as `{epochs: 1000, stop_sse: 0.005}`"),
+        (
+            "struct RawConventions",
+            "a mapping such as `{relu_grad_at_zero: 1, maxpool_ties: all}`",
+        ),
+        (
+            "struct RawTrain",
+            "a mapping such as `{epochs: 1000, stop_sse: 0.005}`",
+        ),
         ("struct RawConv1d", "the settings of a conv1d layer"),
-        ("struct RawRelu", "the settings of a relu layer (`{}` for none)"),
+        (
+            "struct RawRelu",
+            "the settings of a relu layer (`{}` for none)",
+        ),
         ("struct RawMaxPool1d", "the settings of a maxpool1d layer"),
         ("struct RawDense", "the settings of a dense layer"),
-        ("untagged enum RawNames", "a list of names, or one list per filter"),
-        ("untagged enum RawBias", "a number, or one number per filter"),
+        (
+            "untagged enum RawNames",
+            "a list of names, or one list per filter",
+        ),
+        (
+            "untagged enum RawBias",
+            "a number, or one number per filter",
+        ),
     ] {
         message = message.replace(internal, plain);
     }
@@ -160,7 +197,9 @@ fn without_positions(text: &str) -> String {
 pub fn builtins() -> Vec<Scenario> {
     BUILTIN
         .iter()
-        .map(|(name, text)| parse(text, &format!("built-in {name}"), name).expect("built-in scenarios are valid"))
+        .map(|(name, text)| {
+            parse(text, &format!("built-in {name}"), name).expect("built-in scenarios are valid")
+        })
         .collect()
 }
 
@@ -171,7 +210,9 @@ mod tests {
     #[test]
     fn parser_positions_are_dropped_from_the_message() {
         assert_eq!(
-            without_positions("did not find ',' at line 5 column 14, while parsing a map at line 4 column 5"),
+            without_positions(
+                "did not find ',' at line 5 column 14, while parsing a map at line 4 column 5"
+            ),
             "did not find ',', while parsing a map"
         );
         assert_eq!(without_positions("plain"), "plain");

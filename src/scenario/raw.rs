@@ -2,8 +2,8 @@
 //! shapes and ranges are checked in `validate`.
 
 use crate::network::{Activation, Loss, Ties};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
 #[derive(Deserialize, Debug)]
@@ -49,9 +49,9 @@ impl<'de> Deserialize<'de> for RawTarget {
                 Ok(RawTarget::Class(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTarget, E> {
-                u64::try_from(v)
-                    .map(RawTarget::Class)
-                    .map_err(|_| E::custom("a class index cannot be negative; classes count from 0"))
+                u64::try_from(v).map(RawTarget::Class).map_err(|_| {
+                    E::custom("a class index cannot be negative; classes count from 0")
+                })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawTarget, A::Error> {
                 let mut values = Vec::new();

@@ -26,25 +26,42 @@ impl Checker<'_> {
         Err(InputError::at_path(self.file, path, message))
     }
 
-    fn fail_help<T>(&self, path: impl Into<String>, message: impl Into<String>, help: &str) -> Result<T> {
+    fn fail_help<T>(
+        &self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: &str,
+    ) -> Result<T> {
         Err(InputError::at_path(self.file, path, message).help(help))
     }
 
     fn finite(&self, path: impl Fn() -> String, values: &[f64]) -> Result<()> {
         match values.iter().position(|v| !v.is_finite()) {
-            Some(i) => self.fail(format!("{}[{i}]", path()), format!("{} is not a finite number", values[i])),
+            Some(i) => self.fail(
+                format!("{}[{i}]", path()),
+                format!("{} is not a finite number", values[i]),
+            ),
             None => Ok(()),
         }
     }
 
     /// Names as given (checked: count, uniqueness, characters) or generated.
-    fn names(&self, path: &str, given: Option<Vec<String>>, count: usize, default: impl Fn(usize) -> String) -> Result<Vec<String>> {
+    fn names(
+        &self,
+        path: &str,
+        given: Option<Vec<String>>,
+        count: usize,
+        default: impl Fn(usize) -> String,
+    ) -> Result<Vec<String>> {
         let names = match given {
             None => return Ok((0..count).map(default).collect()),
             Some(n) => n,
         };
         if names.len() != count {
-            return self.fail(path, format!("{} names given, but there are {count}", names.len()));
+            return self.fail(
+                path,
+                format!("{} names given, but there are {count}", names.len()),
+            );
         }
         self.distinct(path, &names)?;
         Ok(names)
@@ -53,7 +70,10 @@ impl Checker<'_> {
     fn distinct(&self, path: &str, names: &[String]) -> Result<()> {
         let mut seen = HashSet::new();
         for (i, name) in names.iter().enumerate() {
-            if name.trim().is_empty() || name.contains(['.', '@']) || name.chars().any(char::is_whitespace) {
+            if name.trim().is_empty()
+                || name.contains(['.', '@'])
+                || name.chars().any(char::is_whitespace)
+            {
                 return self.fail_help(
                     format!("{path}[{i}]"),
                     format!("`{name}` is not a usable name"),
@@ -61,7 +81,10 @@ impl Checker<'_> {
                 );
             }
             if !seen.insert(name.as_str()) {
-                return self.fail(format!("{path}[{i}]"), format!("the name `{name}` is used twice in this layer"));
+                return self.fail(
+                    format!("{path}[{i}]"),
+                    format!("the name `{name}` is used twice in this layer"),
+                );
             }
         }
         Ok(())
@@ -71,17 +94,30 @@ impl Checker<'_> {
 pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scenario> {
     let ck = Checker { file };
     if raw.data.is_empty() {
-        return ck.fail_help("data", "no training patterns", "add at least one row: `- {input: [1, 0], target: 0}`");
+        return ck.fail_help(
+            "data",
+            "no training patterns",
+            "add at least one row: `- {input: [1, 0], target: 0}`",
+        );
     }
     if raw.data.len() > MAX_ROWS {
-        return ck.fail("data", format!("{} patterns; at most {MAX_ROWS} are supported", raw.data.len()));
+        return ck.fail(
+            "data",
+            format!(
+                "{} patterns; at most {MAX_ROWS} are supported",
+                raw.data.len()
+            ),
+        );
     }
     let width = raw.data[0].input.len();
     if width == 0 {
         return ck.fail("data[0].input", "the input is empty");
     }
     if width > MAX_NODES {
-        return ck.fail("data[0].input", format!("{width} inputs; at most {MAX_NODES} are supported"));
+        return ck.fail(
+            "data[0].input",
+            format!("{width} inputs; at most {MAX_NODES} are supported"),
+        );
     }
     for (r, row) in raw.data.iter().enumerate() {
         if row.input.len() != width {
@@ -92,7 +128,9 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         }
         ck.finite(|| format!("data[{r}].input"), &row.input)?;
     }
-    let input_names = ck.names("input_names", raw.input_names, width, |i| format!("x{}", i + 1))?;
+    let input_names = ck.names("input_names", raw.input_names, width, |i| {
+        format!("x{}", i + 1)
+    })?;
     let network = build_network(&ck, raw.layers, input_names)?;
     let outputs = network.output_names().len();
 
@@ -120,11 +158,20 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         .collect::<Result<Vec<_>>>()?;
     let pattern = raw.pattern.unwrap_or(0);
     if pattern >= data.len() {
-        return ck.fail("pattern", format!("pattern {pattern} does not exist: data has rows 0 to {}", data.len() - 1));
+        return ck.fail(
+            "pattern",
+            format!(
+                "pattern {pattern} does not exist: data has rows 0 to {}",
+                data.len() - 1
+            ),
+        );
     }
     let classes = raw.classes.unwrap_or_default();
     if !classes.is_empty() && classes.len() != outputs {
-        return ck.fail("classes", format!("{} class names for {outputs} outputs", classes.len()));
+        return ck.fail(
+            "classes",
+            format!("{} class names for {outputs} outputs", classes.len()),
+        );
     }
     Ok(Scenario {
         name: raw.name.unwrap_or_else(|| default_name.to_string()),
@@ -170,7 +217,10 @@ fn train_settings(ck: &Checker, raw: Option<RawTrain>) -> Result<TrainSettings> 
     if let Some(raw) = raw {
         if let Some(e) = raw.epochs {
             if e == 0 || e > MAX_EPOCHS {
-                return ck.fail("train.epochs", format!("{e} epochs; give 1 to {MAX_EPOCHS}"));
+                return ck.fail(
+                    "train.epochs",
+                    format!("{e} epochs; give 1 to {MAX_EPOCHS}"),
+                );
             }
             t.epochs = e;
         }
@@ -189,17 +239,28 @@ fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) 
                 return ck.fail(path, format!("class {c} does not exist: the network has {outputs} outputs, classes 0 to {}", outputs - 1));
             }
             let c = c as usize;
-            ((0..outputs).map(|j| f64::from(u8::from(j == c))).collect(), Some(c))
+            (
+                (0..outputs).map(|j| f64::from(u8::from(j == c))).collect(),
+                Some(c),
+            )
         }
         RawTarget::Vector(t) => {
             if t.len() != outputs {
-                return ck.fail(path, format!("{} target values for {outputs} outputs", t.len()));
+                return ck.fail(
+                    path,
+                    format!("{} target values for {outputs} outputs", t.len()),
+                );
             }
             ck.finite(|| path.clone(), &t)?;
-            let one_hot = t.iter().filter(|&&v| v == 1.0).count() == 1 && t.iter().all(|&v| v == 0.0 || v == 1.0);
+            let one_hot = t.iter().filter(|&&v| v == 1.0).count() == 1
+                && t.iter().all(|&v| v == 0.0 || v == 1.0);
             let class = one_hot.then(|| t.iter().position(|&v| v == 1.0)).flatten();
             if loss == Loss::CrossEntropy && class.is_none() {
-                return ck.fail_help(path, "cross_entropy needs a class", "write the class index, e.g. `target: 0`");
+                return ck.fail_help(
+                    path,
+                    "cross_entropy needs a class",
+                    "write the class index, e.g. `target: 0`",
+                );
             }
             (t, class)
         }
@@ -211,12 +272,23 @@ fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) 
     })
 }
 
-fn build_network(ck: &Checker, raw: Vec<RawLayerEntry>, input_names: Vec<String>) -> Result<Network> {
+fn build_network(
+    ck: &Checker,
+    raw: Vec<RawLayerEntry>,
+    input_names: Vec<String>,
+) -> Result<Network> {
     if raw.is_empty() {
-        return ck.fail_help("layers", "the network has no layers", "add at least one `dense` layer");
+        return ck.fail_help(
+            "layers",
+            "the network has no layers",
+            "add at least one `dense` layer",
+        );
     }
     if raw.len() > MAX_LAYERS {
-        return ck.fail("layers", format!("{} layers; at most {MAX_LAYERS} are supported", raw.len()));
+        return ck.fail(
+            "layers",
+            format!("{} layers; at most {MAX_LAYERS} are supported", raw.len()),
+        );
     }
     let mut shape = Shape {
         channels: 1,
@@ -228,40 +300,77 @@ fn build_network(ck: &Checker, raw: Vec<RawLayerEntry>, input_names: Vec<String>
     for (i, raw) in raw.into_iter().enumerate() {
         let path = format!("layers[{i}]");
         let Some(raw) = raw.into_layer() else {
-            return ck.fail_help(path, "a layer entry needs exactly one kind", "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, dense");
+            return ck.fail_help(
+                path,
+                "a layer entry needs exactly one kind",
+                "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, dense",
+            );
         };
         let layer = match raw {
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, i, c, shape)?),
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, i, r, shape)?),
             RawLayer::Maxpool1d(p) => Layer::MaxPool1d(maxpool1d(ck, &path, i, p, shape)?),
-            RawLayer::Dense(d) => Layer::Dense(dense(ck, &path, i, d, shape, layers.last().map_or(&input_names, |l: &Layer| l.outputs()))?),
+            RawLayer::Dense(d) => Layer::Dense(dense(
+                ck,
+                &path,
+                i,
+                d,
+                shape,
+                layers.last().map_or(&input_names, |l: &Layer| l.outputs()),
+            )?),
         };
         let name = layer.name().to_string();
-        if ["input", "loss"].contains(&name.as_str()) || name.contains(['.', '@']) || name.trim().is_empty() {
-            return ck.fail(format!("{path}.name"), format!("`{name}` cannot name a layer (reserved or unusable in ids)"));
+        if ["input", "loss"].contains(&name.as_str())
+            || name.contains(['.', '@'])
+            || name.trim().is_empty()
+        {
+            return ck.fail(
+                format!("{path}.name"),
+                format!("`{name}` cannot name a layer (reserved or unusable in ids)"),
+            );
         }
         if !layer_names.insert(name.clone()) {
-            return ck.fail(format!("{path}.name"), format!("two layers are named `{name}`"));
+            return ck.fail(
+                format!("{path}.name"),
+                format!("two layers are named `{name}`"),
+            );
         }
         weights += layer.param_count();
         if weights > MAX_WEIGHTS {
-            return ck.fail(path, format!("more than {MAX_WEIGHTS} weights; nntrace is for networks small enough to read"));
+            return ck.fail(
+                path,
+                format!(
+                    "more than {MAX_WEIGHTS} weights; nntrace is for networks small enough to read"
+                ),
+            );
         }
         shape = layer.shape();
         layers.push(layer);
     }
-    Ok(Network { input_names, layers })
+    Ok(Network {
+        input_names,
+        layers,
+    })
 }
 
 fn check_size(ck: &Checker, path: &str, nodes: usize) -> Result<()> {
     if nodes > MAX_NODES {
-        return ck.fail(path, format!("{nodes} outputs; at most {MAX_NODES} are supported"));
+        return ck.fail(
+            path,
+            format!("{nodes} outputs; at most {MAX_NODES} are supported"),
+        );
     }
     Ok(())
 }
 
 /// Output names: given, or `<layer>1..` (`<layer>c_k` with several channels).
-fn output_names(ck: &Checker, path: &str, given: Option<Vec<String>>, layer: &str, shape: Shape) -> Result<Vec<String>> {
+fn output_names(
+    ck: &Checker,
+    path: &str,
+    given: Option<Vec<String>>,
+    layer: &str,
+    shape: Shape,
+) -> Result<Vec<String>> {
     ck.names(&format!("{path}.outputs"), given, shape.size(), |i| {
         if shape.channels == 1 {
             format!("{layer}{}", i + 1)
@@ -272,21 +381,37 @@ fn output_names(ck: &Checker, path: &str, given: Option<Vec<String>>, layer: &st
 }
 
 /// Windows of `size` every `stride` must cover the input exactly, with nothing left over.
-fn check_windows(ck: &Checker, path: &str, what: &str, size: usize, stride: usize, len: usize) -> Result<()> {
+fn check_windows(
+    ck: &Checker,
+    path: &str,
+    what: &str,
+    size: usize,
+    stride: usize,
+    len: usize,
+) -> Result<()> {
     if size == 0 {
         return ck.fail(format!("{path}.size"), format!("a {what} of size 0"));
     }
     if stride == 0 {
-        return ck.fail(format!("{path}.stride"), "stride 0: the window would never move");
+        return ck.fail(
+            format!("{path}.stride"),
+            "stride 0: the window would never move",
+        );
     }
     if size > len {
-        return ck.fail(path, format!("a {what} of {size} does not fit an input of {len}"));
+        return ck.fail(
+            path,
+            format!("a {what} of {size} does not fit an input of {len}"),
+        );
     }
-    if (len - size) % stride != 0 {
+    if !(len - size).is_multiple_of(stride) {
         let covered = (len - size) / stride * stride + size;
         return ck.fail_help(
             path,
-            format!("a {what} of {size} with stride {stride} leaves input {} of {len} uncovered", covered + 1),
+            format!(
+                "a {what} of {size} with stride {stride} leaves input {} of {len} uncovered",
+                covered + 1
+            ),
             "choose a size and stride with (input − size) divisible by stride",
         );
     }
@@ -296,7 +421,10 @@ fn check_windows(ck: &Checker, path: &str, what: &str, size: usize, stride: usiz
 fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> Result<Conv1d> {
     let name = raw.name.unwrap_or_else(|| format!("conv{}", i + 1));
     if input.channels != 1 {
-        return ck.fail(path, format!("conv1d reads one channel; its input has {}", input.channels));
+        return ck.fail(
+            path,
+            format!("conv1d reads one channel; its input has {}", input.channels),
+        );
     }
     let (rows, nested) = match (raw.kernel, raw.kernels) {
         (Some(k), None) => (vec![k], false),
@@ -310,22 +438,39 @@ fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> R
     }
     let size = rows[0].len();
     for (c, row) in rows.iter().enumerate() {
-        let p = if nested { format!("{path}.kernels[{c}]") } else { format!("{path}.kernel") };
+        let p = if nested {
+            format!("{path}.kernels[{c}]")
+        } else {
+            format!("{path}.kernel")
+        };
         if row.len() != size {
-            return ck.fail(p, format!("{} weights, but the first filter has {size}", row.len()));
+            return ck.fail(
+                p,
+                format!("{} weights, but the first filter has {size}", row.len()),
+            );
         }
         ck.finite(|| p.clone(), row)?;
     }
     let stride = raw.stride.unwrap_or(1);
     check_windows(ck, path, "filter", size, stride, input.len)?;
     let filters = rows.len();
-    let kernels = DMatrix::from_fn(filters, size, |c, j| rows[c][j]);
+    let kernels = DMatrix::from_fn(size, filters, |j, c| rows[c][j]);
     let bias = match raw.bias {
         None => None,
         Some(RawBias::One(b)) if filters == 1 => Some(vec![b]),
-        Some(RawBias::One(_)) => return ck.fail(format!("{path}.bias"), format!("one bias for {filters} filters; give a list")),
+        Some(RawBias::One(_)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("one bias for {filters} filters; give a list"),
+            );
+        }
         Some(RawBias::Many(b)) if b.len() == filters => Some(b),
-        Some(RawBias::Many(b)) => return ck.fail(format!("{path}.bias"), format!("{} biases for {filters} filters", b.len())),
+        Some(RawBias::Many(b)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("{} biases for {filters} filters", b.len()),
+            );
+        }
     };
     if let Some(b) = &bias {
         ck.finite(|| format!("{path}.bias"), b)?;
@@ -335,20 +480,44 @@ fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> R
         Some(RawNames::Flat(n)) if filters == 1 => Some(n),
         Some(RawNames::Nested(n)) if n.len() == filters => Some(n.into_iter().flatten().collect()),
         Some(_) => {
-            return ck.fail(format!("{path}.kernel_names"), format!("give one list of {size} names per filter ({filters} filters)"));
+            return ck.fail(
+                format!("{path}.kernel_names"),
+                format!("give one list of {size} names per filter ({filters} filters)"),
+            );
         }
     };
-    let mut param_names = ck.names(&format!("{path}.kernel_names"), kernel_names, filters * size, |p| {
-        if filters == 1 { format!("w{}", p + 1) } else { format!("w{}_{}", p / size + 1, p % size + 1) }
-    })?;
+    let mut param_names = ck.names(
+        &format!("{path}.kernel_names"),
+        kernel_names,
+        filters * size,
+        |p| {
+            if filters == 1 {
+                format!("w{}", p + 1)
+            } else {
+                format!("w{}_{}", p / size + 1, p % size + 1)
+            }
+        },
+    )?;
     if let Some(b) = &bias {
-        param_names.extend(ck.names(&format!("{path}.bias_names"), raw.bias_names, b.len(), |c| {
-            if filters == 1 { "b".to_string() } else { format!("b{}", c + 1) }
-        })?);
+        param_names.extend(ck.names(
+            &format!("{path}.bias_names"),
+            raw.bias_names,
+            b.len(),
+            |c| {
+                if filters == 1 {
+                    "b".to_string()
+                } else {
+                    format!("b{}", c + 1)
+                }
+            },
+        )?);
         ck.distinct(&format!("{path}.bias_names"), &param_names)?;
     }
     let positions = (input.len - size) / stride + 1;
-    let shape = Shape { channels: filters, len: positions };
+    let shape = Shape {
+        channels: filters,
+        len: positions,
+    };
     check_size(ck, path, shape.size())?;
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
     Ok(Conv1d {
@@ -365,28 +534,58 @@ fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> R
 fn relu(ck: &Checker, path: &str, i: usize, raw: RawRelu, input: Shape) -> Result<Relu> {
     let name = raw.name.unwrap_or_else(|| format!("relu{}", i + 1));
     let outputs = output_names(ck, path, raw.outputs, &name, input)?;
-    Ok(Relu { name, outputs, shape: input })
+    Ok(Relu {
+        name,
+        outputs,
+        shape: input,
+    })
 }
 
-fn maxpool1d(ck: &Checker, path: &str, i: usize, raw: RawMaxPool1d, input: Shape) -> Result<MaxPool1d> {
+fn maxpool1d(
+    ck: &Checker,
+    path: &str,
+    i: usize,
+    raw: RawMaxPool1d,
+    input: Shape,
+) -> Result<MaxPool1d> {
     let name = raw.name.unwrap_or_else(|| format!("pool{}", i + 1));
     let stride = raw.stride.unwrap_or(raw.size);
     check_windows(ck, path, "pool window", raw.size, stride, input.len)?;
-    let mut pool = MaxPool1d { name, size: raw.size, stride, outputs: Vec::new(), input };
+    let mut pool = MaxPool1d {
+        name,
+        size: raw.size,
+        stride,
+        outputs: Vec::new(),
+        input,
+    };
     pool.outputs = output_names(ck, path, raw.outputs, &pool.name, pool.shape())?;
     Ok(pool)
 }
 
-fn dense(ck: &Checker, path: &str, i: usize, raw: RawDense, input: Shape, previous: &[String]) -> Result<Dense> {
+fn dense(
+    ck: &Checker,
+    path: &str,
+    i: usize,
+    raw: RawDense,
+    input: Shape,
+    previous: &[String],
+) -> Result<Dense> {
     let name = raw.name.unwrap_or_else(|| format!("dense{}", i + 1));
     let inputs = input.size();
     let units = raw.weights.len();
     if units == 0 {
-        return ck.fail_help(format!("{path}.weights"), "no weight rows", "one row per output unit, one column per input");
+        return ck.fail_help(
+            format!("{path}.weights"),
+            "no weight rows",
+            "one row per output unit, one column per input",
+        );
     }
     check_size(ck, path, units)?;
     if units.saturating_mul(inputs) > MAX_WEIGHTS {
-        return ck.fail(format!("{path}.weights"), format!("{units}×{inputs} weights; at most {MAX_WEIGHTS} are supported"));
+        return ck.fail(
+            format!("{path}.weights"),
+            format!("{units}×{inputs} weights; at most {MAX_WEIGHTS} are supported"),
+        );
     }
     for (j, row) in raw.weights.iter().enumerate() {
         if row.len() != inputs {
@@ -398,29 +597,53 @@ fn dense(ck: &Checker, path: &str, i: usize, raw: RawDense, input: Shape, previo
         }
         ck.finite(|| format!("{path}.weights[{j}]"), row)?;
     }
-    let shape = Shape { channels: 1, len: units };
+    let shape = Shape {
+        channels: 1,
+        len: units,
+    };
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
     let weight_names = match raw.weight_names {
         None => None,
         Some(rows) => {
             if rows.len() != units || rows.iter().any(|r| r.len() != inputs) {
-                return ck.fail(format!("{path}.weight_names"), format!("give {units} rows of {inputs} names, like `weights`"));
+                return ck.fail(
+                    format!("{path}.weight_names"),
+                    format!("give {units} rows of {inputs} names, like `weights`"),
+                );
             }
-            Some(rows.into_iter().flatten().collect())
+            // Written row by row (one row per unit); stored column by column.
+            Some(
+                (0..units * inputs)
+                    .map(|p| rows[p % units][p / units].clone())
+                    .collect(),
+            )
         }
     };
-    let mut param_names = ck.names(&format!("{path}.weight_names"), weight_names, units * inputs, |p| {
-        format!("w_{}_{}", outputs[p / inputs], previous[p % inputs])
-    })?;
+    let mut param_names = ck.names(
+        &format!("{path}.weight_names"),
+        weight_names,
+        units * inputs,
+        |p| format!("w_{}_{}", outputs[p % units], previous[p / units]),
+    )?;
     let bias = match raw.bias {
         None => None,
         Some(b) if b.len() == units => {
             ck.finite(|| format!("{path}.bias"), &b)?;
-            param_names.extend(ck.names(&format!("{path}.bias_names"), raw.bias_names, units, |j| format!("b_{}", outputs[j]))?);
+            param_names.extend(ck.names(
+                &format!("{path}.bias_names"),
+                raw.bias_names,
+                units,
+                |j| format!("b_{}", outputs[j]),
+            )?);
             ck.distinct(&format!("{path}.weight_names"), &param_names)?;
             Some(DVector::from_vec(b))
         }
-        Some(b) => return ck.fail(format!("{path}.bias"), format!("{} biases for {units} units", b.len())),
+        Some(b) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("{} biases for {units} units", b.len()),
+            );
+        }
     };
     Ok(Dense {
         name,

@@ -39,7 +39,11 @@ impl Parser {
     }
 
     fn expect(&mut self, c: char) -> Result<(), String> {
-        if self.eat(c) { Ok(()) } else { Err(format!("expected {c:?} at {:?}", self.rest())) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected {c:?} at {:?}", self.rest()))
+        }
     }
 
     fn sum(&mut self) -> Result<f64, String> {
@@ -131,7 +135,8 @@ impl Parser {
                 self.at += 1;
             }
         }
-        text.parse().map_err(|e| format!("bad number {text:?}: {e}"))
+        text.parse()
+            .map_err(|e| format!("bad number {text:?}: {e}"))
     }
 
     fn call(&mut self) -> Result<f64, String> {

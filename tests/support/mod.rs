@@ -61,7 +61,12 @@ impl Test {
         let out = self.output().clone();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "nntrace panicked: {stderr}");
-        assert_eq!(out.status.code(), Some(code), "args {:?}\nstderr: {stderr}", self.args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "args {:?}\nstderr: {stderr}",
+            self.args
+        );
         self
     }
 
