@@ -2,35 +2,33 @@
 //! Because the filter is shared, its gradient is a sum over positions:
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
 
+use super::Params;
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
 use crate::formula::{Expr, var};
 use crate::trace::{Key, Kind, LayerId, Recorder};
-use nalgebra::{DMatrix, DVector};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv1d {
     pub name: String,
-    /// One column per filter, one row per filter weight (so storage runs filter by filter).
-    pub kernels: DMatrix<f64>,
-    pub bias: Option<DVector<f64>>,
+    /// Filters: one column per filter, one row per filter weight (storage runs filter by
+    /// filter); one bias per filter.
+    pub params: Params,
     pub stride: usize,
     /// The length of the (single-channel) input.
     pub input_len: usize,
     /// One channel per filter, each `positions()` long.
     pub outputs: Vec<String>,
-    /// Parameter names in parameter order: filter by filter, then biases.
-    pub param_names: Vec<String>,
 }
 
 impl Conv1d {
     #[inline]
     pub fn size(&self) -> usize {
-        self.kernels.nrows()
+        self.params.weights.nrows()
     }
 
     #[inline]
     pub fn filters(&self) -> usize {
-        self.kernels.ncols()
+        self.params.weights.ncols()
     }
 
     /// Output positions per filter.
@@ -56,32 +54,6 @@ impl Conv1d {
         )
     }
 
-    pub fn param_count(&self) -> usize {
-        self.kernels.len() + self.bias.as_ref().map_or(0, |b| b.len())
-    }
-
-    pub fn param(&self, p: usize) -> f64 {
-        match p.checked_sub(self.kernels.len()) {
-            None => self.kernels.as_slice()[p],
-            Some(b) => self.bias.as_ref().expect("a bias")[b],
-        }
-    }
-
-    pub fn set_param(&mut self, p: usize, value: f64) {
-        match p.checked_sub(self.kernels.len()) {
-            None => self.kernels.as_mut_slice()[p] = value,
-            Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
-        }
-    }
-
-    pub fn is_bias(&self, p: usize) -> bool {
-        p >= self.kernels.len()
-    }
-
-    pub fn param_name(&self, p: usize) -> &str {
-        &self.param_names[p]
-    }
-
     /// Index of the contribution of filter weight (c, j) at position k.
     #[inline]
     pub fn contrib_index(&self, c: usize, k: usize, j: usize) -> usize {
@@ -101,24 +73,20 @@ impl Conv1d {
     /// `w2@3`: filter weight w2 at position 3 (1-based).
     pub fn contrib_name(&self, index: usize) -> String {
         let (c, k, j) = self.contrib_parts(index);
-        format!("{}@{}", self.param_names[c * self.size() + j], k + 1)
-    }
-
-    fn bias_index(&self, c: usize) -> usize {
-        self.kernels.len() + c
+        format!("{}@{}", self.params.names[c * self.size() + j], k + 1)
     }
 
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
         let (size, positions) = (self.size(), self.positions());
         let mut out = Vec::with_capacity(self.filters() * positions);
         for c in 0..self.filters() {
-            let b = self.bias.as_ref().map_or(0.0, |b| b[c]);
+            let b = self.params.bias.as_ref().map_or(0.0, |b| b[c]);
             for k in 0..positions {
                 let field = &x[k * self.stride..k * self.stride + size];
                 let f: f64 = field
                     .iter()
                     .enumerate()
-                    .map(|(j, xi)| xi * self.kernels[(j, c)])
+                    .map(|(j, xi)| xi * self.params.weights[(j, c)])
                     .sum::<f64>()
                     + b;
                 out.push(ctx.record(Kind::Out, c * positions + k, f));
@@ -132,7 +100,7 @@ impl Conv1d {
 
     pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
         let (size, positions, stride) = (self.size(), self.positions(), self.stride);
-        let mut wgrad = vec![0.0; self.kernels.len()];
+        let mut wgrad = vec![0.0; self.params.weights.len()];
         for c in 0..self.filters() {
             for k in 0..positions {
                 let g = grad[c * positions + k];
@@ -146,15 +114,15 @@ impl Conv1d {
                 }
             }
         }
-        let mut dw = vec![0.0; self.param_count()];
+        let mut dw = vec![0.0; self.params.count()];
         for (p, &g) in wgrad.iter().enumerate() {
-            dw[p] = ctx.hold(p, self.param(p), g, false);
+            dw[p] = ctx.hold(p, self.params.get(p), g, false);
         }
-        if self.bias.is_some() {
+        if self.params.bias.is_some() {
             for c in 0..self.filters() {
                 let g: f64 = grad[c * positions..(c + 1) * positions].iter().sum();
-                let p = self.bias_index(c);
-                dw[p] = ctx.hold(p, self.param(p), g, true);
+                let p = self.params.bias_index(c);
+                dw[p] = ctx.hold(p, self.params.get(p), g, true);
             }
         }
         let input_grad = ctx.wants_input_grad.then(|| {
@@ -162,7 +130,8 @@ impl Conv1d {
             for c in 0..self.filters() {
                 for k in 0..positions {
                     for j in 0..size {
-                        back[k * stride + j] += grad[c * positions + k] * self.kernels[(j, c)];
+                        back[k * stride + j] +=
+                            grad[c * positions + k] * self.params.weights[(j, c)];
                     }
                 }
             }
@@ -189,8 +158,8 @@ impl Conv1d {
                         ])
                     })
                     .collect();
-                if self.bias.is_some() {
-                    terms.push(ex.param(id, self.bias_index(c)));
+                if self.params.bias.is_some() {
+                    terms.push(ex.param(id, self.params.bias_index(c)));
                 }
                 let names = ex.net.node_names(id - 1);
                 let first = k * self.stride;
@@ -227,10 +196,10 @@ impl Conv1d {
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.param_names[p]);
+        let symbol = format!("∂L/∂{}", self.params.names[p]);
         let positions = self.positions();
-        if self.is_bias(p) {
-            let c = p - self.kernels.len();
+        if self.params.is_bias(p) {
+            let c = p - self.params.weights.len();
             let terms = (0..positions)
                 .map(|k| ex.grad(id, c * positions + k))
                 .collect();

@@ -1,64 +1,31 @@
 //! Fully connected layer: I_j = Σ_i In_i·w_ji (+ b_j), out_j = f(I_j).
 
+use super::Params;
 use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
 use crate::formula::{Expr, var};
 use crate::trace::{Kind, LayerId, Recorder};
-use nalgebra::{DMatrix, DVector, DVectorView};
+use nalgebra::{DVector, DVectorView};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
     pub name: String,
     pub activation: Activation,
-    /// One row per output unit, one column per input.
-    pub weights: DMatrix<f64>,
-    pub bias: Option<DVector<f64>>,
+    /// Weights: one row per output unit, one column per input.
+    pub params: Params,
     pub outputs: Vec<String>,
-    /// Parameter names in parameter order: weights column by column (every unit's weight
-    /// from the first input, then from the second, …, as the slides number them), then biases.
-    pub param_names: Vec<String>,
 }
 
 impl Dense {
-    pub fn param_count(&self) -> usize {
-        self.weights.len() + self.bias.as_ref().map_or(0, |b| b.len())
-    }
-
-    /// Parameter `p`: weight (p / inputs, p % inputs) row by row, then the biases.
-    pub fn param(&self, p: usize) -> f64 {
-        let n = self.weights.len();
-        match p.checked_sub(n) {
-            None => self.weights[self.at(p)],
-            Some(b) => self.bias.as_ref().expect("a bias")[b],
-        }
-    }
-
-    pub fn set_param(&mut self, p: usize, value: f64) {
-        let n = self.weights.len();
-        match p.checked_sub(n) {
-            None => self.weights.as_mut_slice()[p] = value,
-            Some(b) => self.bias.as_mut().expect("a bias")[b] = value,
-        }
-    }
-
-    pub fn is_bias(&self, p: usize) -> bool {
-        p >= self.weights.len()
-    }
-
-    pub fn param_name(&self, p: usize) -> &str {
-        &self.param_names[p]
-    }
-
     /// (unit, input) of weight parameter `p`.
     fn at(&self, p: usize) -> (usize, usize) {
-        (p % self.weights.nrows(), p / self.weights.nrows())
+        (
+            p % self.params.weights.nrows(),
+            p / self.params.weights.nrows(),
+        )
     }
 
     fn weight_index(&self, unit: usize, input: usize) -> usize {
-        input * self.weights.nrows() + unit
-    }
-
-    fn bias_index(&self, unit: usize) -> usize {
-        self.weights.len() + unit
+        input * self.params.weights.nrows() + unit
     }
 
     /// The slides' name of a unit's net input: I@C, or the score f@p1 under softmax.
@@ -74,8 +41,8 @@ impl Dense {
     }
 
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut net = &self.weights * DVectorView::from_slice(x, x.len());
-        if let Some(b) = &self.bias {
+        let mut net = &self.params.weights * DVectorView::from_slice(x, x.len());
+        if let Some(b) = &self.params.bias {
             net += b;
         }
         let net: Vec<f64> = net
@@ -108,22 +75,25 @@ impl Dense {
             Incoming::Delta(d) => d,
             Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
         };
-        let mut dw = vec![0.0; self.param_count()];
-        let weights = self.weights.as_slice();
+        let mut dw = vec![0.0; self.params.count()];
+        let weights = self.params.weights.as_slice();
         for (i, &xi) in x.iter().enumerate() {
             for (j, &d) in delta.iter().enumerate() {
                 let p = self.weight_index(j, i);
                 dw[p] = ctx.hold(p, weights[p], d * xi, false);
             }
         }
-        if self.bias.is_some() {
+        if self.params.bias.is_some() {
             for (j, &d) in delta.iter().enumerate() {
-                let p = self.bias_index(j);
-                dw[p] = ctx.hold(p, self.param(p), d, true);
+                let p = self.params.bias_index(j);
+                dw[p] = ctx.hold(p, self.params.get(p), d, true);
             }
         }
         let input_grad = ctx.wants_input_grad.then(|| {
-            let back = self.weights.tr_mul(&DVector::from_column_slice(&delta));
+            let back = self
+                .params
+                .weights
+                .tr_mul(&DVector::from_column_slice(&delta));
             back.iter()
                 .enumerate()
                 .map(|(i, &g)| ctx.record_input_grad(i, g))
@@ -183,7 +153,7 @@ impl Dense {
     }
 
     fn net_formula(&self, id: LayerId, j: usize, ex: &Explainer) -> Expr {
-        let mut terms: Vec<Expr> = (0..self.weights.ncols())
+        let mut terms: Vec<Expr> = (0..self.params.weights.ncols())
             .map(|i| {
                 Expr::mul(vec![
                     ex.node(id - 1, i),
@@ -191,8 +161,8 @@ impl Dense {
                 ])
             })
             .collect();
-        if self.bias.is_some() {
-            terms.push(ex.param(id, self.bias_index(j)));
+        if self.params.bias.is_some() {
+            terms.push(ex.param(id, self.params.bias_index(j)));
         }
         Expr::add(terms)
     }
@@ -213,9 +183,9 @@ impl Dense {
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.param_names[p]);
-        let (unit, input) = if self.is_bias(p) {
-            (p - self.weights.len(), None)
+        let symbol = format!("∂L/∂{}", self.params.names[p]);
+        let (unit, input) = if self.params.is_bias(p) {
+            (p - self.params.weights.len(), None)
         } else {
             let (j, i) = self.at(p);
             (j, Some(i))

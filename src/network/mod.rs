@@ -9,6 +9,7 @@ pub mod conv1d;
 pub mod dense;
 pub mod loss;
 pub mod maxpool1d;
+pub mod params;
 pub mod relu;
 
 use crate::formula::{Expr, var};
@@ -18,6 +19,7 @@ pub use conv1d::Conv1d;
 pub use dense::Dense;
 pub use loss::Loss;
 pub use maxpool1d::MaxPool1d;
+pub use params::Params;
 pub use relu::Relu;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -266,7 +268,7 @@ impl Network {
             .iter()
             .map(|l| {
                 let contribs = match l {
-                    Layer::Conv1d(c) => c.kernels.len() * c.positions(),
+                    Layer::Conv1d(c) => c.params.weights.len() * c.positions(),
                     _ => 0,
                 };
                 4 * l.param_count() + 4 * l.outputs().len() + contribs
@@ -455,54 +457,48 @@ impl Layer {
         }
     }
 
-    pub fn param_count(&self) -> usize {
+    /// The layer's weights and biases, if it has any.
+    pub fn trainable(&self) -> Option<&Params> {
         match self {
-            Layer::Conv1d(l) => l.param_count(),
-            Layer::Dense(l) => l.param_count(),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => 0,
+            Layer::Conv1d(l) => Some(&l.params),
+            Layer::Dense(l) => Some(&l.params),
+            Layer::Relu(_) | Layer::MaxPool1d(_) => None,
         }
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        match self {
+            Layer::Conv1d(l) => Some(&mut l.params),
+            Layer::Dense(l) => Some(&mut l.params),
+            Layer::Relu(_) | Layer::MaxPool1d(_) => None,
+        }
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.trainable().map_or(0, Params::count)
     }
 
     /// Every parameter in parameter order: the weights as stored, then the biases.
     pub fn params(&self) -> impl Iterator<Item = &f64> {
-        let (weights, bias): (&[f64], Option<&[f64]>) = match self {
-            Layer::Conv1d(l) => (l.kernels.as_slice(), l.bias.as_ref().map(|b| b.as_slice())),
-            Layer::Dense(l) => (l.weights.as_slice(), l.bias.as_ref().map(|b| b.as_slice())),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => (&[], None),
-        };
-        weights.iter().chain(bias.unwrap_or_default())
+        self.trainable().into_iter().flat_map(Params::iter)
     }
 
     pub fn param(&self, p: usize) -> f64 {
-        match self {
-            Layer::Conv1d(l) => l.param(p),
-            Layer::Dense(l) => l.param(p),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => unreachable!("a layer without parameters"),
-        }
+        self.trainable().expect("a layer with parameters").get(p)
     }
 
     pub fn set_param(&mut self, p: usize, value: f64) {
-        match self {
-            Layer::Conv1d(l) => l.set_param(p, value),
-            Layer::Dense(l) => l.set_param(p, value),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => unreachable!("a layer without parameters"),
-        }
+        self.trainable_mut()
+            .expect("a layer with parameters")
+            .set(p, value);
     }
 
     pub fn is_bias(&self, p: usize) -> bool {
-        match self {
-            Layer::Conv1d(l) => l.is_bias(p),
-            Layer::Dense(l) => l.is_bias(p),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => false,
-        }
+        self.trainable().is_some_and(|t| t.is_bias(p))
     }
 
     pub fn param_name(&self, p: usize) -> &str {
-        match self {
-            Layer::Conv1d(l) => l.param_name(p),
-            Layer::Dense(l) => l.param_name(p),
-            Layer::Relu(_) | Layer::MaxPool1d(_) => "?",
-        }
+        self.trainable().map_or("?", |t| t.name(p))
     }
 
     fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {

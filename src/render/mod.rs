@@ -221,7 +221,7 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
     (0..conv.filters())
         .map(|c| ContribGrid {
             weight_names: (0..size)
-                .map(|j| conv.param_name(c * size + j).to_string())
+                .map(|j| conv.params.name(c * size + j).to_string())
                 .collect(),
             positions: (0..positions)
                 .map(|k| {

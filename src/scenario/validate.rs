@@ -522,12 +522,14 @@ fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> R
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
     Ok(Conv1d {
         name,
-        kernels,
-        bias: bias.map(DVector::from_vec),
+        params: Params {
+            weights: kernels,
+            bias: bias.map(DVector::from_vec),
+            names: param_names,
+        },
         stride,
         input_len: input.len,
         outputs,
-        param_names,
     })
 }
 
@@ -648,9 +650,11 @@ fn dense(
     Ok(Dense {
         name,
         activation: raw.activation,
-        weights: DMatrix::from_fn(units, inputs, |j, i| raw.weights[j][i]),
-        bias,
+        params: Params {
+            weights: DMatrix::from_fn(units, inputs, |j, i| raw.weights[j][i]),
+            bias,
+            names: param_names,
+        },
         outputs,
-        param_names,
     })
 }
