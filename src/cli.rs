@@ -1,6 +1,6 @@
 //! The command line: parses arguments, loads the scenario, runs the step, prints.
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::network::Explainer;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
@@ -34,6 +34,26 @@ pub enum Command {
         scenario: String,
         #[command(flatten)]
         show: ShowArgs,
+    },
+    /// Judges a student's hand-calculated values: correct, consistent with an earlier
+    /// error (carried forward), or wrong, with the mistake named.
+    Check {
+        /// A scenario file or built-in name; may be left out when the answers file names it.
+        #[arg(value_name = "SCENARIO")]
+        first: String,
+        /// The answers file (see `nntrace template`).
+        #[arg(value_name = "ANSWERS")]
+        second: Option<String>,
+        #[command(flatten)]
+        show: ShowArgs,
+    },
+    /// Prints a blank answers file: every quantity id of the trace, values left empty.
+    Template {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        /// Which row of the scenario's `data` (default: the scenario's `pattern`).
+        #[arg(long)]
+        pattern: Option<usize>,
     },
     /// The built-in scenarios, one line each.
     List,
@@ -95,6 +115,39 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             emit(&out)
         }
+        Command::Check {
+            first,
+            second,
+            show,
+        } => {
+            let (scenario, answers) = match second {
+                Some(answers) => (Some(first), answers),
+                None => (None, first),
+            };
+            let opts = Options {
+                digits: show.digits.into(),
+                ascii: cli.ascii,
+                color,
+            };
+            let (text, code) = check(scenario.as_deref(), &answers, &show, &opts)?;
+            emit(&text).map(|_| code)
+        }
+        Command::Template { scenario, pattern } => {
+            let s = scenario::load(&scenario)?;
+            let pattern = pattern_index(&s, pattern)?;
+            let opts = Options {
+                digits: 6,
+                ascii: cli.ascii,
+                color: false,
+            };
+            let p = &s.data[pattern];
+            let mut t = Trace::new(Policy::default());
+            s.network.step(&s.setup, p, &mut t);
+            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            emit(&render::template::render(
+                &scenario, &s.name, pattern, &ex, &opts,
+            ))
+        }
         Command::Trace { scenario, show } => {
             let s = scenario::load(&scenario)?;
             let opts = Options {
@@ -128,6 +181,69 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
             )
         }
     })
+}
+
+/// Checks an answers file; returns the report and the exit code (0, 1 or 2).
+pub fn check(
+    scenario: Option<&str>,
+    answers: &str,
+    show: &ShowArgs,
+    opts: &Options,
+) -> Result<(String, i32), Error> {
+    let text = scenario::read_limited(std::path::Path::new(answers), answers)?;
+    let file = crate::check::answers::parse(&text, answers)?;
+    let s = match (scenario, &file.scenario) {
+        (Some(arg), named) => {
+            let s = scenario::load(arg)?;
+            if let Some((name, position)) = named
+                && name != arg
+                && *name != s.name
+            {
+                return Err(InputError {
+                    file: answers.to_string(),
+                    position: *position,
+                    path: Some("scenario".into()),
+                    message: format!("these answers are for `{name}`, not `{arg}`"),
+                    help: Some(format!(
+                        "check them against `{name}`, or change the `scenario:` line"
+                    )),
+                }
+                .into());
+            }
+            s
+        }
+        (None, Some((name, _))) => scenario::load(name)?,
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "{answers} does not say which scenario it answers: run `nntrace check SCENARIO {answers}`"
+            )));
+        }
+    };
+    let pattern = match (show.pattern, &file.pattern) {
+        (Some(cli), Some((written, position))) if cli != *written => {
+            return Err(InputError {
+                file: answers.to_string(),
+                position: *position,
+                path: Some("pattern".into()),
+                message: format!("these answers are for pattern {written}, not --pattern {cli}"),
+                help: Some("leave out --pattern, or change the `pattern:` line".into()),
+            }
+            .into());
+        }
+        (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
+    };
+    let report = crate::check::check(&s, pattern, &file);
+    let text = match show.format {
+        Format::Table => render::check::table(&report, &s.network, answers, opts),
+        Format::Json => {
+            let value = render::check::json(&report, opts);
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("JSON of plain values")
+            )
+        }
+    };
+    Ok((text, report.exit_code()))
 }
 
 fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {

@@ -5,13 +5,16 @@
 //! Every substituted formula is written so a student can re-type it into a calculator:
 //! negative numbers are parenthesised wherever a sign could be misread.
 
+use crate::trace::Key;
+
 /// An expression whose leaves carry both a name and the value that was used.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// A literal constant, printed the same way in both renderings (`1`, `2`).
     Num(f64),
-    /// A named value: the name in the symbolic rendering, the number in the substituted one.
-    Var(String, f64),
+    /// A named value: the name in the symbolic rendering, the number in the substituted one;
+    /// the key of the traced quantity it is, when it is one.
+    Var(String, f64, Option<Key>),
     Add(Vec<Expr>),
     Sub(Box<Expr>, Box<Expr>),
     Mul(Vec<Expr>),
@@ -41,7 +44,12 @@ const POWER: u8 = 4;
 const ATOM: u8 = 6;
 
 pub fn var(name: impl Into<String>, value: f64) -> Expr {
-    Expr::Var(name.into(), value)
+    Expr::Var(name.into(), value, None)
+}
+
+/// A named value that is a traced quantity.
+pub fn quantity(name: impl Into<String>, value: f64, key: Key) -> Expr {
+    Expr::Var(name.into(), value, Some(key))
 }
 
 impl Expr {
@@ -86,7 +94,7 @@ impl Expr {
         let sub = |e: &Expr| e.piece(how, digits);
         match self {
             Expr::Num(v) => (number(*v, digits), ATOM),
-            Expr::Var(name, v) => match how {
+            Expr::Var(name, v, _) => match how {
                 Rendering::Symbolic => (name.clone(), ATOM),
                 Rendering::Substituted => (number(*v, digits), ATOM),
             },
@@ -132,6 +140,66 @@ impl Expr {
             Expr::Step(a, inclusive) => {
                 let op = if *inclusive { "≥" } else { ">" };
                 (format!("[{} {op} 0]", sub(a).0), ATOM)
+            }
+        }
+    }
+}
+
+impl Expr {
+    /// The traced quantities this expression reads.
+    pub fn operands(&self) -> Vec<Key> {
+        let mut keys = Vec::new();
+        self.collect_operands(&mut keys);
+        keys
+    }
+
+    fn collect_operands(&self, keys: &mut Vec<Key>) {
+        match self {
+            Expr::Num(_) | Expr::Var(_, _, None) => {}
+            Expr::Var(_, _, Some(key)) => keys.push(*key),
+            Expr::Add(xs) | Expr::Mul(xs) | Expr::Call(_, xs) => {
+                xs.iter().for_each(|x| x.collect_operands(keys))
+            }
+            Expr::Sub(a, b) | Expr::Div(a, b) => {
+                a.collect_operands(keys);
+                b.collect_operands(keys);
+            }
+            Expr::Neg(a) | Expr::Exp(a) | Expr::Square(a) | Expr::Step(a, _) => {
+                a.collect_operands(keys)
+            }
+        }
+    }
+
+    /// The value of the expression, with each traced quantity's value taken from
+    /// `value_of(key, recorded value)`: the same formula with other operands, as when a
+    /// checker asks what a mistaken step would have given.
+    pub fn eval(&self, value_of: &dyn Fn(Key, f64) -> f64) -> f64 {
+        let ev = |e: &Expr| e.eval(value_of);
+        match self {
+            Expr::Num(v) => *v,
+            Expr::Var(_, v, None) => *v,
+            Expr::Var(_, v, Some(key)) => value_of(*key, *v),
+            Expr::Add(terms) => terms.iter().map(ev).sum(),
+            Expr::Sub(a, b) => ev(a) - ev(b),
+            Expr::Mul(factors) => factors.iter().map(ev).product(),
+            Expr::Div(a, b) => ev(a) / ev(b),
+            Expr::Neg(a) => -ev(a),
+            Expr::Exp(a) => ev(a).exp(),
+            Expr::Square(a) => ev(a).powi(2),
+            Expr::Call(name, args) => {
+                let x = args.first().map_or(0.0, ev);
+                match *name {
+                    "σ" => 1.0 / (1.0 + (-x).exp()),
+                    "tanh" => x.tanh(),
+                    "ln" => x.ln(),
+                    "log10" => x.log10(),
+                    "max" => args.iter().map(ev).fold(f64::NEG_INFINITY, f64::max),
+                    _ => f64::NAN,
+                }
+            }
+            Expr::Step(a, inclusive) => {
+                let x = ev(a);
+                f64::from(u8::from(x > 0.0 || (*inclusive && x == 0.0)))
             }
         }
     }
@@ -227,6 +295,7 @@ mod tests {
             e.render(Rendering::Substituted, 6),
             "−0.1·(−0.241128 + 0.1·0.1)"
         );
+        assert!((e.eval(&|_, v| v) - 0.0231128).abs() < 1e-12);
         let sq = Expr::square(var("w5", -0.1));
         assert_eq!(sq.render(Rendering::Substituted, 6), "(−0.1)²");
         let sum = Expr::add(vec![var("a", 1.0), var("b", -2.0)]);

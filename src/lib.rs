@@ -3,6 +3,7 @@
 //! `scenario` reads a YAML scenario into a [`network::Network`]; `network` runs one
 //! training step through a [`trace::Recorder`]; `render` prints the trace.
 
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod formula;

@@ -8,6 +8,8 @@
 
 use crate::formula::round_sig;
 use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
 
 /// What a quantity is (SPEC section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -182,26 +184,33 @@ pub struct Entry {
     pub value: f64,
 }
 
+/// A systematic change to what is computed, applied as each value is recorded: how a
+/// checker replays a common mistake (an activation derivative left out, log base 10, …)
+/// through every later step.
+pub trait Alter {
+    /// The value the mistaken calculation records at `key` instead of `value`; the trace
+    /// recorded so far is there to look earlier values up.
+    fn alter(&self, key: Key, value: f64, so_far: &Trace) -> f64;
+}
+
 /// How the values that pass through are altered before the next step uses them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Policy {
     /// Hand-calculation mode: round every value to this many significant digits.
     pub round: Option<u32>,
     /// Values to use instead of the computed ones (a student's carried-forward answers).
     pub overrides: HashMap<Key, f64>,
+    /// A mistake to replay.
+    pub alter: Option<Rc<dyn Alter>>,
 }
 
-impl Policy {
-    /// The value the next step uses: a given override, else the value rounded if asked.
-    #[cold]
-    fn apply(&self, key: Key, value: f64) -> f64 {
-        match self.overrides.get(&key) {
-            Some(&given) => given,
-            None => match self.round {
-                Some(digits) => round_sig(value, digits),
-                None => value,
-            },
-        }
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("round", &self.round)
+            .field("overrides", &self.overrides)
+            .field("alter", &self.alter.is_some())
+            .finish()
     }
 }
 
@@ -213,14 +222,17 @@ pub struct Trace {
     routed: Vec<u32>,
     pub masks: Vec<Mask>,
     policy: Policy,
-    /// No rounding and no overrides: values pass through untouched (the common case).
+    /// No rounding, overrides or mistakes: values pass through untouched (the common case).
     plain: bool,
+    /// Where an override replaced a value: the value computed there, from the values used
+    /// before it (a checker's carried-forward value).
+    computed: HashMap<Key, f64>,
 }
 
 impl Trace {
     pub fn new(policy: Policy) -> Trace {
         Trace {
-            plain: policy.round.is_none() && policy.overrides.is_empty(),
+            plain: policy.round.is_none() && policy.overrides.is_empty() && policy.alter.is_none(),
             policy,
             ..Trace::default()
         }
@@ -228,6 +240,27 @@ impl Trace {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The value the next step uses: the mistake replayed, then a given override (the
+    /// computed value kept beside it), else the value rounded if asked.
+    #[cold]
+    fn apply(&mut self, key: Key, value: f64) -> f64 {
+        let value = match self.policy.alter.clone() {
+            Some(alter) => alter.alter(key, value, self),
+            None => value,
+        };
+        let value = match self.policy.round {
+            Some(digits) => round_sig(value, digits),
+            None => value,
+        };
+        match self.policy.overrides.get(&key) {
+            Some(&given) => {
+                self.computed.insert(key, value);
+                given
+            }
+            None => value,
+        }
     }
 
     /// Position of every key in `entries`, for looking values up by key.
@@ -253,6 +286,12 @@ impl Trace {
         self.routes().find(|r| r.key == key)
     }
 
+    /// The value computed at `key` from the values used before it: what was recorded, or,
+    /// where an override replaced it, what it replaced.
+    pub fn computed(&self, key: Key) -> Option<f64> {
+        self.computed.get(&key).copied().or_else(|| self.value(key))
+    }
+
     pub fn value(&self, key: Key) -> Option<f64> {
         self.entries.iter().find(|e| e.key == key).map(|e| e.value)
     }
@@ -266,7 +305,7 @@ impl Recorder for Trace {
         let value = if self.plain {
             value
         } else {
-            self.policy.apply(key, value)
+            self.apply(key, value)
         };
         self.entries.push(Entry { key, value });
         value
@@ -308,13 +347,30 @@ mod tests {
     }
 
     #[test]
-    fn an_override_wins_over_the_computed_value() {
+    fn an_override_wins_over_the_computed_value_which_is_kept() {
         let key = Key::new(2, Kind::Out, 0);
         let mut t = Trace::new(Policy {
             overrides: HashMap::from([(key, 0.1)]),
             ..Policy::default()
         });
         assert_eq!(t.record(key, 0.2), 0.1);
+        assert_eq!(t.computed(key), Some(0.2));
         assert_eq!(t.record(Key::new(2, Kind::Out, 1), 0.3), 0.3);
+    }
+
+    struct Halve;
+    impl Alter for Halve {
+        fn alter(&self, _key: Key, value: f64, _so_far: &Trace) -> f64 {
+            value / 2.0
+        }
+    }
+
+    #[test]
+    fn a_mistake_is_replayed_on_every_value() {
+        let mut t = Trace::new(Policy {
+            alter: Some(Rc::new(Halve)),
+            ..Policy::default()
+        });
+        assert_eq!(t.record(Key::new(1, Kind::Out, 0), 0.5), 0.25);
     }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod broken;
+mod check;
 mod cli;
 mod gradcheck;
 mod round;

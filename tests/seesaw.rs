@@ -1,20 +1,10 @@
 //! The lecture's worked example, number by number (reference section 4).
 
-use crate::support::Test;
+use crate::support::{Test, values};
 use nntrace::network::Explainer;
 use nntrace::scenario;
 use nntrace::trace::{Policy, Trace};
 use std::collections::HashMap;
-
-/// Every recorded value of a scenario's pattern, by id.
-pub fn values(name: &str, pattern: usize) -> HashMap<String, f64> {
-    let s = scenario::load(name).expect("a valid scenario");
-    let p = &s.data[pattern];
-    let mut t = Trace::new(Policy::default());
-    s.network.step(&s.setup, p, &mut t);
-    let ex = Explainer::new(&s.network, &s.setup, p, &t);
-    t.entries.iter().map(|e| (ex.id(e.key), e.value)).collect()
-}
 
 /// Reference section 4, every value listed there.
 const EXACT: &[(&str, f64)] = &[

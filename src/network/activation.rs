@@ -1,7 +1,7 @@
 //! Activation functions. The enum is what `activation: sigmoid` in a scenario
 //! deserialises to, and it is also the code that runs.
 
-use crate::formula::{Expr, var};
+use crate::formula::Expr;
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -48,10 +48,9 @@ impl Activation {
         }
     }
 
-    /// The formula of f(net) at one unit; `nets` are (symbol, value) of every unit's net.
-    pub fn formula(self, unit: usize, nets: &[(String, f64)]) -> Expr {
-        let (name, value) = &nets[unit];
-        let x = var(name.clone(), *value);
+    /// The formula of f(net) at one unit; `nets` are every unit's net input as operands.
+    pub fn formula(self, unit: usize, nets: &[Expr]) -> Expr {
+        let x = nets[unit].clone();
         match self {
             Activation::Sigmoid => Expr::call("σ", vec![x]),
             Activation::Tanh => Expr::call("tanh", vec![x]),
@@ -59,27 +58,18 @@ impl Activation {
             Activation::Linear => x,
             Activation::Softmax => Expr::over(
                 Expr::exp(x),
-                Expr::add(
-                    nets.iter()
-                        .map(|(n, v)| Expr::exp(var(n.clone(), *v)))
-                        .collect(),
-                ),
+                Expr::add(nets.iter().map(|n| Expr::exp(n.clone())).collect()),
             ),
         }
     }
 
     /// The formula of f′ at one unit, written the way the slides do: f(1 − f) for sigmoid.
-    pub fn derivative_formula(
-        self,
-        net: (String, f64),
-        out: (String, f64),
-        relu_passes_zero: bool,
-    ) -> Expr {
-        let y = || var(out.0.clone(), out.1);
+    pub fn derivative_formula(self, net: Expr, out: Expr, relu_passes_zero: bool) -> Expr {
+        let y = || out.clone();
         match self {
             Activation::Sigmoid => Expr::mul(vec![y(), Expr::minus(Expr::Num(1.0), y())]),
             Activation::Tanh => Expr::minus(Expr::Num(1.0), Expr::square(y())),
-            Activation::Relu => Expr::step(var(net.0, net.1), relu_passes_zero),
+            Activation::Relu => Expr::step(net, relu_passes_zero),
             Activation::Linear | Activation::Softmax => Expr::Num(1.0),
         }
     }

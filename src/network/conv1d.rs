@@ -4,7 +4,7 @@
 
 use super::Params;
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
-use crate::formula::{Expr, var};
+use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -210,7 +210,7 @@ impl Conv1d {
             .map(|k| {
                 let index = self.contrib_index(c, k, j);
                 let (name, _) = self.contrib_formula(id, index, ex);
-                var(name, ex.value(id, Kind::Contrib, index))
+                ex.operand(name, id, Kind::Contrib, index)
             })
             .collect();
         Explained::new(symbol, Expr::add(terms)).note("shared filter: the sum over every position")

@@ -2,7 +2,7 @@
 
 use super::Params;
 use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
-use crate::formula::{Expr, var};
+use crate::formula::Expr;
 use crate::trace::{Kind, LayerId, Recorder};
 use nalgebra::{DVector, DVectorView};
 
@@ -126,15 +126,15 @@ impl Dense {
         match key.kind {
             Kind::Net => Explained::new(self.net_symbol(j), self.net_formula(id, j, ex)),
             Kind::Out => {
-                let nets: Vec<(String, f64)> = (0..self.outputs.len())
-                    .map(|u| (self.net_symbol(u), ex.value(id, Kind::Net, u)))
+                let nets: Vec<Expr> = (0..self.outputs.len())
+                    .map(|u| ex.operand(self.net_symbol(u), id, Kind::Net, u))
                     .collect();
                 Explained::new(name.clone(), self.activation.formula(j, &nets))
             }
             Kind::Dact => {
                 let formula = self.activation.derivative_formula(
-                    (self.net_symbol(j), ex.value(id, Kind::Net, j)),
-                    (name.clone(), ex.value(id, Kind::Out, j)),
+                    ex.operand(self.net_symbol(j), id, Kind::Net, j),
+                    ex.node(id, j),
                     ex.setup.conventions.relu_passes_zero,
                 );
                 let e = Explained::new(format!("f′({})", self.net_symbol(j)), formula);
@@ -175,10 +175,7 @@ impl Dense {
                 .collect();
             return Expr::mul(vec![out(j), Expr::minus(ex.grad(id, j), Expr::add(sum))]);
         }
-        let dact = var(
-            format!("f′({})", self.net_symbol(j)),
-            ex.value(id, Kind::Dact, j),
-        );
+        let dact = ex.operand(format!("f′({})", self.net_symbol(j)), id, Kind::Dact, j);
         Expr::mul(vec![ex.grad(id, j), dact])
     }
 
@@ -190,7 +187,7 @@ impl Dense {
             let (j, i) = self.at(p);
             (j, Some(i))
         };
-        let delta = var(self.delta_symbol(unit), ex.value(id, Kind::Delta, unit));
+        let delta = ex.operand(self.delta_symbol(unit), id, Kind::Delta, unit);
         let formula = match input {
             Some(i) => Expr::mul(vec![delta, ex.node(id - 1, i)]),
             None => delta,
@@ -203,7 +200,7 @@ impl Dense {
         Expr::add(
             (0..self.outputs.len())
                 .map(|j| {
-                    let delta = var(self.delta_symbol(j), ex.value(id, Kind::Delta, j));
+                    let delta = ex.operand(self.delta_symbol(j), id, Kind::Delta, j);
                     Expr::mul(vec![delta, ex.param(id, self.weight_index(j, i))])
                 })
                 .collect(),

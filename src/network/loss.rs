@@ -162,7 +162,7 @@ impl Loss {
             let id = (i + 1) as LayerId;
             for p in (0..layer.param_count()).filter(|&p| !layer.is_bias(p)) {
                 let w = ex.param(id, p);
-                if let Expr::Var(_, v) = &w {
+                if let Expr::Var(_, v, _) = &w {
                     sum_w2 += v * v;
                 }
                 squares.push(Expr::square(w));
@@ -173,7 +173,7 @@ impl Loss {
         } else {
             Expr::add(squares)
         };
-        let loss = var("L_i", ex.value(LOSS_LAYER, Kind::Loss, 0));
+        let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
         Expr::add(vec![
             loss,
             Expr::mul(vec![var("½", 0.5), var("λ", ex.setup.lambda), penalty]),

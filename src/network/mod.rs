@@ -12,7 +12,7 @@ pub mod maxpool1d;
 pub mod params;
 pub mod relu;
 
-use crate::formula::{Expr, var};
+use crate::formula::{Expr, quantity, var};
 use crate::trace::{Entry, INPUT_LAYER, Key, Kind, LOSS_LAYER, LayerId, Recorder, Trace};
 pub use activation::Activation;
 pub use conv1d::Conv1d;
@@ -595,24 +595,24 @@ impl<'a> Explainer<'a> {
 
     /// A node's output as an operand: its name and recorded value.
     pub fn node(&self, layer: LayerId, i: usize) -> Expr {
-        var(
-            self.net.node_names(layer)[i].clone(),
-            self.value(layer, Kind::Out, i),
-        )
+        self.operand(self.net.node_names(layer)[i].clone(), layer, Kind::Out, i)
+    }
+
+    /// A traced quantity as an operand: its name, its recorded value, its key.
+    pub fn operand(&self, name: String, layer: LayerId, kind: Kind, i: usize) -> Expr {
+        quantity(name, self.value(layer, kind, i), Key::new(layer, kind, i))
     }
 
     /// ∂L/∂(node output) as an operand.
     pub fn grad(&self, layer: LayerId, i: usize) -> Expr {
-        var(
-            format!("∂L/∂{}", self.net.node_names(layer)[i]),
-            self.value(layer, Kind::Grad, i),
-        )
+        let name = format!("∂L/∂{}", self.net.node_names(layer)[i]);
+        self.operand(name, layer, Kind::Grad, i)
     }
 
     /// A parameter before the update as an operand.
     pub fn param(&self, layer: LayerId, p: usize) -> Expr {
         let name = self.net.layer(layer).map_or("?", |l| l.param_name(p));
-        var(name, self.value(layer, Kind::W, p))
+        self.operand(name.to_string(), layer, Kind::W, p)
     }
 
     /// How one recorded quantity was computed.
@@ -627,7 +627,7 @@ impl<'a> Explainer<'a> {
         }
         if key.layer == INPUT_LAYER {
             let name = self.net.input_names[i].clone();
-            return Explained::new(name.clone(), var(name, self.value(0, Kind::Out, i)));
+            return Explained::new(name.clone(), self.operand(name, 0, Kind::Out, i));
         }
         match key.kind {
             Kind::W => self.explain_weight(key),
@@ -655,7 +655,7 @@ impl<'a> Explainer<'a> {
     fn explain_held(&self, key: Key) -> Explained {
         let p = key.index as usize;
         let name = self.name(key);
-        let wgrad = var(format!("∂L/∂{name}"), self.value(key.layer, Kind::Wgrad, p));
+        let wgrad = self.operand(format!("∂L/∂{name}"), key.layer, Kind::Wgrad, p);
         let alpha = var("α", self.setup.alpha);
         let is_bias = self.net.layer(key.layer).is_some_and(|l| l.is_bias(p));
         let inner = if is_bias {
@@ -674,7 +674,7 @@ impl<'a> Explainer<'a> {
     fn explain_new(&self, key: Key) -> Explained {
         let p = key.index as usize;
         let name = self.name(key);
-        let dw = var(format!("Δ{name}"), self.value(key.layer, Kind::Dw, p));
+        let dw = self.operand(format!("Δ{name}"), key.layer, Kind::Dw, p);
         Explained::new(
             format!("new {name}"),
             Expr::add(vec![self.param(key.layer, p), dw]),

@@ -3,7 +3,7 @@
 
 use super::activation::relu_step;
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
-use crate::formula::{Expr, var};
+use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Mask, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,9 +92,11 @@ impl Relu {
         ex: &Explainer,
     ) -> (Expr, Option<String>) {
         let input_name = &ex.net.node_names(id - 1)[k];
-        let step = var(
+        let step = ex.operand(
             format!("∂{}/∂{input_name}", self.outputs[k]),
-            ex.value(id, Kind::Dact, k),
+            id,
+            Kind::Dact,
+            k,
         );
         let note = (ex.value(id, Kind::Dact, k) == 0.0).then(|| "blocked by the ReLU".to_string());
         (Expr::mul(vec![ex.grad(id, k), step]), note)

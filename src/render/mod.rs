@@ -2,8 +2,10 @@
 //! every number shown was recorded in the trace, every formula comes from the layer that
 //! computed it.
 
+pub mod check;
 pub mod json;
 pub mod table;
+pub mod template;
 
 use crate::formula::{Expr, Rendering, number};
 use crate::network::{Explainer, Layer};
@@ -58,6 +60,7 @@ pub fn asciify(s: &str) -> String {
             '—' | '─' | '━' => out.push('-'),
             '✓' => out.push_str("ok"),
             '✗' => out.push('x'),
+            '≈' => out.push('~'),
             c if c.is_ascii() => out.push(c),
             _ => out.push('?'),
         }
@@ -113,7 +116,7 @@ pub struct Section {
 /// Explains one recorded quantity.
 pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
     let explained = ex.explain(entry.key);
-    let given = matches!(&explained.formula, Expr::Var(name, _) if *name == explained.symbol);
+    let given = matches!(&explained.formula, Expr::Var(name, _, _) if *name == explained.symbol);
     Row {
         key: entry.key,
         id: ex.id(entry.key),

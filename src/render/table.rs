@@ -101,13 +101,17 @@ fn note_colour(note: &str, opts: &Options) -> String {
     }
 }
 
-fn style(builder: Builder, opts: &Options, right: &[usize], wrap: Option<usize>) -> String {
+/// Borders (Unicode or ASCII), right-aligned number columns, and one column wrapped
+/// between words at a width.
+pub(super) fn style(
+    builder: Builder,
+    opts: &Options,
+    right: &[usize],
+    wrap: Option<(usize, usize)>,
+) -> String {
     let mut table = builder.build();
-    if let Some(column) = wrap {
-        table.modify(
-            Columns::one(column),
-            Width::wrap(FORMULA_WIDTH).keep_words(true),
-        );
+    if let Some((column, width)) = wrap {
+        table.modify(Columns::one(column), Width::wrap(width).keep_words(true));
     }
     if opts.ascii {
         table.with(Style::ascii());
@@ -144,7 +148,7 @@ fn rows_table(rows: &[Row], opts: &Options) -> String {
                 .unwrap_or_default(),
         ]);
     }
-    style(b, opts, &[3], Some(2))
+    style(b, opts, &[3], Some((2, FORMULA_WIDTH)))
 }
 
 fn contrib_table(grid: &ContribGrid, opts: &Options) -> String {

@@ -159,7 +159,7 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
         message = message.replace(internal, plain);
     }
     let help = if message.contains("unknown field") {
-        Some("check the spelling; the keys a scenario accepts are listed in the README".to_string())
+        Some("check the spelling; the README lists the keys each file accepts".to_string())
     } else if message.contains("unknown variant") {
         Some("check the spelling of the value".to_string())
     } else {

@@ -1,8 +1,23 @@
 //! Helpers shared by the integration tests.
 
 pub mod eval;
+pub mod random;
 
+use nntrace::network::Explainer;
+use nntrace::scenario;
+use nntrace::trace::{Policy, Trace};
+use std::collections::HashMap;
 use std::process::{Command, Output};
+
+/// Every recorded value of a scenario's pattern, by id.
+pub fn values(name: &str, pattern: usize) -> HashMap<String, f64> {
+    let s = scenario::load(name).expect("a valid scenario");
+    let p = &s.data[pattern];
+    let mut t = Trace::new(Policy::default());
+    s.network.step(&s.setup, p, &mut t);
+    let ex = Explainer::new(&s.network, &s.setup, p, &t);
+    t.entries.iter().map(|e| (ex.id(e.key), e.value)).collect()
+}
 
 /// A run of the `nntrace` binary, built up like a sentence:
 /// `Test::new().args(["trace", "seesaw-cnn"]).status(0).stdout_has("0.512872")`.

@@ -1,0 +1,422 @@
+//! Judging a student's hand-calculated values (SPEC section 5).
+//!
+//! Each answer is *correct* (agrees with the exact value to the digits written),
+//! *consistent* (agrees with the value recomputed from the student's own earlier numbers,
+//! carried forward), *wrong* (then the catalogue of mistakes is replayed to name what went
+//! wrong), or *unknown* (no such id, or not a number). Carrying forward and replaying
+//! mistakes both rerun the trace engine with the student's values or the mistake plugged
+//! into its one recording call; no layer knows about checking.
+
+pub mod answers;
+pub mod mistakes;
+
+use crate::error::nearest;
+use crate::network::{Explainer, Pattern};
+use crate::scenario::Scenario;
+use crate::trace::{Key, Policy, Trace};
+use answers::{AnswersFile, Given};
+use mistakes::{Mistake, Replay};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Correct,
+    Consistent,
+    Wrong,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Correct => "correct",
+            Verdict::Consistent => "consistent",
+            Verdict::Wrong => "wrong",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// One answer, judged.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    pub id: String,
+    /// The quantity, where the id names one.
+    pub key: Option<Key>,
+    pub symbol: String,
+    pub position: Option<(usize, usize)>,
+    pub text: String,
+    pub given: Option<f64>,
+    pub exact: Option<f64>,
+    /// The value recomputed from the student's own earlier values.
+    pub carried: Option<f64>,
+    pub verdict: Verdict,
+    pub diagnosis: Option<&'static str>,
+    pub explanation: Option<String>,
+    /// For a consistent answer: the student's wrong answers it follows from.
+    pub follows_from: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Score {
+    pub correct: usize,
+    pub consistent: usize,
+    pub wrong: usize,
+    pub unknown: usize,
+    /// Ids left empty (skipped).
+    pub empty: usize,
+}
+
+pub struct Report {
+    pub scenario: String,
+    pub pattern: usize,
+    /// In trace order, then the unknown ids in file order.
+    pub answers: Vec<Judged>,
+    pub score: Score,
+}
+
+impl Report {
+    /// The first wrong answer in the order the trace computes: where the trouble starts.
+    pub fn first_root_error(&self) -> Option<&Judged> {
+        self.answers.iter().find(|a| a.verdict == Verdict::Wrong)
+    }
+
+    /// 0 when nothing is wrong, 1 when something is, 2 when an answer could not be read.
+    pub fn exit_code(&self) -> i32 {
+        if self.score.unknown > 0 {
+            2
+        } else if self.score.wrong > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+fn run(s: &Scenario, pattern: &Pattern, policy: Policy) -> Trace {
+    let mut t = Trace::new(policy);
+    s.network.step(&s.setup, pattern, &mut t);
+    t
+}
+
+/// Judges every answer of `file` against pattern `pattern` of `s`.
+pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
+    let p = &s.data[pattern];
+    let exact = run(s, p, Policy::default());
+    let ex = Explainer::new(&s.network, &s.setup, p, &exact);
+    let order: HashMap<String, (usize, Key)> = exact
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (ex.id(e.key), (i, e.key)))
+        .collect();
+
+    let mut score = Score::default();
+    let mut judged = Vec::new();
+    let mut unknown = Vec::new();
+    let mut overrides = HashMap::new();
+    for answer in &file.answers {
+        let Some(text) = &answer.text else {
+            score.empty += 1;
+            continue;
+        };
+        let mut j = Judged {
+            id: answer.id.clone(),
+            key: None,
+            symbol: String::new(),
+            position: answer.position,
+            text: text.clone(),
+            given: None,
+            exact: None,
+            carried: None,
+            verdict: Verdict::Unknown,
+            diagnosis: None,
+            explanation: None,
+            follows_from: Vec::new(),
+        };
+        match (order.get(&answer.id), Given::parse(text)) {
+            (None, _) => {
+                let near = nearest(&answer.id, order.keys().map(String::as_str));
+                j.explanation = Some(match near {
+                    Some(n) => format!("no quantity has this id; did you mean `{n}`?"),
+                    None => "no quantity has this id; `nntrace template` lists them all".into(),
+                });
+                unknown.push(j);
+            }
+            (Some(_), None) => {
+                j.explanation = Some(format!("`{text}` is not a number"));
+                unknown.push(j);
+            }
+            (Some(&(at, key)), Some(given)) => {
+                overrides.insert(key, given.value);
+                j.key = Some(key);
+                j.given = Some(given.value);
+                judged.push((at, given, j));
+            }
+        }
+    }
+    judged.sort_by_key(|(at, _, _)| *at);
+
+    let carried = run(
+        s,
+        p,
+        Policy {
+            overrides: overrides.clone(),
+            ..Policy::default()
+        },
+    );
+    let mistakes = mistakes::catalogue(s, pattern);
+    let mut replays: Option<Vec<[Trace; 2]>> = None;
+
+    for (_, given, j) in &mut judged {
+        let key = j.key.expect("a known id");
+        j.symbol = ex.explain(key).symbol;
+        let e = exact.value(key).expect("in the exact trace");
+        let c = carried.computed(key).expect("in the carried trace");
+        j.exact = Some(e);
+        j.carried = Some(c);
+        j.verdict = if given.matches(e) {
+            Verdict::Correct
+        } else if given.matches(c) {
+            Verdict::Consistent
+        } else {
+            Verdict::Wrong
+        };
+    }
+    // A student who kept full precision between the numbers written down: carry only the
+    // wrong values, and compute everything else exactly.
+    let wrong_only: HashMap<Key, f64> = judged
+        .iter()
+        .filter(|(_, _, j)| j.verdict == Verdict::Wrong)
+        .map(|(_, g, j)| (j.key.expect("known"), g.value))
+        .collect();
+    if !wrong_only.is_empty() {
+        let precise = run(
+            s,
+            p,
+            Policy {
+                overrides: wrong_only,
+                ..Policy::default()
+            },
+        );
+        for (_, given, j) in judged
+            .iter_mut()
+            .filter(|(_, _, j)| j.verdict == Verdict::Wrong)
+        {
+            let c = precise
+                .computed(j.key.expect("known"))
+                .expect("in the trace");
+            if given.matches(c) {
+                j.verdict = Verdict::Consistent;
+                j.carried = Some(c);
+            }
+        }
+    }
+    for (_, given, j) in &mut judged {
+        let key = j.key.expect("a known id");
+        if j.verdict == Verdict::Wrong {
+            // Replayed once, and only when some answer needs a diagnosis.
+            let replays = replays.get_or_insert_with(|| {
+                mistakes
+                    .iter()
+                    .map(|m| {
+                        [
+                            replay(s, p, m, &HashMap::new()),
+                            replay(s, p, m, &overrides),
+                        ]
+                    })
+                    .collect()
+            });
+            let found = diagnose(s, p, key, *given, &mistakes, replays);
+            if let Some(m) = found {
+                j.diagnosis = Some(m.code);
+                j.explanation = Some((m.explain)(&ex, key));
+            }
+        }
+    }
+    attribute(s, p, &overrides, &mut judged);
+
+    let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
+    answers.extend(unknown);
+    for a in &answers {
+        match a.verdict {
+            Verdict::Correct => score.correct += 1,
+            Verdict::Consistent => score.consistent += 1,
+            Verdict::Wrong => score.wrong += 1,
+            Verdict::Unknown => score.unknown += 1,
+        }
+    }
+    Report {
+        scenario: s.name.clone(),
+        pattern,
+        answers,
+        score,
+    }
+}
+
+/// The trace with a mistake replayed, on the student's values (or on none).
+fn replay(s: &Scenario, p: &Pattern, m: &Mistake, overrides: &HashMap<Key, f64>) -> Trace {
+    let overrides = overrides.clone();
+    match &m.replay {
+        Replay::Alter(alter) => run(
+            s,
+            p,
+            Policy {
+                overrides,
+                alter: Some(alter.clone()),
+                ..Policy::default()
+            },
+        ),
+        Replay::Setup(setup) => {
+            let mut t = Trace::new(Policy {
+                overrides,
+                ..Policy::default()
+            });
+            s.network.step(setup, p, &mut t);
+            t
+        }
+        Replay::Local(_) => run(
+            s,
+            p,
+            Policy {
+                overrides,
+                ..Policy::default()
+            },
+        ),
+    }
+}
+
+/// The first mistake that reproduces the student's value, on the exact values or on the
+/// student's own.
+fn diagnose<'m>(
+    s: &Scenario,
+    p: &Pattern,
+    key: Key,
+    given: Given,
+    mistakes: &'m [Mistake],
+    replays: &[[Trace; 2]],
+) -> Option<&'m Mistake> {
+    mistakes.iter().zip(replays).find_map(|(m, traces)| {
+        let reproduces = traces.iter().any(|t| {
+            let value = match m.replay {
+                Replay::Local(local) => local(&Explainer::new(&s.network, &s.setup, p, t), key),
+                _ => t.computed(key),
+            };
+            value.is_some_and(|v| given.matches(v))
+        });
+        reproduces.then_some(m)
+    })
+}
+
+/// Names, for each consistent answer, the wrong answers it follows from. Two ways to see
+/// it: putting a wrong answer back changes the value (this also catches a pooled value
+/// that moved the gradient's route), or the formula reads, through quantities not
+/// answered, a wrong answer or a consistent one (whose sources it then shares).
+fn attribute(
+    s: &Scenario,
+    p: &Pattern,
+    overrides: &HashMap<Key, f64>,
+    judged: &mut [(usize, Given, Judged)],
+) {
+    if !judged.iter().any(|(_, _, j)| j.verdict == Verdict::Wrong) {
+        return;
+    }
+    let carried = run(
+        s,
+        p,
+        Policy {
+            overrides: overrides.clone(),
+            ..Policy::default()
+        },
+    );
+    for i in 0..judged.len() {
+        if judged[i].2.verdict != Verdict::Wrong {
+            continue;
+        }
+        let mut without = overrides.clone();
+        without.remove(&judged[i].2.key.expect("known"));
+        let t = run(
+            s,
+            p,
+            Policy {
+                overrides: without,
+                ..Policy::default()
+            },
+        );
+        let id = judged[i].2.id.clone();
+        for (_, _, later) in judged[i + 1..]
+            .iter_mut()
+            .filter(|(_, _, j)| j.verdict == Verdict::Consistent)
+        {
+            let k = later.key.expect("known");
+            let (a, b) = (
+                carried.computed(k).unwrap_or(0.0),
+                t.computed(k).unwrap_or(0.0),
+            );
+            if (a - b).abs() > 1e-12 * a.abs().max(1.0) && !later.follows_from.contains(&id) {
+                later.follows_from.push(id.clone());
+            }
+        }
+    }
+    let ex = Explainer::new(&s.network, &s.setup, p, &carried);
+    let answered: HashMap<Key, usize> = judged
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, j))| (j.key.expect("known"), i))
+        .collect();
+    let mut memo = HashMap::new();
+    for i in 0..judged.len() {
+        if judged[i].2.verdict != Verdict::Consistent {
+            continue;
+        }
+        let key = judged[i].2.key.expect("known");
+        let mut found = Vec::new();
+        for operand in ex.explain(key).formula.operands() {
+            found.extend(sources(&ex, operand, &answered, judged, &mut memo));
+        }
+        for id in found {
+            if !judged[i].2.follows_from.contains(&id) {
+                judged[i].2.follows_from.push(id);
+            }
+        }
+    }
+}
+
+/// The wrong answers a quantity's carried value comes from, following its formula back
+/// through quantities the student did not answer.
+fn sources(
+    ex: &Explainer,
+    key: Key,
+    answered: &HashMap<Key, usize>,
+    judged: &[(usize, Given, Judged)],
+    memo: &mut HashMap<Key, Vec<String>>,
+) -> Vec<String> {
+    if let Some(&i) = answered.get(&key) {
+        let j = &judged[i].2;
+        return match j.verdict {
+            Verdict::Wrong => vec![j.id.clone()],
+            Verdict::Consistent => j.follows_from.clone(),
+            _ => Vec::new(),
+        };
+    }
+    if let Some(found) = memo.get(&key) {
+        return found.clone();
+    }
+    let mut found: Vec<String> = Vec::new();
+    // A given value (an input, a weight) is its own formula: nothing lies behind it.
+    for operand in ex
+        .explain(key)
+        .formula
+        .operands()
+        .into_iter()
+        .filter(|&o| o != key)
+    {
+        for id in sources(ex, operand, answered, judged, memo) {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    memo.insert(key, found.clone());
+    found
+}

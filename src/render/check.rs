@@ -1,0 +1,206 @@
+//! The checker's report: one row per answer grouped by layer, then the score and the
+//! first root error.
+
+use super::Options;
+use crate::check::{Judged, Report, Verdict};
+use crate::network::Network;
+use crate::trace::{LOSS_LAYER, Phase};
+use colored::Colorize;
+use serde_json::{Value, json};
+use tabled::builder::Builder;
+
+/// Diagnosis cells wider than this wrap between words.
+const DIAGNOSIS_WIDTH: usize = 64;
+
+pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options) -> String {
+    let mut out = opts.text(&format!(
+        "{} — checking {answers_file} against pattern {}\n",
+        report.scenario, report.pattern
+    ));
+    let mut i = 0;
+    while i < report.answers.len() {
+        let group = group_of(&report.answers[i]);
+        let n = report.answers[i..]
+            .iter()
+            .take_while(|a| group_of(a) == group)
+            .count();
+        out.push('\n');
+        let heading = opts.text(&heading(net, group));
+        out.push_str(&if opts.color {
+            heading.bold().cyan().to_string()
+        } else {
+            heading
+        });
+        out.push('\n');
+        out.push_str(&rows(&report.answers[i..i + n], opts));
+        out.push('\n');
+        i += n;
+    }
+    out.push('\n');
+    out.push_str(&summary(report, opts));
+    out
+}
+
+/// Which table an answer goes in: a layer in a phase, or the unknown ids.
+fn group_of(a: &Judged) -> Option<(Phase, u16)> {
+    a.key.map(|k| {
+        (
+            k.kind.phase(),
+            if k.kind.phase() == Phase::Update {
+                0
+            } else {
+                k.layer
+            },
+        )
+    })
+}
+
+fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {
+    match group {
+        None => {
+            "━━ not checked ━━ ids that name no quantity, or values that are not numbers".into()
+        }
+        Some((Phase::Update, _)) => "━━ UPDATE ━━ the new weights".into(),
+        Some((phase, layer)) => {
+            let name = if layer == LOSS_LAYER {
+                "loss"
+            } else {
+                net.layer_name(layer)
+            };
+            format!("━━ {} · {name} ━━", phase.as_str().to_uppercase())
+        }
+    }
+}
+
+fn verdict(v: Verdict, opts: &Options) -> String {
+    let text = opts.text(match v {
+        Verdict::Correct => "✓ correct",
+        Verdict::Consistent => "≈ consistent",
+        Verdict::Wrong => "✗ wrong",
+        Verdict::Unknown => "? unknown",
+    });
+    if !opts.color {
+        return text;
+    }
+    match v {
+        Verdict::Correct => text.green().to_string(),
+        Verdict::Consistent => text.yellow().to_string(),
+        Verdict::Wrong => text.red().bold().to_string(),
+        Verdict::Unknown => text.magenta().to_string(),
+    }
+}
+
+/// The diagnosis cell: the mistake and why, or what a consistent answer follows from.
+fn remark(a: &Judged) -> String {
+    match (a.verdict, a.diagnosis, &a.explanation) {
+        (_, Some(code), Some(why)) => format!("{code}: {why}"),
+        (Verdict::Consistent, _, _) if !a.follows_from.is_empty() => {
+            format!("follows from your {}", a.follows_from.join(", "))
+        }
+        (Verdict::Consistent, _, _) => "follows from your own rounded values".into(),
+        (Verdict::Wrong, None, _) => "no common mistake reproduces this value".into(),
+        (_, _, Some(why)) => why.clone(),
+        _ => String::new(),
+    }
+}
+
+fn rows(answers: &[Judged], opts: &Options) -> String {
+    let mut b = Builder::default();
+    b.push_record([
+        "id",
+        "quantity",
+        "given",
+        "exact",
+        "carried",
+        "verdict",
+        "diagnosis",
+    ]);
+    for a in answers {
+        let number = |v: Option<f64>| v.map(|v| opts.number(v)).unwrap_or_default();
+        let carried = match (a.carried, a.exact) {
+            (Some(c), Some(e)) if opts.number(c) != opts.number(e) => number(Some(c)),
+            _ => String::new(),
+        };
+        let at = a
+            .position
+            .map_or(String::new(), |(l, c)| format!(" ({l}:{c})"));
+        let id = if a.verdict == Verdict::Unknown {
+            format!("{}{at}", a.id)
+        } else {
+            a.id.clone()
+        };
+        b.push_record([
+            id,
+            opts.text(&a.symbol),
+            opts.text(&a.text),
+            number(a.exact),
+            carried,
+            verdict(a.verdict, opts),
+            opts.text(&remark(a)),
+        ]);
+    }
+    super::table::style(b, opts, &[3, 4], Some((6, DIAGNOSIS_WIDTH)))
+}
+
+fn summary(report: &Report, opts: &Options) -> String {
+    let s = &report.score;
+    let total = s.correct + s.consistent + s.wrong + s.unknown;
+    let mut out = format!(
+        "score: {} correct, {} consistent with an earlier error, {} wrong, {} unknown ({total} answers",
+        s.correct, s.consistent, s.wrong, s.unknown
+    );
+    if s.empty > 0 {
+        out.push_str(&format!(", {} left empty", s.empty));
+    }
+    out.push_str(")\n");
+    match report.first_root_error() {
+        Some(first) => {
+            out.push_str(&format!(
+                "first root error: {} ({} = {}): {}\n",
+                first.id,
+                first.symbol,
+                first.text,
+                remark(first)
+            ));
+            if s.consistent > 0 {
+                out.push_str(
+                    "answers after it were checked against your own numbers, carried forward\n",
+                );
+            }
+        }
+        None if s.unknown == 0 => out.push_str("no wrong answers\n"),
+        None => {}
+    }
+    opts.text(&out)
+}
+
+pub fn json(report: &Report, opts: &Options) -> Value {
+    let answers: Vec<Value> = report
+        .answers
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "symbol": opts.text(&a.symbol),
+                "line": a.position.map(|p| p.0),
+                "column": a.position.map(|p| p.1),
+                "given": a.given,
+                "written": a.text,
+                "exact": a.exact,
+                "carried": a.carried,
+                "verdict": a.verdict.as_str(),
+                "diagnosis": a.diagnosis,
+                "explanation": a.explanation.as_ref().map(|e| opts.text(e)),
+                "follows_from": a.follows_from,
+            })
+        })
+        .collect();
+    let s = &report.score;
+    json!({
+        "scenario": report.scenario,
+        "pattern": report.pattern,
+        "answers": answers,
+        "score": {"correct": s.correct, "consistent": s.consistent, "wrong": s.wrong, "unknown": s.unknown, "empty": s.empty},
+        "first_root_error": report.first_root_error().map(|a| a.id.clone()),
+    })
+}
