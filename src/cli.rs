@@ -233,6 +233,9 @@ pub fn check(
         (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
     };
     let report = crate::check::check(&s, pattern, &file);
+    for problem in render::check::problems(&report, answers) {
+        eprintln!("error: {problem}");
+    }
     let text = match show.format {
         Format::Table => render::check::table(&report, &s.network, answers, opts),
         Format::Json => {

@@ -83,15 +83,23 @@ impl From<InputError> for Error {
     }
 }
 
-/// The closest candidate to a misspelt name (edit distance at most a third of its length).
+/// The closest candidate to a misspelt name (edit distance at most a third of its length);
+/// a difference of case alone counts least, and ties go to the alphabetically first.
 pub fn nearest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = given.chars().count() / 3 + 1;
+    let lower = given.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(given, c), c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
+        .map(|c| {
+            (
+                edit_distance(&lower, &c.to_lowercase()),
+                edit_distance(given, c),
+                c,
+            )
+        })
+        .filter(|&(_, d, _)| d <= limit)
+        .min()
+        .map(|(_, _, c)| c)
 }
 
 /// Levenshtein distance.
@@ -121,6 +129,10 @@ mod tests {
             Some("seesaw-cnn")
         );
         assert_eq!(nearest("zzzzzz", ["seesaw-cnn"]), None);
+        assert_eq!(
+            nearest("hidden.delta.c", ["hidden.delta.D", "hidden.delta.C"]),
+            Some("hidden.delta.C")
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

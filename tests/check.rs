@@ -376,3 +376,132 @@ proptest! {
         prop_assert_eq!(report.exit_code(), 0);
     }
 }
+
+#[test]
+fn an_unknown_id_is_listed_with_the_nearest_id_and_the_rest_still_judged() {
+    Test::new()
+        .args(["check", "tests/answers/unknown-id.yaml"])
+        .status(2)
+        .stderr_has("error: tests/answers/unknown-id.yaml:4:3: answers.hidden.delta.c: no quantity has this id; did you mean `hidden.delta.C`?")
+        .stdout_has("? unknown")
+        .stdout_has("score: 2 correct, 0 consistent with an earlier error, 0 wrong, 1 unknown (3 answers)");
+}
+
+#[test]
+fn a_value_that_is_not_a_number_is_listed_with_its_position() {
+    Test::new()
+        .args(["check", "seesaw-cnn", "tests/answers/not-a-number.yaml"])
+        .status(2)
+        .stderr_has("not-a-number.yaml:4:3: answers.hidden.out.C: `about a half` is not a number");
+}
+
+#[test]
+fn empty_values_are_skipped() {
+    Test::new()
+        .args(["check", "tests/answers/all-right.yaml"])
+        .status(0)
+        .stdout_has("7 correct")
+        .stdout_has("1 left empty")
+        .stdout_has("no wrong answers");
+    let mut t = Test::new()
+        .args(["template", "seesaw-mlp-softmax"])
+        .status(0);
+    let blank = std::env::temp_dir().join(format!("nntrace-blank-{}.yaml", std::process::id()));
+    std::fs::write(&blank, t.stdout()).unwrap();
+    Test::new()
+        .args(["check", blank.to_str().unwrap()])
+        .status(0)
+        .stdout_has("0 answers");
+    std::fs::remove_file(blank).unwrap();
+}
+
+#[test]
+fn broken_answers_files_are_refused_with_line_and_column() {
+    for (file, message) in [
+        (
+            "duplicate-id",
+            "duplicate-id.yaml:5:3: answers.pool.out.A: given twice (line 3) and again here",
+        ),
+        (
+            "malformed",
+            "malformed.yaml:4:1: did not find expected ',' or ']'",
+        ),
+        (
+            "unknown-key",
+            "unknown-key.yaml:2:1: unknown field `student`, expected one of `scenario`, `pattern`, `answers`",
+        ),
+        (
+            "list-value",
+            "list-value.yaml:3:15: answers.pool.out.A: invalid type: sequence, expected a number",
+        ),
+    ] {
+        let mut t = Test::new()
+            .args(["check", "seesaw-cnn", &format!("tests/answers/{file}.yaml")])
+            .status(2)
+            .stderr_has(message);
+        assert_eq!(
+            t.stdout(),
+            "",
+            "{file}: no report for a file that cannot be read"
+        );
+    }
+}
+
+#[test]
+fn answers_for_another_scenario_or_pattern_are_refused() {
+    Test::new()
+        .args(["check", "seesaw-cnn", "tests/answers/other-scenario.yaml"])
+        .status(2)
+        .stderr_has("other-scenario.yaml:1:1: scenario: these answers are for `seesaw-mlp-softmax`, not `seesaw-cnn`");
+    Test::new()
+        .args([
+            "check",
+            "seesaw-cnn",
+            "tests/answers/other-pattern.yaml",
+            "--pattern",
+            "0",
+        ])
+        .status(2)
+        .stderr_has(
+            "other-pattern.yaml:2:1: pattern: these answers are for pattern 2, not --pattern 0",
+        );
+    Test::new()
+        .args(["check", "tests/answers/other-pattern.yaml"])
+        .status(0)
+        .stdout_has("against pattern 2");
+}
+
+#[test]
+fn the_scenario_comes_from_the_command_line_or_the_file() {
+    Test::new()
+        .args(["check", "tests/answers/other-scenario.yaml"])
+        .status(0)
+        .stdout_has("seesaw-mlp-softmax");
+    Test::new()
+        .args([
+            "check",
+            "scenarios/seesaw-cnn.yaml",
+            "tests/answers/unknown-id.yaml",
+        ])
+        .status(2)
+        .stdout_has("seesaw-cnn — checking");
+    Test::new()
+        .args(["check", "tests/answers/no-such-file.yaml"])
+        .status(2)
+        .stderr_has("cannot read");
+    Test::new()
+        .args(["check", "tests/scenarios/relu-at-zero.yaml"])
+        .status(2)
+        .stderr_has("unknown field");
+}
+
+#[test]
+fn answers_that_do_not_name_their_scenario_need_one_on_the_command_line() {
+    Test::new()
+        .args(["check", "tests/answers/no-scenario.yaml"])
+        .status(2)
+        .stderr_has("does not say which scenario it answers: run `nntrace check SCENARIO tests/answers/no-scenario.yaml`");
+    Test::new()
+        .args(["check", "seesaw-cnn", "tests/answers/no-scenario.yaml"])
+        .status(0);
+}

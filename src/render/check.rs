@@ -145,8 +145,9 @@ fn rows(answers: &[Judged], opts: &Options) -> String {
 fn summary(report: &Report, opts: &Options) -> String {
     let s = &report.score;
     let total = s.correct + s.consistent + s.wrong + s.unknown;
+    let answers = if total == 1 { "answer" } else { "answers" };
     let mut out = format!(
-        "score: {} correct, {} consistent with an earlier error, {} wrong, {} unknown ({total} answers",
+        "score: {} correct, {} consistent with an earlier error, {} wrong, {} unknown ({total} {answers}",
         s.correct, s.consistent, s.wrong, s.unknown
     );
     if s.empty > 0 {
@@ -172,6 +173,23 @@ fn summary(report: &Report, opts: &Options) -> String {
         None => {}
     }
     opts.text(&out)
+}
+
+/// One `error:` line per answer that could not be checked: file:line:column, what is
+/// wrong, and the nearest id where there is one. For stderr.
+pub fn problems(report: &Report, answers_file: &str) -> Vec<String> {
+    report
+        .answers
+        .iter()
+        .filter(|a| a.verdict == Verdict::Unknown)
+        .map(|a| {
+            let at = a
+                .position
+                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            let why = a.explanation.as_deref().unwrap_or("cannot be checked");
+            format!("{answers_file}{at}: answers.{}: {why}", a.id)
+        })
+        .collect()
 }
 
 pub fn json(report: &Report, opts: &Options) -> Value {
