@@ -249,6 +249,21 @@ fn plants() -> Vec<Plant> {
             |v| v["hidden.grad.C"],
             "relu-at-zero",
         ),
+        // The squared-error CNN: B taken from r4, which did not hold the maximum.
+        p(
+            "tests/scenarios/cnn-squared-error.yaml",
+            1,
+            "pool.out.B",
+            |v| v["relu.out.r4"],
+            "wrong-pool-input",
+        ),
+        p(
+            "seesaw-mlp-sigmoid",
+            3,
+            "hidden.dw.w_D_In4",
+            |v| -0.1 * v["hidden.wgrad.w_D_In4"],
+            "missing-l2",
+        ),
     ]
 }
 
