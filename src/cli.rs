@@ -55,6 +55,24 @@ pub enum Command {
         #[arg(long)]
         pattern: Option<usize>,
     },
+    /// The network drawn as on the slides, each node and edge labelled with its value and
+    /// gradient, as an SVG file.
+    Diagram {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        /// Where to write the SVG (`-` for standard output).
+        #[arg(short, long, value_name = "FILE.svg")]
+        output: String,
+        /// Draw the state at this step of the trace (a quantity id, e.g. `hidden.delta.C`).
+        #[arg(long, value_name = "ID")]
+        step: Option<String>,
+        /// Which row of the scenario's `data` (default: the scenario's `pattern`).
+        #[arg(long)]
+        pattern: Option<usize>,
+        /// Significant digits shown.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
+        digits: u8,
+    },
     /// The built-in scenarios, one line each.
     List,
 }
@@ -74,12 +92,19 @@ pub struct ShowArgs {
     /// step uses it, as a student with a calculator does.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
     pub round: Option<u8>,
+    /// With --format markdown or latex: leave every computed result empty (an exercise sheet).
+    #[arg(long)]
+    pub blank: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
+    /// A handout: GitHub-flavoured Markdown, formulas in inline math.
+    Markdown,
+    /// A handout: a complete LaTeX article (amsmath, booktabs).
+    Latex,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +173,30 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 &scenario, &s.name, pattern, &ex, &opts,
             ))
         }
+        Command::Diagram {
+            scenario,
+            output,
+            step,
+            pattern,
+            digits,
+        } => {
+            let s = scenario::load(&scenario)?;
+            let pattern = pattern_index(&s, pattern)?;
+            let p = &s.data[pattern];
+            let mut t = Trace::new(Policy::default());
+            s.network.step(&s.setup, p, &mut t);
+            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            let upto = match step {
+                Some(id) => Some(step_index(&ex, &id)?),
+                None => None,
+            };
+            let title = format!("{} · pattern {pattern}", s.name);
+            let diagram = render::diagram::render(&ex, &title, upto, digits.into());
+            for note in &diagram.notes {
+                eprintln!("note: {note}");
+            }
+            write_file(&output, &diagram.svg)
+        }
         Command::Trace { scenario, show } => {
             let s = scenario::load(&scenario)?;
             let opts = Options {
@@ -163,6 +212,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 /// The trace of one pattern, in the requested format.
 pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Error> {
     let pattern = pattern_index(s, show.pattern)?;
+    if show.blank && !matches!(show.format, Format::Markdown | Format::Latex) {
+        return Err(Error::Usage(
+            "--blank makes an exercise sheet: use it with --format markdown or latex".into(),
+        ));
+    }
     let round = show.round.map(u32::from);
     let mut t = Trace::new(Policy {
         round,
@@ -173,14 +227,31 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
     let ex = Explainer::new(&s.network, &s.setup, p, &t);
     Ok(match show.format {
         Format::Table => render::table::render(s, pattern, &ex, opts, round),
-        Format::Json => {
-            let value = render::json::render(s, pattern, &ex, opts, round);
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).expect("JSON of plain values")
-            )
+        Format::Json => pretty(&render::json::render(s, pattern, &ex, opts, round)),
+        Format::Markdown | Format::Latex => {
+            let kind = if show.format == Format::Latex {
+                render::handout::Kind::Latex
+            } else {
+                render::handout::Kind::Markdown
+            };
+            let handout = render::handout::Handout {
+                kind,
+                scenario: s,
+                pattern,
+                round,
+                digits: opts.digits,
+                blank: show.blank,
+            };
+            handout.render(&ex)
         }
     })
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).expect("JSON of plain values")
+    )
 }
 
 /// Checks an answers file; returns the report and the exit code (0, 1 or 2).
@@ -232,19 +303,18 @@ pub fn check(
         }
         (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
     };
+    if matches!(show.format, Format::Markdown | Format::Latex) {
+        return Err(Error::Usage(
+            "check prints --format table or json; markdown and latex are for trace handouts".into(),
+        ));
+    }
     let report = crate::check::check(&s, pattern, &file);
     for problem in render::check::problems(&report, answers) {
         eprintln!("error: {problem}");
     }
     let text = match show.format {
-        Format::Table => render::check::table(&report, &s.network, answers, opts),
-        Format::Json => {
-            let value = render::check::json(&report, opts);
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).expect("JSON of plain values")
-            )
-        }
+        Format::Json => pretty(&render::check::json(&report, opts)),
+        _ => render::check::table(&report, &s.network, answers, opts),
     };
     Ok((text, report.exit_code()))
 }
@@ -259,6 +329,50 @@ fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {
         )));
     }
     Ok(p)
+}
+
+/// The position in the trace of the quantity `id`; a misspelt id gets the nearest one.
+fn step_index(ex: &Explainer, id: &str) -> Result<usize, Error> {
+    let ids: Vec<String> = ex.entries().iter().map(|e| ex.id(e.key)).collect();
+    match ids.iter().position(|i| i == id) {
+        Some(at) => Ok(at),
+        None => {
+            let hint = match crate::error::nearest(id, ids.iter().map(String::as_str)) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => "; `nntrace template` lists every id".into(),
+            };
+            Err(Error::Usage(format!(
+                "--step {id}: no quantity has this id{hint}"
+            )))
+        }
+    }
+}
+
+/// Writes a whole file or nothing: to a temporary file beside it, then renamed into place.
+fn write_file(path: &str, text: &str) -> Result<i32, Error> {
+    if path == "-" {
+        return emit(text);
+    }
+    let target = std::path::Path::new(path);
+    let fail = |e: std::io::Error| Error::Usage(format!("cannot write {path}: {e}"));
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("cannot write {path}: not a file name")))?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&temp, text).map_err(fail)?;
+    std::fs::rename(&temp, target).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        fail(e)
+    })?;
+    Ok(0)
 }
 
 /// Writes to stdout; a closed pipe (`nntrace trace … | head`) is not an error.

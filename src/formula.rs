@@ -37,6 +37,13 @@ pub enum Rendering {
     Substituted,
 }
 
+/// How to write it: plain text (Unicode) or LaTeX math.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notation {
+    Text,
+    Latex,
+}
+
 /// Binding strength of a rendered piece: lower binds looser.
 const SUM: u8 = 1;
 const PRODUCT: u8 = 2;
@@ -87,17 +94,32 @@ impl Expr {
 
     /// Renders with names or with numbers; numbers get `digits` significant digits.
     pub fn render(&self, how: Rendering, digits: usize) -> String {
-        self.piece(how, digits).0
+        self.piece(how, digits, Notation::Text).0
     }
 
-    fn piece(&self, how: Rendering, digits: usize) -> (String, u8) {
-        let sub = |e: &Expr| e.piece(how, digits);
+    /// The same as LaTeX math (without the surrounding `$`).
+    pub fn render_latex(&self, how: Rendering, digits: usize) -> String {
+        self.piece(how, digits, Notation::Latex).0.replace('−', "-")
+    }
+
+    fn piece(&self, how: Rendering, digits: usize, notation: Notation) -> (String, u8) {
+        let sub = |e: &Expr| e.piece(how, digits, notation);
+        let latex = notation == Notation::Latex;
+        let num = |v: f64| {
+            if latex {
+                plain_number(v, digits)
+            } else {
+                number(v, digits)
+            }
+        };
         match self {
-            Expr::Num(v) => (number(*v, digits), ATOM),
+            Expr::Num(v) => (num(*v), ATOM),
             Expr::Var(name, v, _) => match how {
+                Rendering::Symbolic if latex => (latex_name(name), ATOM),
                 Rendering::Symbolic => (name.clone(), ATOM),
-                Rendering::Substituted => (number(*v, digits), ATOM),
+                Rendering::Substituted => (num(*v), ATOM),
             },
+            _ if latex => self.latex_piece(how, digits),
             Expr::Add(terms) => {
                 let parts: Vec<String> = terms
                     .iter()
@@ -205,6 +227,95 @@ impl Expr {
     }
 }
 
+impl Expr {
+    fn latex_piece(&self, how: Rendering, digits: usize) -> (String, u8) {
+        let sub = |e: &Expr| e.piece(how, digits, Notation::Latex);
+        let join = |xs: &[Expr], sep: &str, first: u8, rest: u8| -> String {
+            xs.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    wrap(
+                        minus_sign(sub(x)),
+                        if i == 0 { first } else { rest },
+                        i == 0,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match self {
+            Expr::Add(terms) => (join(terms, " + ", SUM, PRODUCT), SUM),
+            Expr::Sub(a, b) => (
+                format!(
+                    "{} - {}",
+                    wrap(minus_sign(sub(a)), SUM, true),
+                    wrap(minus_sign(sub(b)), PRODUCT, false)
+                ),
+                SUM,
+            ),
+            Expr::Mul(factors) => (join(factors, " \\cdot ", PRODUCT, 3), PRODUCT),
+            Expr::Div(a, b) => (format!("\\frac{{{}}}{{{}}}", sub(a).0, sub(b).0), ATOM),
+            Expr::Neg(a) => (
+                format!("-{}", wrap(minus_sign(sub(a)), PRODUCT, false)),
+                PRODUCT,
+            ),
+            Expr::Exp(a) => (format!("e^{{{}}}", sub(a).0), POWER),
+            Expr::Square(a) => (
+                format!("{}^{{2}}", wrap(minus_sign(sub(a)), ATOM, false)),
+                POWER,
+            ),
+            Expr::Call(name, args) => {
+                let f = match *name {
+                    "σ" => "\\sigma",
+                    "tanh" => "\\tanh",
+                    "ln" => "\\ln",
+                    "log10" => "\\log_{10}",
+                    "max" => "\\max",
+                    other => other,
+                };
+                let parts: Vec<String> = args.iter().map(|a| sub(a).0).collect();
+                (format!("{f}({})", parts.join(", ")), ATOM)
+            }
+            Expr::Step(a, inclusive) => {
+                let op = if *inclusive { "\\geq" } else { ">" };
+                (format!("[{} {op} 0]", sub(a).0), ATOM)
+            }
+            Expr::Num(_) | Expr::Var(..) => sub(self),
+        }
+    }
+}
+
+/// LaTeX writes a minus as `-`; `wrap` looks for the Unicode one.
+fn minus_sign((text, strength): (String, u8)) -> (String, u8) {
+    match text.strip_prefix('-') {
+        Some(rest) => (format!("−{rest}"), strength),
+        None => (text, strength),
+    }
+}
+
+/// A quantity's name as LaTeX math: `∂L/∂w1` → `\partial L/\partial w1`.
+pub fn latex_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        match c {
+            '∂' => out.push_str("\\partial "),
+            'Δ' => out.push_str("\\Delta "),
+            'Σ' => out.push_str("\\Sigma "),
+            'α' => out.push_str("\\alpha "),
+            'λ' => out.push_str("\\lambda "),
+            'σ' => out.push_str("\\sigma "),
+            '½' => out.push_str("\\tfrac{1}{2}"),
+            '²' => out.push_str("^{2}"),
+            '′' => out.push('\''),
+            '·' => out.push_str(" \\cdot "),
+            '−' => out.push('-'),
+            '_' => out.push_str("\\_"),
+            c => out.push(c),
+        }
+    }
+    out.trim_end().to_string()
+}
+
 /// Parenthesises a piece that binds looser than `needed`, or that starts with a minus
 /// sign where a sign would be misread (anywhere but first).
 fn wrap((text, strength): (String, u8), needed: u8, first: bool) -> String {
@@ -273,6 +384,37 @@ mod tests {
         assert_eq!(number(0.999_999_96, 6), "1");
         assert_eq!(number(1.5e-7, 3), "1.5e-7".replace('-', "−"));
         assert_eq!(number(123456.0, 3), "123456");
+    }
+
+    #[test]
+    fn latex_math_for_handouts() {
+        let soft = Expr::over(
+            Expr::exp(var("f@p1", 0.201)),
+            Expr::add(vec![
+                Expr::exp(var("f@p1", 0.201)),
+                Expr::exp(var("f@p2", -0.1)),
+            ]),
+        );
+        assert_eq!(
+            soft.render_latex(Rendering::Substituted, 6),
+            "\\frac{e^{0.201}}{e^{0.201} + e^{-0.1}}"
+        );
+        let dw = Expr::negate(Expr::mul(vec![
+            var("α", 0.1),
+            Expr::add(vec![var("∂L/∂w_C_In1", -0.2), var("x", 1.0)]),
+        ]));
+        assert_eq!(
+            dw.render_latex(Rendering::Symbolic, 6),
+            "-\\alpha \\cdot (\\partial L/\\partial w\\_C\\_In1 + x)"
+        );
+        assert_eq!(
+            dw.render_latex(Rendering::Substituted, 6),
+            "-0.1 \\cdot (-0.2 + 1)"
+        );
+        assert_eq!(
+            Expr::square(var("w", -0.1)).render_latex(Rendering::Substituted, 6),
+            "(-0.1)^{2}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod support;
 
 mod broken;
 mod check;
+mod classroom;
 mod cli;
 mod gradcheck;
 mod round;

@@ -3,6 +3,8 @@
 //! computed it.
 
 pub mod check;
+pub mod diagram;
+pub mod handout;
 pub mod json;
 pub mod table;
 pub mod template;
@@ -78,6 +80,8 @@ pub struct Row {
     pub substituted: String,
     pub value: f64,
     pub note: Option<String>,
+    /// The formula itself, for renderers that write it in another notation.
+    pub expr: Expr,
 }
 
 /// The terms of a shared filter's gradient: one row per position, one column per weight.
@@ -125,6 +129,7 @@ pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
         symbol: explained.symbol,
         value: entry.value,
         note: explained.note.filter(|n| !n.is_empty()),
+        expr: explained.formula,
     }
 }
 

@@ -1,0 +1,255 @@
+//! The classroom: handouts, the diagram, the step-by-step walk.
+
+use crate::support::{Test, snapshot_settings};
+use std::path::{Path, PathBuf};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nntrace-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn snapshot(name: &str, args: &[&str]) -> String {
+    let mut t = Test::new().args(args.iter().copied()).status(0);
+    let out = t.stdout();
+    snapshot_settings().bind(|| insta::assert_snapshot!(name, out.clone()));
+    out
+}
+
+#[test]
+fn handout_seesaw_cnn_markdown() {
+    let out = snapshot(
+        "handout_seesaw_cnn_markdown",
+        &["trace", "seesaw-cnn", "--format", "markdown"],
+    );
+    assert!(
+        out.contains("| `pool.out.A` | $A$ | $\\max(r1, r2) = \\max(0.2, 0.1)$ | 0.2 | from r1 |")
+    );
+}
+
+#[test]
+fn handout_seesaw_cnn_blank_markdown() {
+    let out = snapshot(
+        "handout_seesaw_cnn_blank_markdown",
+        &["trace", "seesaw-cnn", "--format", "markdown", "--blank"],
+    );
+    assert!(
+        out.contains("| `pool.out.A` | $A$ | $\\max(r1, r2)$ |  |  |"),
+        "results left empty"
+    );
+    assert!(
+        !out.contains("0.512872"),
+        "no computed result is given away"
+    );
+}
+
+#[test]
+fn handout_seesaw_cnn_latex() {
+    snapshot(
+        "handout_seesaw_cnn_latex",
+        &["trace", "seesaw-cnn", "--format", "latex"],
+    );
+}
+
+/// The LaTeX handouts compile. pdflatex comes from Debian's texlive packages, which
+/// `.ci/run` installs; CI sets NNTRACE_REQUIRE_LATEX so the test cannot pass by skipping.
+#[test]
+fn latex_handouts_compile() {
+    let pdflatex = std::process::Command::new("pdflatex")
+        .arg("--version")
+        .output();
+    if pdflatex.is_err() {
+        assert!(
+            std::env::var_os("NNTRACE_REQUIRE_LATEX").is_none(),
+            "pdflatex is required here"
+        );
+        eprintln!("pdflatex not found: LaTeX handouts not compiled (CI compiles them)");
+        return;
+    }
+    for (name, args) in [
+        ("full", vec!["trace", "seesaw-cnn", "--format", "latex"]),
+        (
+            "blank",
+            vec!["trace", "seesaw-cnn", "--format", "latex", "--blank"],
+        ),
+        (
+            "mlp",
+            vec![
+                "trace",
+                "seesaw-mlp-sigmoid",
+                "--format",
+                "latex",
+                "--round",
+                "3",
+            ],
+        ),
+    ] {
+        let mut t = Test::new().args(args).status(0);
+        let tex = temp(&format!("{name}.tex"));
+        std::fs::write(&tex, t.stdout()).unwrap();
+        let run = std::process::Command::new("pdflatex")
+            .args([
+                "-interaction=nonstopmode",
+                "-halt-on-error",
+                tex.file_name().unwrap().to_str().unwrap(),
+            ])
+            .current_dir(tex.parent().unwrap())
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "{name}.tex does not compile:\n{log}");
+        assert!(tex.with_extension("pdf").exists());
+    }
+}
+
+fn diagram(args: &[&str]) -> String {
+    let out = temp(&format!("{}.svg", args.join("_").replace(['/', '.'], "-")));
+    let mut all = vec!["diagram"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", out.to_str().unwrap()]);
+    Test::new().args(all).status(0);
+    std::fs::read_to_string(out).unwrap()
+}
+
+#[test]
+fn the_diagram_has_a_node_per_neuron_and_an_edge_per_weight() {
+    let svg = diagram(&["seesaw-cnn"]);
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
+    let nodes = doc.descendants().filter(|n| class(n, "node")).count();
+    assert_eq!(
+        nodes,
+        5 + 4 + 4 + 2 + 2 + 2,
+        "input, conv, relu, pool, hidden, output"
+    );
+    let weights: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| class(n, "edge"))
+        .filter_map(|n| n.attribute("data-weight"))
+        .collect();
+    for w in [
+        "conv.w.w1",
+        "conv.w.w2",
+        "hidden.w.w5",
+        "hidden.w.w6",
+        "hidden.w.w7",
+        "hidden.w.w8",
+        "output.w.w1",
+        "output.w.w2",
+        "output.w.w3",
+        "output.w.w4",
+    ] {
+        assert!(weights.contains(w), "{w} has an edge");
+    }
+    let dense_edges = doc
+        .descendants()
+        .filter(|n| {
+            class(n, "edge")
+                && n.attribute("data-weight")
+                    .is_some_and(|w| !w.starts_with("conv"))
+        })
+        .count();
+    assert_eq!(dense_edges, 8, "one edge per dense weight");
+    assert!(
+        svg.contains("stroke=\"#1e8449\""),
+        "the max-pool routes are drawn"
+    );
+}
+
+#[test]
+fn the_diagram_renders_with_a_real_svg_renderer() {
+    let svg = diagram(&["seesaw-cnn"]);
+    let tree =
+        resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("valid SVG");
+    let size = tree.size().to_int_size();
+    assert!(size.width() > 1000 && size.height() > 500, "projector size");
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    let inked = pixmap.pixels().iter().filter(|p| p.red() < 128).count();
+    assert!(inked > 1000, "circles and lines are drawn");
+}
+
+#[test]
+fn diagram_seesaw_cnn_svg() {
+    let svg = diagram(&["seesaw-cnn"]);
+    snapshot_settings().bind(|| insta::assert_snapshot!("diagram_seesaw_cnn_svg", svg.clone()));
+    // The picture in the README is this file; it must be the current drawing.
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/seesaw-cnn.svg");
+    assert_eq!(
+        std::fs::read_to_string(committed).unwrap_or_default(),
+        svg,
+        "regenerate snapshots/seesaw-cnn.svg"
+    );
+}
+
+#[test]
+fn a_step_draws_what_is_known_then_and_highlights_it() {
+    let svg = diagram(&["seesaw-cnn", "--step", "pool.grad.A"]);
+    assert!(svg.contains("step: pool.grad.A = "));
+    assert!(
+        svg.contains("stroke=\"#e67e00\""),
+        "the current node is highlighted"
+    );
+    let gradients = svg.matches("fill=\"#1f5fbf\"").count();
+    assert_eq!(
+        gradients, 5,
+        "known then: ∂L/∂f@p1, ∂L/∂f@p2, ∂L/∂C, ∂L/∂D, ∂L/∂A"
+    );
+    let early = diagram(&["seesaw-cnn", "--step", "conv.out.f2"]);
+    assert!(!early.contains("0.505"), "D is not computed yet");
+}
+
+#[test]
+fn diagram_bad_input() {
+    Test::new()
+        .args([
+            "diagram",
+            "seesaw-cnn",
+            "-o",
+            "/tmp/x.svg",
+            "--step",
+            "hidden.delta.c",
+        ])
+        .status(2)
+        .stderr_has(
+            "--step hidden.delta.c: no quantity has this id; did you mean `hidden.delta.C`?",
+        );
+    let target = "/nonexistent-nntrace/dir/d.svg";
+    Test::new()
+        .args(["diagram", "seesaw-cnn", "-o", target])
+        .status(2)
+        .stderr_has("cannot write /nonexistent-nntrace/dir/d.svg");
+    assert!(!Path::new(target).exists());
+}
+
+#[test]
+fn a_layer_too_large_to_draw_is_shortened_and_said_so() {
+    let rows: Vec<String> = (0..70)
+        .map(|i| format!("[{}, 0.1]", i as f64 / 100.0))
+        .collect();
+    let yaml = format!(
+        "data:\n  - {{input: [1, 0], target: 0}}\nlearning_rate: 0.1\nloss: cross_entropy\nlayers:\n  - dense: {{name: wide, activation: tanh, weights: [{}]}}\n  - dense: {{activation: softmax, weights: [{}, {}]}}\n",
+        rows.join(", "),
+        format!("[{}]", vec!["0.1"; 70].join(", ")),
+        format!("[{}]", vec!["-0.1"; 70].join(", "))
+    );
+    let scenario = temp("wide.yaml");
+    std::fs::write(&scenario, yaml).unwrap();
+    let out = temp("wide.svg");
+    Test::new()
+        .args([
+            "diagram",
+            scenario.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .status(0)
+        .stderr_has("note: layer wide has 70 nodes: drawing the first and last 5, 60 left out");
+    let svg = std::fs::read_to_string(out).unwrap();
+    assert!(svg.contains("⋮ 60 more"));
+    roxmltree::Document::parse(&svg).expect("well-formed XML");
+}
