@@ -73,6 +73,21 @@ pub enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
         digits: u8,
     },
+    /// The trace revealed one step at a time in the terminal (Enter/Space/→ next, ← back,
+    /// PgDn/PgUp layer, g jump, f numbers, ? keys, q quit). Not a terminal: prints every step.
+    Walk {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        /// Which row of the scenario's `data` (default: the scenario's `pattern`).
+        #[arg(long)]
+        pattern: Option<usize>,
+        /// Significant digits shown.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
+        digits: u8,
+        /// Hand-calculation mode: round every value to N significant digits before it is used.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
+        round: Option<u8>,
+    },
     /// The built-in scenarios, one line each.
     List,
 }
@@ -196,6 +211,35 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 eprintln!("note: {note}");
             }
             write_file(&output, &diagram.svg)
+        }
+        Command::Walk {
+            scenario,
+            pattern,
+            digits,
+            round,
+        } => {
+            let s = scenario::load(&scenario)?;
+            let pattern = pattern_index(&s, pattern)?;
+            let p = &s.data[pattern];
+            let mut t = Trace::new(Policy {
+                round: round.map(u32::from),
+                ..Policy::default()
+            });
+            s.network.step(&s.setup, p, &mut t);
+            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            let opts = Options {
+                digits: digits.into(),
+                ascii: cli.ascii,
+                color,
+            };
+            let steps = crate::walk::steps(&ex, opts.digits);
+            if !std::io::stdout().is_terminal() {
+                return emit(&crate::walk::print_all(&steps, &opts));
+            }
+            let title = format!("{} · pattern {pattern}", s.name);
+            crate::walk::run(&ex, &title, &steps, &opts)
+                .map_err(|e| Error::Io(format!("the terminal failed: {e}")))?;
+            Ok(0)
         }
         Command::Trace { scenario, show } => {
             let s = scenario::load(&scenario)?;

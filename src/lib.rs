@@ -11,3 +11,4 @@ pub mod network;
 pub mod render;
 pub mod scenario;
 pub mod trace;
+pub mod walk;

@@ -52,7 +52,7 @@ fn handout_seesaw_cnn_latex() {
 }
 
 /// The LaTeX handouts compile. pdflatex comes from Debian's texlive packages, which
-/// `.ci/run` installs; CI sets NNTRACE_REQUIRE_LATEX so the test cannot pass by skipping.
+/// `.ci/run` installs; CI sets NNTRACE_REQUIRE_TOOLS so the test cannot pass by skipping.
 #[test]
 fn latex_handouts_compile() {
     let pdflatex = std::process::Command::new("pdflatex")
@@ -60,7 +60,7 @@ fn latex_handouts_compile() {
         .output();
     if pdflatex.is_err() {
         assert!(
-            std::env::var_os("NNTRACE_REQUIRE_LATEX").is_none(),
+            std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
             "pdflatex is required here"
         );
         eprintln!("pdflatex not found: LaTeX handouts not compiled (CI compiles them)");
@@ -232,10 +232,10 @@ fn a_layer_too_large_to_draw_is_shortened_and_said_so() {
         .map(|i| format!("[{}, 0.1]", i as f64 / 100.0))
         .collect();
     let yaml = format!(
-        "data:\n  - {{input: [1, 0], target: 0}}\nlearning_rate: 0.1\nloss: cross_entropy\nlayers:\n  - dense: {{name: wide, activation: tanh, weights: [{}]}}\n  - dense: {{activation: softmax, weights: [{}, {}]}}\n",
+        "data:\n  - {{input: [1, 0], target: 0}}\nlearning_rate: 0.1\nloss: cross_entropy\nlayers:\n  - dense: {{name: wide, activation: tanh, weights: [{}]}}\n  - dense: {{activation: softmax, weights: [[{}], [{}]]}}\n",
         rows.join(", "),
-        format!("[{}]", vec!["0.1"; 70].join(", ")),
-        format!("[{}]", vec!["-0.1"; 70].join(", "))
+        vec!["0.1"; 70].join(", "),
+        vec!["-0.1"; 70].join(", ")
     );
     let scenario = temp("wide.yaml");
     std::fs::write(&scenario, yaml).unwrap();
@@ -252,4 +252,163 @@ fn a_layer_too_large_to_draw_is_shortened_and_said_so() {
     let svg = std::fs::read_to_string(out).unwrap();
     assert!(svg.contains("⋮ 60 more"));
     roxmltree::Document::parse(&svg).expect("well-formed XML");
+}
+
+/// A terminal for `walk`: a tmux session of its own, driven by keys, read by capture-pane.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// None when tmux is missing (CI installs it and sets NNTRACE_REQUIRE_TOOLS).
+    fn start(name: &str, size: (u16, u16), args: &str) -> Option<Tmux> {
+        if std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
+                "tmux is required here"
+            );
+            eprintln!("tmux not found: the walk is not driven in a terminal (CI drives it)");
+            return None;
+        }
+        let socket = format!("nntrace-{name}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_nntrace");
+        // After the walk: its exit code, and whether the terminal is back in cooked mode.
+        let shell =
+            format!("{bin} {args}; echo EXITED $?; stty -a | grep -o -- '-\\?icanon'; sleep 60");
+        let ok = std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                &size.0.to_string(),
+                "-y",
+                &size.1.to_string(),
+                &shell,
+            ])
+            .env_remove("TMUX")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux starts");
+        Some(Tmux { socket })
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        std::process::Command::new("tmux")
+            .args(args)
+            .status()
+            .unwrap();
+    }
+
+    fn screen(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text` (at most ten seconds), and returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..200 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the screen never showed {text:?}:\n{}", self.screen());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn walk_steps_forward_and_back_and_restores_the_terminal() {
+    let Some(t) = Tmux::start("walk", (110, 30), "walk seesaw-cnn") else {
+        return;
+    };
+    t.wait_for("step 1/96");
+    t.keys(&["Enter", "Space", "Right"]);
+    let screen = t.wait_for("step 4/96");
+    assert!(screen.contains("input.out.In4"));
+    t.keys(&["Left"]);
+    t.wait_for("step 3/96");
+    t.keys(&["NPage"]);
+    let screen = t.wait_for("FORWARD · conv");
+    assert!(
+        screen.contains("[conv]"),
+        "the strip marks where we are:\n{screen}"
+    );
+    t.keys(&["g", "o", "u", "t", "p", "u", "t", "Enter"]);
+    t.wait_for("FORWARD · output");
+    for _ in 0..11 {
+        t.keys(&["Enter"]);
+    }
+    let screen = t.wait_for("output.delta.p1");
+    assert!(
+        screen.contains("= 0.512872 − 1") && screen.contains("p_target − 1"),
+        "{screen}"
+    );
+    t.keys(&["f"]);
+    let hidden = t.wait_for("output.delta.p1");
+    assert!(
+        !hidden.contains("= 0.512872 − 1"),
+        "f hides the numbers:\n{hidden}"
+    );
+    t.keys(&["?"]);
+    t.wait_for("hide / show the numbers");
+    t.keys(&["q"]);
+    let after = t.wait_for("icanon");
+    assert!(after.contains("EXITED 0"), "{after}");
+    assert!(
+        after.contains("icanon") && !after.contains("-icanon"),
+        "raw mode is off again:\n{after}"
+    );
+    assert!(
+        !after.contains("nntrace walk"),
+        "the alternate screen is gone:\n{after}"
+    );
+}
+
+#[test]
+fn walk_ctrl_c_restores_and_a_small_terminal_is_told() {
+    let Some(t) = Tmux::start("small", (50, 12), "walk seesaw-cnn --ascii") else {
+        return;
+    };
+    t.wait_for("too small");
+    t.keys(&["C-c"]);
+    let after = t.wait_for("icanon");
+    assert!(
+        after.contains("EXITED 0") && !after.contains("-icanon"),
+        "{after}"
+    );
+}
+
+#[test]
+fn walk_without_a_terminal_prints_every_step() {
+    let mut t = Test::new()
+        .args(["walk", "seesaw-cnn", "--round", "3"])
+        .status(0);
+    let out = t.stdout();
+    assert!(out.contains("step 1/96 · FORWARD · input"));
+    assert!(out.contains("step 96/96 · UPDATE · all layers"));
+    assert!(out.contains(
+        "The gradient flows only through the input that held the maximum; the others get 0."
+    ));
+    assert!(out.contains("= 0.513"), "rounded to 3 digits");
 }

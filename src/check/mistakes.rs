@@ -271,7 +271,7 @@ fn has_relu(s: &Scenario) -> bool {
 /// sent to the wrong input: the whole gradient where the input was not the maximum, 0
 /// where it was.
 fn misrouted(ex: &Explainer, key: Key) -> Option<f64> {
-    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer + 1) else {
+    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer.saturating_add(1)) else {
         return None;
     };
     if key.kind != Kind::Grad {
@@ -279,12 +279,12 @@ fn misrouted(ex: &Explainer, key: Key) -> Option<f64> {
     }
     let input = key.index as usize;
     let o = (0..pool.outputs.len()).find(|&o| pool.window(o).contains(&input))?;
-    let pooled = Key::new(key.layer + 1, Kind::Out, o);
+    let pooled = Key::new(key.layer.saturating_add(1), Kind::Out, o);
     let chosen = ex.trace.route(pooled)?.chosen.contains(&(input as u32));
     Some(if chosen {
         0.0
     } else {
-        ex.value(key.layer + 1, Kind::Grad, o)
+        ex.value(key.layer.saturating_add(1), Kind::Grad, o)
     })
 }
 
@@ -348,7 +348,7 @@ fn explain_pool(ex: &Explainer, key: Key) -> String {
         return describe(key).unwrap_or_default();
     }
     // A gradient below a pool: name the pooled value whose window holds this input.
-    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer + 1) else {
+    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer.saturating_add(1)) else {
         return String::new();
     };
     let pooled = (0..pool.outputs.len()).find(|&o| pool.window(o).contains(&(key.index as usize)));
@@ -356,7 +356,7 @@ fn explain_pool(ex: &Explainer, key: Key) -> String {
         Some(o) => format!(
             "the gradient of {} goes only to the input that held the maximum: {}",
             pool.outputs[o],
-            describe(Key::new(key.layer + 1, Kind::Out, o)).unwrap_or_default()
+            describe(Key::new(key.layer.saturating_add(1), Kind::Out, o)).unwrap_or_default()
         ),
         None => String::new(),
     }

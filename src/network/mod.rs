@@ -634,8 +634,8 @@ impl<'a> Explainer<'a> {
             Kind::Dw => self.explain_held(key),
             Kind::New => self.explain_new(key),
             // ∂L/∂(outputs) of a layer is computed by the layer that consumes them.
-            Kind::Grad => match self.net.layer(key.layer + 1) {
-                Some(consumer) => consumer.explain_input_grad(key.layer + 1, i, self),
+            Kind::Grad => match self.net.layer(key.layer.saturating_add(1)) {
+                Some(consumer) => consumer.explain_input_grad(key.layer.saturating_add(1), i, self),
                 None => Explained::new("?", Expr::Num(0.0)),
             },
             _ => match self.net.layer(key.layer) {

@@ -158,19 +158,18 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         edges(&mut svg, layer, i + 1, &known, &place, &n);
     }
     svg.push_str("</g>\n<g class=\"nodes\">\n");
-    for l in 0..=layers {
-        let id = l as LayerId;
-        for &node in &columns[l].shown {
+    for (l, column) in columns.iter().enumerate() {
+        for &node in &column.shown {
             let (x, y) = place(l, node).expect("shown");
-            nodes(&mut svg, id, node, (x, y), &known, &n);
+            nodes(&mut svg, l as LayerId, node, (x, y), &known, &n);
         }
-        if columns[l].hidden > 0 {
+        if column.hidden > 0 {
             let (x, y) = place(l, SHOWN_AT_EACH_END - 1).expect("shown");
             let _ = writeln!(
                 svg,
                 "<text class=\"ellipsis\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">⋮ {} more</text>",
                 y + ROW,
-                columns[l].hidden
+                column.hidden
             );
         }
     }

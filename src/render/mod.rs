@@ -82,6 +82,8 @@ pub struct Row {
     pub note: Option<String>,
     /// The formula itself, for renderers that write it in another notation.
     pub expr: Expr,
+    /// The value as printed, with the digits asked for.
+    pub shown_value: String,
 }
 
 /// The terms of a shared filter's gradient: one row per position, one column per weight.
@@ -130,6 +132,7 @@ pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
         value: entry.value,
         note: explained.note.filter(|n| !n.is_empty()),
         expr: explained.formula,
+        shown_value: number(entry.value, digits),
     }
 }
 
