@@ -1,5 +1,5 @@
-//! How fast a step is, traced and untraced, on the worked example and on a 1-D network
-//! with over 10,000 weights.
+//! How fast a step is, traced and untraced, and how fast training runs, on the worked
+//! example and on a 1-D network with over 10,000 weights.
 //!
 //! Run: `cargo bench --bench trace`. The medians are in the README.
 
@@ -78,5 +78,25 @@ fn steps(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, steps);
+/// Training as `nntrace train` runs it: whole epochs, untraced, SSE measured after each.
+fn training(c: &mut Criterion) {
+    let s = scenario::load("seesaw-cnn").unwrap();
+    let mut set = nntrace::train::Settings::of(&s);
+    set.epochs = 1000;
+    set.stop_sse = 0.0;
+    c.bench_function("seesaw-cnn/train 1000 epochs", |b| {
+        b.iter(|| nntrace::train::train(&s, black_box(&set), None, |_| {}))
+    });
+    let wide = wide_network();
+    let p = &wide.data[0];
+    let mut group = c.benchmark_group("wide-1d-10852-weights");
+    group.throughput(criterion::Throughput::Elements(1));
+    group.bench_function("train step (held Δw applied)", |b| {
+        let mut net = wide.network.clone();
+        b.iter(|| nntrace::train::step(&mut net, &wide.setup, black_box(p)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, steps, training);
 criterion_main!(benches);

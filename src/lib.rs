@@ -11,4 +11,5 @@ pub mod network;
 pub mod render;
 pub mod scenario;
 pub mod trace;
+pub mod train;
 pub mod walk;

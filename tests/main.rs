@@ -10,3 +10,4 @@ mod gradcheck;
 mod round;
 mod seesaw;
 mod snapshots;
+mod training;

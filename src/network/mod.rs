@@ -279,8 +279,22 @@ impl Network {
 
     /// The data loss L_i for a pattern, nothing recorded (finite-difference checks).
     pub fn loss(&self, setup: &Setup, pattern: &Pattern) -> f64 {
-        self.forward(setup, pattern, &mut crate::trace::Untraced)
-            .loss
+        self.predict(setup, pattern).1
+    }
+
+    /// Σw² over every weight, biases excluded (the L2 penalty is ½λ times this).
+    pub fn sum_w2(&self) -> f64 {
+        self.layers
+            .iter()
+            .filter_map(Layer::trainable)
+            .map(|p| p.weights.norm_squared())
+            .sum()
+    }
+
+    /// The outputs and the data loss for a pattern, nothing recorded.
+    pub fn predict(&self, setup: &Setup, pattern: &Pattern) -> (Vec<f64>, f64) {
+        let mut pass = self.forward(setup, pattern, &mut crate::trace::Untraced);
+        (pass.acts.pop().unwrap_or_default(), pass.loss)
     }
 
     /// Adds each held Δw to its weight.

@@ -6,8 +6,10 @@ pub mod check;
 pub mod diagram;
 pub mod handout;
 pub mod json;
+pub mod plot;
 pub mod table;
 pub mod template;
+pub mod training;
 
 use crate::formula::{Expr, Rendering, number};
 use crate::network::{Explainer, Layer};

@@ -1,5 +1,7 @@
 //! The command line: parses arguments, loads the scenario, runs the step, prints.
 
+mod training;
+
 use crate::error::{Error, InputError};
 use crate::network::Explainer;
 use crate::render::{self, Options};
@@ -88,8 +90,60 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
         round: Option<u8>,
     },
+    /// Many epochs of stochastic gradient descent over the data set, exactly as traced;
+    /// SSE per epoch, the stop rule, the final weights.
+    Train {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        #[command(flatten)]
+        run: TrainArgs,
+        /// Print the full trace of one step, with the weights as they were then
+        /// (EPOCH counts from 1, PATTERN from 0).
+        #[arg(long, value_name = "EPOCH:PATTERN")]
+        trace_at: Option<String>,
+    },
+    /// Trains each scenario and prints the lecture's closing table: architecture, SSE, epochs.
+    Compare {
+        /// Scenario files or built-in names.
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        #[command(flatten)]
+        run: TrainArgs,
+        /// Put the lecture's published numbers beside each seesaw scenario.
+        #[arg(long)]
+        slides: bool,
+    },
     /// The built-in scenarios, one line each.
     List,
+}
+
+/// Settings of a training run; each overrides the scenario's.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Epochs at most (the scenario's `train.epochs`, else 1000).
+    #[arg(long)]
+    pub epochs: Option<u64>,
+    /// Stop once the sum of squared errors is below this (the scenario's, else 0.005).
+    #[arg(long, value_name = "SSE")]
+    pub stop_sse: Option<f64>,
+    /// The learning rate α.
+    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
+    pub learning_rate: Option<f64>,
+    /// The L2 strength λ.
+    #[arg(long, value_name = "LAMBDA", allow_negative_numbers = true)]
+    pub l2: Option<f64>,
+    /// Write the SSE curve(s) as an SVG chart.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    /// With --plot: a logarithmic SSE axis.
+    #[arg(long)]
+    pub log_scale: bool,
+    /// table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Significant digits shown.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub digits: u8,
 }
 
 #[derive(Args, Debug)]
@@ -241,6 +295,36 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 .map_err(|e| Error::Io(format!("the terminal failed: {e}")))?;
             Ok(0)
         }
+        Command::Train {
+            scenario,
+            run,
+            trace_at,
+        } => {
+            let s = scenario::load(&scenario)?;
+            let opts = Options {
+                digits: run.digits.into(),
+                ascii: cli.ascii,
+                color,
+            };
+            let (text, code) = training::train(&s, &run, trace_at.as_deref(), &opts)?;
+            emit(&text).map(|_| code)
+        }
+        Command::Compare {
+            scenarios,
+            run,
+            slides,
+        } => {
+            let loaded = scenarios
+                .iter()
+                .map(|s| scenario::load(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let opts = Options {
+                digits: run.digits.into(),
+                ascii: cli.ascii,
+                color,
+            };
+            emit(&training::compare(&loaded, &run, slides, &opts)?)
+        }
         Command::Trace { scenario, show } => {
             let s = scenario::load(&scenario)?;
             let opts = Options {
@@ -291,7 +375,7 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
     })
 }
 
-fn pretty(value: &serde_json::Value) -> String {
+pub(crate) fn pretty(value: &serde_json::Value) -> String {
     format!(
         "{}\n",
         serde_json::to_string_pretty(value).expect("JSON of plain values")
@@ -393,7 +477,7 @@ fn step_index(ex: &Explainer, id: &str) -> Result<usize, Error> {
 }
 
 /// Writes a whole file or nothing: to a temporary file beside it, then renamed into place.
-fn write_file(path: &str, text: &str) -> Result<i32, Error> {
+pub(crate) fn write_file(path: &str, text: &str) -> Result<i32, Error> {
     if path == "-" {
         return emit(text);
     }
@@ -420,7 +504,7 @@ fn write_file(path: &str, text: &str) -> Result<i32, Error> {
 }
 
 /// Writes to stdout; a closed pipe (`nntrace trace … | head`) is not an error.
-fn emit(text: &str) -> Result<i32, Error> {
+pub(crate) fn emit(text: &str) -> Result<i32, Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(0),

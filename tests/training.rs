@@ -1,0 +1,254 @@
+//! Training and the lecture's closing table.
+
+use crate::support::{Test, snapshot_settings};
+use nntrace::network::Explainer;
+use nntrace::scenario;
+use nntrace::trace::{Kind, Policy, Trace};
+use nntrace::train::{self, Settings};
+
+const SEESAW: [&str; 3] = ["seesaw-cnn", "seesaw-mlp-softmax", "seesaw-mlp-sigmoid"];
+
+#[test]
+fn one_training_step_gives_exactly_the_traced_new_weights() {
+    for name in SEESAW {
+        let s = scenario::load(name).unwrap();
+        for (i, p) in s.data.iter().enumerate() {
+            let mut t = Trace::new(Policy::default());
+            s.network.step(&s.setup, p, &mut t);
+            let mut net = s.network.clone();
+            train::step(&mut net, &s.setup, p);
+            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            for e in t.entries.iter().filter(|e| e.key.kind == Kind::New) {
+                let trained = net.layer(e.key.layer).unwrap().param(e.key.index as usize);
+                assert_eq!(
+                    trained.to_bits(),
+                    e.value.to_bits(),
+                    "{name} pattern {i}: {}",
+                    ex.id(e.key)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_objective_never_rises_early_and_without_l2_the_loss_never_rises() {
+    for name in SEESAW {
+        let s = scenario::load(name).unwrap();
+        let set = Settings::of(&s);
+        let run = train::train(&s, &set, None, |_| {});
+        for w in run.history[..=300].windows(2) {
+            assert!(
+                w[1].total <= w[0].total,
+                "{name}: the objective rose at epoch {}",
+                w[1].epoch
+            );
+        }
+        let mut plain = set.clone();
+        plain.setup.lambda = 0.0;
+        let run = train::train(&s, &plain, None, |_| {});
+        for w in run.history.windows(2) {
+            assert!(
+                w[1].loss <= w[0].loss,
+                "{name}, λ = 0: the loss rose at epoch {}",
+                w[1].epoch
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_scenario_gives_the_same_numbers_bit_for_bit() {
+    let mut a = Test::new()
+        .args(["train", "seesaw-cnn", "--l2", "0", "--format", "json"])
+        .status(0);
+    let mut b = Test::new()
+        .args(["train", "seesaw-cnn", "--l2", "0", "--format", "json"])
+        .status(0);
+    assert_eq!(a.stdout(), b.stdout());
+    let json: serde_json::Value = serde_json::from_str(&a.stdout()).unwrap();
+    assert_eq!(json["converged"], true);
+    assert_eq!(
+        json["epochs"], 202,
+        "the CNN without L2 stops after 202 epochs (the reference: about 200)"
+    );
+}
+
+#[test]
+fn compare_seesaw_slides_table() {
+    let mut t = Test::new()
+        .args([
+            "compare",
+            "seesaw-cnn",
+            "seesaw-mlp-softmax",
+            "seesaw-mlp-sigmoid",
+            "--slides",
+            "--color",
+            "never",
+        ])
+        .status(0);
+    let out = t.stdout();
+    snapshot_settings().bind(|| insta::assert_snapshot!("compare_seesaw_slides_table", out));
+}
+
+#[test]
+fn compare_seesaw_slides_without_l2_table() {
+    let mut t = Test::new()
+        .args([
+            "compare",
+            "seesaw-cnn",
+            "seesaw-mlp-softmax",
+            "seesaw-mlp-sigmoid",
+            "--slides",
+            "--l2",
+            "0",
+            "--color",
+            "never",
+        ])
+        .status(0);
+    let out = t.stdout();
+    snapshot_settings()
+        .bind(|| insta::assert_snapshot!("compare_seesaw_slides_without_l2_table", out));
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("nntrace-train-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn the_plot_is_svg_with_both_axes_labelled() {
+    for (args, name) in [
+        (vec!["train", "seesaw-cnn", "--l2", "0"], "one.svg"),
+        (
+            vec![
+                "compare",
+                "seesaw-cnn",
+                "seesaw-mlp-softmax",
+                "--l2",
+                "0",
+                "--log-scale",
+            ],
+            "all.svg",
+        ),
+    ] {
+        let path = temp(name);
+        let mut all = args.clone();
+        all.extend(["--plot", path.to_str().unwrap()]);
+        Test::new().args(all).status(0);
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or("").trim().to_string())
+            .collect();
+        assert!(
+            texts.iter().any(|t| t == "epoch"),
+            "the x axis is labelled: {texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.starts_with("SSE")),
+            "the y axis is labelled"
+        );
+        assert!(
+            texts.iter().any(|t| t == "seesaw-cnn"),
+            "the legend names the run"
+        );
+        let lines = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .count();
+        assert!(lines >= args.len() - 3, "a curve per run");
+    }
+}
+
+#[test]
+fn trace_at_shows_the_step_with_the_weights_of_then() {
+    Test::new()
+        .args([
+            "train",
+            "seesaw-cnn",
+            "--epochs",
+            "3",
+            "--trace-at",
+            "1:0",
+            "--color",
+            "never",
+        ])
+        .status(0)
+        .stdout_has("the step at epoch 1, pattern 0")
+        .stdout_has("0.0231128");
+    let mut later = Test::new()
+        .args([
+            "train",
+            "seesaw-cnn",
+            "--epochs",
+            "3",
+            "--trace-at",
+            "2:1",
+            "--color",
+            "never",
+        ])
+        .status(0);
+    let out = later.stdout();
+    assert!(out.contains("pattern 1: input (0, 1, 1, 0, 0)"));
+    assert!(!out.contains("0.0231128"), "the weights have moved by then");
+}
+
+#[test]
+fn bad_training_settings_are_refused() {
+    Test::new()
+        .args(["train", "seesaw-cnn", "--epochs", "0"])
+        .status(2)
+        .stderr_has("--epochs 0: give 1 to 10000000");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--epochs", "20000000"])
+        .status(2)
+        .stderr_has("give 1 to 10000000");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--learning-rate", "-0.1"])
+        .status(2)
+        .stderr_has("--learning-rate -0.1: give a finite number, zero or more");
+    Test::new()
+        .args(["compare", "seesaw-cnn", "--l2", "-1"])
+        .status(2)
+        .stderr_has("--l2 -1");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--trace-at", "5000:0"])
+        .status(2)
+        .stderr_has("the run has at most 1000 epochs");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--trace-at", "1:9"])
+        .status(2)
+        .stderr_has("seesaw-cnn has patterns 0 to 3");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--trace-at", "one"])
+        .status(2)
+        .stderr_has("write EPOCH:PATTERN");
+    Test::new()
+        .args(["train", "seesaw-cnn", "--l2", "0", "--trace-at", "500:0"])
+        .status(2)
+        .stderr_has("--trace-at 500:0: the run stopped after 202 epochs");
+}
+
+#[test]
+fn a_diverging_run_stops_and_says_why() {
+    Test::new()
+        .args(["train", "tests/scenarios/diverges.yaml"])
+        .status(2)
+        .stderr_has("the run diverged at epoch")
+        .stderr_has("try a smaller --learning-rate (now 5)");
+}
+
+#[test]
+fn one_pattern_is_trained_with_a_note() {
+    let path = temp("one.yaml");
+    std::fs::write(&path, "data:\n  - {input: [1, 0], target: 0}\nlearning_rate: 0.5\nloss: cross_entropy\nlayers:\n  - dense: {activation: softmax, weights: [[0.1, 0.2], [0.3, 0.1]]}\n").unwrap();
+    Test::new()
+        .args(["train", path.to_str().unwrap()])
+        .status(0)
+        .stderr_has("has one training pattern")
+        .stdout_has("converged");
+}
