@@ -164,6 +164,16 @@ pub trait Recorder {
     fn mask(&mut self, _mask: Mask) {}
     /// About how many quantities are coming, so storage is set aside once.
     fn reserve(&mut self, _quantities: usize) {}
+    /// Whether every value passes through unchanged (no rounding, overrides or mistakes).
+    fn passes_through(&self) -> bool {
+        true
+    }
+    /// Records quantities `layer.kind.0`, `layer.kind.1`, … that pass through unchanged.
+    fn record_many(&mut self, layer: LayerId, kind: Kind, values: impl Iterator<Item = f64>) {
+        for (i, v) in values.enumerate() {
+            self.record(Key::new(layer, kind, i), v);
+        }
+    }
 }
 
 /// The fast path: nothing is kept, every value passes through unchanged.
@@ -328,6 +338,24 @@ impl Recorder for Trace {
 
     fn reserve(&mut self, quantities: usize) {
         self.entries.reserve(quantities);
+    }
+
+    fn passes_through(&self) -> bool {
+        self.plain
+    }
+
+    fn record_many(&mut self, layer: LayerId, kind: Kind, values: impl Iterator<Item = f64>) {
+        if !self.plain {
+            for (i, v) in values.enumerate() {
+                self.record(Key::new(layer, kind, i), v);
+            }
+            return;
+        }
+        let entries = values.enumerate().map(|(i, value)| Entry {
+            key: Key::new(layer, kind, i),
+            value,
+        });
+        self.entries.extend(entries);
     }
 }
 

@@ -44,6 +44,21 @@ fn handout_seesaw_cnn_blank_markdown() {
 }
 
 #[test]
+fn check_seesaw_slides_markdown() {
+    let mut t = Test::new()
+        .args([
+            "check",
+            "seesaw-cnn",
+            "scenarios/seesaw-cnn.slide-answers.yaml",
+            "--format",
+            "markdown",
+        ])
+        .status(1);
+    let out = t.stdout();
+    snapshot_settings().bind(|| insta::assert_snapshot!("check_seesaw_slides_markdown", out));
+}
+
+#[test]
 fn handout_seesaw_cnn_latex() {
     snapshot(
         "handout_seesaw_cnn_latex",
@@ -84,7 +99,8 @@ fn latex_handouts_compile() {
             ],
         ),
     ] {
-        let mut t = Test::new().args(args).status(0);
+        let code = if name == "check" { 1 } else { 0 };
+        let mut t = Test::new().args(args).status(code);
         let tex = temp(&format!("{name}.tex"));
         std::fs::write(&tex, t.stdout()).unwrap();
         let run = std::process::Command::new("pdflatex")

@@ -431,18 +431,27 @@ pub fn check(
         }
         (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
     };
-    if matches!(show.format, Format::Markdown | Format::Latex) {
-        return Err(Error::Usage(
-            "check prints --format table or json; markdown and latex are for trace handouts".into(),
-        ));
-    }
     let report = crate::check::check(&s, pattern, &file);
     for problem in render::check::problems(&report, answers) {
         eprintln!("error: {problem}");
     }
     let text = match show.format {
         Format::Json => pretty(&render::check::json(&report, opts)),
-        _ => render::check::table(&report, &s.network, answers, opts),
+        Format::Table => render::check::table(&report, &s.network, answers, opts),
+        Format::Markdown => render::handout::report(
+            render::handout::Kind::Markdown,
+            &report,
+            &s.network,
+            answers,
+            opts.digits,
+        ),
+        Format::Latex => render::handout::report(
+            render::handout::Kind::Latex,
+            &report,
+            &s.network,
+            answers,
+            opts.digits,
+        ),
     };
     Ok((text, report.exit_code()))
 }

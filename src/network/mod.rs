@@ -243,19 +243,19 @@ impl Network {
     /// One training step: forward, backward with held Δw, and the update recorded as
     /// `new`. The network itself is not changed; apply `Step::dw` to train.
     pub fn step<R: Recorder>(&self, setup: &Setup, pattern: &Pattern, rec: &mut R) -> Step {
-        rec.reserve(self.quantity_hint());
-        let pass = self.forward(setup, pattern, rec);
+        if R::TRACING {
+            rec.reserve(self.quantity_hint());
+        }
+        let mut pass = self.forward(setup, pattern, rec);
         let dw = self.backward(setup, pattern, &pass, rec);
         if R::TRACING {
             for (i, layer) in pass.used.iter().enumerate() {
-                let id = Self::layer_id(i);
-                for (p, (w, d)) in layer.params().zip(&dw[i]).enumerate() {
-                    rec.record(Key::new(id, Kind::New, p), w + d);
-                }
+                let new = layer.params().zip(&dw[i]).map(|(w, d)| w + d);
+                rec.record_many(Self::layer_id(i), Kind::New, new);
             }
         }
         Step {
-            outputs: pass.acts.last().cloned().unwrap_or_default(),
+            outputs: pass.acts.pop().unwrap_or_default(),
             loss: pass.loss,
             dw,
         }
@@ -403,6 +403,10 @@ struct Pass<'n> {
 /// returns a copy carrying the values to use.
 fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) -> Cow<'l, Layer> {
     if !R::TRACING {
+        return Cow::Borrowed(layer);
+    }
+    if rec.passes_through() {
+        rec.record_many(id, Kind::W, layer.params().copied());
         return Cow::Borrowed(layer);
     }
     let mut altered: Option<Layer> = None;

@@ -42,7 +42,7 @@ pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options)
 }
 
 /// Which table an answer goes in: a layer in a phase, or the unknown ids.
-fn group_of(a: &Judged) -> Option<(Phase, u16)> {
+pub(super) fn group_of(a: &Judged) -> Option<(Phase, u16)> {
     a.key.map(|k| {
         (
             k.kind.phase(),
@@ -55,7 +55,7 @@ fn group_of(a: &Judged) -> Option<(Phase, u16)> {
     })
 }
 
-fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {
+pub(super) fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {
     match group {
         None => {
             "━━ not checked ━━ ids that name no quantity, or values that are not numbers".into()
@@ -91,7 +91,7 @@ fn verdict(v: Verdict, opts: &Options) -> String {
 }
 
 /// The diagnosis cell: the mistake and why, or what a consistent answer follows from.
-fn remark(a: &Judged) -> String {
+pub(super) fn remark(a: &Judged) -> String {
     match (a.verdict, a.diagnosis, &a.explanation) {
         (_, Some(code), Some(why)) => format!("{code}: {why}"),
         (Verdict::Consistent, _, _) if !a.follows_from.is_empty() => {
@@ -142,7 +142,7 @@ fn rows(answers: &[Judged], opts: &Options) -> String {
     super::table::style(b, opts, &[3, 4], Some((6, DIAGNOSIS_WIDTH)))
 }
 
-fn summary(report: &Report, opts: &Options) -> String {
+pub(super) fn summary(report: &Report, opts: &Options) -> String {
     let s = &report.score;
     let total = s.correct + s.consistent + s.wrong + s.unknown;
     let answers = if total == 1 { "answer" } else { "answers" };

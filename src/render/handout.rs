@@ -106,14 +106,14 @@ impl Writer for Latex {
         format!("{}\n\n", lines.join(" \\\\\n"))
     }
     fn table(&self, header: &[String], rows: &[Vec<String>], right: &[bool]) -> String {
-        let widest = header.len() >= 5;
         let spec: String = right
             .iter()
             .enumerate()
-            .map(|(i, &r)| match (r, widest, i) {
+            .map(|(i, &r)| match (r, header.len(), i) {
                 (true, _, _) => "r",
-                (false, true, 2) => "p{8cm}",
-                (false, true, 4) => "p{4cm}",
+                (false, 7, 6) => "p{6cm}",
+                (false, 5, 2) => "p{8cm}",
+                (false, 5, 4) => "p{4cm}",
                 _ => "l",
             })
             .collect();
@@ -165,6 +165,90 @@ impl Writer for Latex {
     fn bold(&self, text: &str) -> String {
         format!("\\textbf{{{text}}}")
     }
+}
+
+/// The checker's report as a handout: a table per layer, then the score.
+pub fn report(
+    kind: Kind,
+    report: &crate::check::Report,
+    net: &crate::network::Network,
+    answers_file: &str,
+    digits: usize,
+) -> String {
+    match kind {
+        Kind::Markdown => write_report(&Markdown, report, net, answers_file, digits),
+        Kind::Latex => write_report(&Latex, report, net, answers_file, digits),
+    }
+}
+
+fn write_report(
+    w: &dyn Writer,
+    report: &crate::check::Report,
+    net: &crate::network::Network,
+    answers_file: &str,
+    digits: usize,
+) -> String {
+    use super::check::{group_of, heading, remark, summary};
+    let mut out = w.begin(&format!("nntrace check: {}", report.scenario));
+    out.push_str(&w.paragraph(&[w.text(&format!(
+        "{answers_file}, against pattern {}",
+        report.pattern
+    ))]));
+    let value = |v: Option<f64>| v.map(|v| plain_number(v, digits)).unwrap_or_default();
+    let answers = &report.answers;
+    let mut i = 0;
+    while i < answers.len() {
+        let group = group_of(&answers[i]);
+        let n = answers[i..]
+            .iter()
+            .take_while(|a| group_of(a) == group)
+            .count();
+        let title = heading(net, group).replace("━━ ", "").replace(" ━━", " —");
+        out.push_str(&w.heading(title.trim_end_matches(" —")));
+        let header = [
+            "id",
+            "quantity",
+            "given",
+            "exact",
+            "carried",
+            "verdict",
+            "diagnosis",
+        ]
+        .map(String::from);
+        let rows: Vec<Vec<String>> = answers[i..i + n]
+            .iter()
+            .map(|a| {
+                let carried = if value(a.carried) != value(a.exact) {
+                    value(a.carried)
+                } else {
+                    String::new()
+                };
+                vec![
+                    w.code(&a.id),
+                    w.math(&latex_name(&a.symbol)),
+                    w.text(&a.text),
+                    value(a.exact),
+                    carried,
+                    w.text(a.verdict.as_str()),
+                    w.text(&remark(a)),
+                ]
+            })
+            .collect();
+        out.push_str(&w.table(
+            &header,
+            &rows,
+            &[false, false, true, true, true, false, false],
+        ));
+        i += n;
+    }
+    let plain = super::Options {
+        digits,
+        ascii: false,
+        color: false,
+    };
+    let lines: Vec<String> = summary(report, &plain).lines().map(|l| w.text(l)).collect();
+    out.push_str(&w.paragraph(&lines));
+    out + &w.end()
 }
 
 impl Handout<'_> {
