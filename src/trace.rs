@@ -113,6 +113,20 @@ pub struct Key {
 }
 
 impl Key {
+    /// Which table of the trace the quantity belongs to: its phase and its layer, with
+    /// every update in one table (layer 0).
+    pub fn section(self) -> (Phase, LayerId) {
+        let phase = self.kind.phase();
+        (
+            phase,
+            if phase == Phase::Update {
+                0
+            } else {
+                self.layer
+            },
+        )
+    }
+
     pub fn new(layer: LayerId, kind: Kind, index: usize) -> Key {
         Key {
             layer,

@@ -32,15 +32,8 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
     ex.entries()
         .iter()
         .map(|e| {
-            let phase = e.key.kind.phase();
-            let group = (
-                phase,
-                if phase == Phase::Update {
-                    0
-                } else {
-                    e.key.layer
-                },
-            );
+            let group = e.key.section();
+            let phase = group.0;
             if last.is_some_and(|l| l != group) {
                 section += 1;
             }

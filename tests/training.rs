@@ -199,38 +199,43 @@ fn trace_at_shows_the_step_with_the_weights_of_then() {
 
 #[test]
 fn bad_training_settings_are_refused() {
-    Test::new()
-        .args(["train", "seesaw-cnn", "--epochs", "0"])
-        .status(2)
-        .stderr_has("--epochs 0: give 1 to 10000000");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--epochs", "20000000"])
-        .status(2)
-        .stderr_has("give 1 to 10000000");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--learning-rate", "-0.1"])
-        .status(2)
-        .stderr_has("--learning-rate -0.1: give a finite number, zero or more");
-    Test::new()
-        .args(["compare", "seesaw-cnn", "--l2", "-1"])
-        .status(2)
-        .stderr_has("--l2 -1");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--trace-at", "5000:0"])
-        .status(2)
-        .stderr_has("the run has at most 1000 epochs");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--trace-at", "1:9"])
-        .status(2)
-        .stderr_has("seesaw-cnn has patterns 0 to 3");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--trace-at", "one"])
-        .status(2)
-        .stderr_has("write EPOCH:PATTERN");
-    Test::new()
-        .args(["train", "seesaw-cnn", "--l2", "0", "--trace-at", "500:0"])
-        .status(2)
-        .stderr_has("--trace-at 500:0: the run stopped after 202 epochs");
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["train", "seesaw-cnn", "--epochs", "0"],
+            "--epochs 0: give 1 to 10000000",
+        ),
+        (
+            &["train", "seesaw-cnn", "--epochs", "20000000"],
+            "give 1 to 10000000",
+        ),
+        (
+            &["train", "seesaw-cnn", "--learning-rate", "-0.1"],
+            "--learning-rate -0.1: give a finite number, zero or more",
+        ),
+        (&["compare", "seesaw-cnn", "--l2", "-1"], "--l2 -1"),
+        (
+            &["train", "seesaw-cnn", "--trace-at", "5000:0"],
+            "the run has at most 1000 epochs",
+        ),
+        (
+            &["train", "seesaw-cnn", "--trace-at", "1:9"],
+            "seesaw-cnn has patterns 0 to 3",
+        ),
+        (
+            &["train", "seesaw-cnn", "--trace-at", "one"],
+            "write EPOCH:PATTERN",
+        ),
+        (
+            &["train", "seesaw-cnn", "--l2", "0", "--trace-at", "500:0"],
+            "--trace-at 500:0: the run stopped after 202 epochs",
+        ),
+    ];
+    for (args, message) in cases {
+        Test::new()
+            .args(args.iter().copied())
+            .status(2)
+            .stderr_has(message);
+    }
 }
 
 #[test]

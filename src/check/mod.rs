@@ -11,7 +11,7 @@ pub mod answers;
 pub mod mistakes;
 
 use crate::error::nearest;
-use crate::network::{Explainer, Pattern};
+use crate::network::Explainer;
 use crate::scenario::Scenario;
 use crate::trace::{Key, Policy, Trace};
 use answers::{AnswersFile, Given};
@@ -93,17 +93,10 @@ impl Report {
     }
 }
 
-fn run(s: &Scenario, pattern: &Pattern, policy: Policy) -> Trace {
-    let mut t = Trace::new(policy);
-    s.network.step(&s.setup, pattern, &mut t);
-    t
-}
-
 /// Judges every answer of `file` against pattern `pattern` of `s`.
 pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
-    let p = &s.data[pattern];
-    let exact = run(s, p, Policy::default());
-    let ex = Explainer::new(&s.network, &s.setup, p, &exact);
+    let exact = s.trace(pattern, Policy::default());
+    let ex = s.explainer(pattern, &exact);
     let order: HashMap<String, (usize, Key)> = exact
         .entries
         .iter()
@@ -157,9 +150,8 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
     }
     judged.sort_by_key(|(at, _, _)| *at);
 
-    let carried = run(
-        s,
-        p,
+    let carried = s.trace(
+        pattern,
         Policy {
             overrides: overrides.clone(),
             ..Policy::default()
@@ -191,9 +183,8 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
         .map(|(_, g, j)| (j.key.expect("known"), g.value))
         .collect();
     if !wrong_only.is_empty() {
-        let precise = run(
-            s,
-            p,
+        let precise = s.trace(
+            pattern,
             Policy {
                 overrides: wrong_only,
                 ..Policy::default()
@@ -221,20 +212,20 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
                     .iter()
                     .map(|m| {
                         [
-                            replay(s, p, m, &HashMap::new()),
-                            replay(s, p, m, &overrides),
+                            replay(s, pattern, m, &HashMap::new()),
+                            replay(s, pattern, m, &overrides),
                         ]
                     })
                     .collect()
             });
-            let found = diagnose(s, p, key, *given, &mistakes, replays);
+            let found = diagnose(s, pattern, key, *given, &mistakes, replays);
             if let Some(m) = found {
                 j.diagnosis = Some(m.code);
                 j.explanation = Some((m.explain)(&ex, key));
             }
         }
     }
-    attribute(s, p, &overrides, &mut judged);
+    attribute(s, pattern, &overrides, &mut judged);
 
     let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
     answers.extend(unknown);
@@ -255,12 +246,11 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
 }
 
 /// The trace with a mistake replayed, on the student's values (or on none).
-fn replay(s: &Scenario, p: &Pattern, m: &Mistake, overrides: &HashMap<Key, f64>) -> Trace {
+fn replay(s: &Scenario, pattern: usize, m: &Mistake, overrides: &HashMap<Key, f64>) -> Trace {
     let overrides = overrides.clone();
     match &m.replay {
-        Replay::Alter(alter) => run(
-            s,
-            p,
+        Replay::Alter(alter) => s.trace(
+            pattern,
             Policy {
                 overrides,
                 alter: Some(alter.clone()),
@@ -272,12 +262,11 @@ fn replay(s: &Scenario, p: &Pattern, m: &Mistake, overrides: &HashMap<Key, f64>)
                 overrides,
                 ..Policy::default()
             });
-            s.network.step(setup, p, &mut t);
+            s.network.step(setup, &s.data[pattern], &mut t);
             t
         }
-        Replay::Local(_) => run(
-            s,
-            p,
+        Replay::Local(_) => s.trace(
+            pattern,
             Policy {
                 overrides,
                 ..Policy::default()
@@ -290,7 +279,7 @@ fn replay(s: &Scenario, p: &Pattern, m: &Mistake, overrides: &HashMap<Key, f64>)
 /// student's own.
 fn diagnose<'m>(
     s: &Scenario,
-    p: &Pattern,
+    pattern: usize,
     key: Key,
     given: Given,
     mistakes: &'m [Mistake],
@@ -299,7 +288,7 @@ fn diagnose<'m>(
     mistakes.iter().zip(replays).find_map(|(m, traces)| {
         let reproduces = traces.iter().any(|t| {
             let value = match m.replay {
-                Replay::Local(local) => local(&Explainer::new(&s.network, &s.setup, p, t), key),
+                Replay::Local(local) => local(&s.explainer(pattern, t), key),
                 _ => t.computed(key),
             };
             value.is_some_and(|v| given.matches(v))
@@ -314,16 +303,15 @@ fn diagnose<'m>(
 /// answered, a wrong answer or a consistent one (whose sources it then shares).
 fn attribute(
     s: &Scenario,
-    p: &Pattern,
+    pattern: usize,
     overrides: &HashMap<Key, f64>,
     judged: &mut [(usize, Given, Judged)],
 ) {
     if !judged.iter().any(|(_, _, j)| j.verdict == Verdict::Wrong) {
         return;
     }
-    let carried = run(
-        s,
-        p,
+    let carried = s.trace(
+        pattern,
         Policy {
             overrides: overrides.clone(),
             ..Policy::default()
@@ -335,9 +323,8 @@ fn attribute(
         }
         let mut without = overrides.clone();
         without.remove(&judged[i].2.key.expect("known"));
-        let t = run(
-            s,
-            p,
+        let t = s.trace(
+            pattern,
             Policy {
                 overrides: without,
                 ..Policy::default()
@@ -358,7 +345,7 @@ fn attribute(
             }
         }
     }
-    let ex = Explainer::new(&s.network, &s.setup, p, &carried);
+    let ex = s.explainer(pattern, &carried);
     let answered: HashMap<Key, usize> = judged
         .iter()
         .enumerate()

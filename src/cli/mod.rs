@@ -6,7 +6,7 @@ use crate::error::{Error, InputError};
 use crate::network::Explainer;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
-use crate::trace::{Policy, Trace};
+use crate::trace::Policy;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 
@@ -234,10 +234,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 ascii: cli.ascii,
                 color: false,
             };
-            let p = &s.data[pattern];
-            let mut t = Trace::new(Policy::default());
-            s.network.step(&s.setup, p, &mut t);
-            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            let t = s.trace(pattern, Policy::default());
+            let ex = s.explainer(pattern, &t);
             emit(&render::template::render(
                 &scenario, &s.name, pattern, &ex, &opts,
             ))
@@ -251,10 +249,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         } => {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
-            let p = &s.data[pattern];
-            let mut t = Trace::new(Policy::default());
-            s.network.step(&s.setup, p, &mut t);
-            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            let t = s.trace(pattern, Policy::default());
+            let ex = s.explainer(pattern, &t);
             let upto = match step {
                 Some(id) => Some(step_index(&ex, &id)?),
                 None => None,
@@ -274,13 +270,12 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         } => {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
-            let p = &s.data[pattern];
-            let mut t = Trace::new(Policy {
+            let policy = Policy {
                 round: round.map(u32::from),
                 ..Policy::default()
-            });
-            s.network.step(&s.setup, p, &mut t);
-            let ex = Explainer::new(&s.network, &s.setup, p, &t);
+            };
+            let t = s.trace(pattern, policy);
+            let ex = s.explainer(pattern, &t);
             let opts = Options {
                 digits: digits.into(),
                 ascii: cli.ascii,
@@ -346,13 +341,14 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
         ));
     }
     let round = show.round.map(u32::from);
-    let mut t = Trace::new(Policy {
-        round,
-        ..Policy::default()
-    });
-    let p = &s.data[pattern];
-    s.network.step(&s.setup, p, &mut t);
-    let ex = Explainer::new(&s.network, &s.setup, p, &t);
+    let t = s.trace(
+        pattern,
+        Policy {
+            round,
+            ..Policy::default()
+        },
+    );
+    let ex = s.explainer(pattern, &t);
     Ok(match show.format {
         Format::Table => render::table::render(s, pattern, &ex, opts, round),
         Format::Json => pretty(&render::json::render(s, pattern, &ex, opts, round)),

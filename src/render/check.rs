@@ -4,10 +4,31 @@
 use super::Options;
 use crate::check::{Judged, Report, Verdict};
 use crate::network::Network;
-use crate::trace::{LOSS_LAYER, Phase};
+use crate::trace::{Key, LOSS_LAYER, Phase};
 use colored::Colorize;
 use serde_json::{Value, json};
 use tabled::builder::Builder;
+
+/// The columns of the report, in every format.
+pub(super) const COLUMNS: [&str; 7] = [
+    "id",
+    "quantity",
+    "given",
+    "exact",
+    "carried",
+    "verdict",
+    "diagnosis",
+];
+
+/// The carried-forward value, shown only where it differs from the exact one as printed.
+pub(super) fn carried_if_different(a: &Judged, number: &dyn Fn(Option<f64>) -> String) -> String {
+    let (carried, exact) = (number(a.carried), number(a.exact));
+    if carried != exact {
+        carried
+    } else {
+        String::new()
+    }
+}
 
 /// Diagnosis cells wider than this wrap between words.
 const DIAGNOSIS_WIDTH: usize = 64;
@@ -43,16 +64,7 @@ pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options)
 
 /// Which table an answer goes in: a layer in a phase, or the unknown ids.
 pub(super) fn group_of(a: &Judged) -> Option<(Phase, u16)> {
-    a.key.map(|k| {
-        (
-            k.kind.phase(),
-            if k.kind.phase() == Phase::Update {
-                0
-            } else {
-                k.layer
-            },
-        )
-    })
+    a.key.map(Key::section)
 }
 
 pub(super) fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {
@@ -106,21 +118,10 @@ pub(super) fn remark(a: &Judged) -> String {
 
 fn rows(answers: &[Judged], opts: &Options) -> String {
     let mut b = Builder::default();
-    b.push_record([
-        "id",
-        "quantity",
-        "given",
-        "exact",
-        "carried",
-        "verdict",
-        "diagnosis",
-    ]);
+    b.push_record(COLUMNS);
     for a in answers {
         let number = |v: Option<f64>| v.map(|v| opts.number(v)).unwrap_or_default();
-        let carried = match (a.carried, a.exact) {
-            (Some(c), Some(e)) if opts.number(c) != opts.number(e) => number(Some(c)),
-            _ => String::new(),
-        };
+        let carried = carried_if_different(a, &number);
         let at = a
             .position
             .map_or(String::new(), |(l, c)| format!(" ({l}:{c})"));

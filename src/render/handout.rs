@@ -32,8 +32,14 @@ trait Writer {
     fn paragraph(&self, lines: &[String]) -> String;
     /// A table; `right` marks the columns of numbers.
     fn table(&self, header: &[String], rows: &[Vec<String>], right: &[bool]) -> String;
-    /// Math (already LaTeX) inline.
-    fn math(&self, latex: &str) -> String;
+    /// Math (already LaTeX) inline: `$…$` in both languages.
+    fn math(&self, latex: &str) -> String {
+        if latex.is_empty() {
+            String::new()
+        } else {
+            format!("${latex}$")
+        }
+    }
     /// Text escaped for the document, its symbols written the document's way.
     fn text(&self, text: &str) -> String;
     fn code(&self, text: &str) -> String;
@@ -67,13 +73,6 @@ impl Writer for Markdown {
             out.push_str(&line(r));
         }
         out + "\n"
-    }
-    fn math(&self, latex: &str) -> String {
-        if latex.is_empty() {
-            String::new()
-        } else {
-            format!("${latex}$")
-        }
     }
     fn text(&self, text: &str) -> String {
         text.replace('|', "\\|")
@@ -125,13 +124,6 @@ impl Writer for Latex {
             out.push_str(&line(r));
         }
         out + "\\bottomrule\n\\end{tabular}}\n\n"
-    }
-    fn math(&self, latex: &str) -> String {
-        if latex.is_empty() {
-            String::new()
-        } else {
-            format!("${latex}$")
-        }
     }
     fn text(&self, text: &str) -> String {
         let mut out = String::new();
@@ -205,24 +197,11 @@ fn write_report(
             .count();
         let title = heading(net, group).replace("━━ ", "").replace(" ━━", " —");
         out.push_str(&w.heading(title.trim_end_matches(" —")));
-        let header = [
-            "id",
-            "quantity",
-            "given",
-            "exact",
-            "carried",
-            "verdict",
-            "diagnosis",
-        ]
-        .map(String::from);
+        let header = super::check::COLUMNS.map(String::from);
         let rows: Vec<Vec<String>> = answers[i..i + n]
             .iter()
             .map(|a| {
-                let carried = if value(a.carried) != value(a.exact) {
-                    value(a.carried)
-                } else {
-                    String::new()
-                };
+                let carried = super::check::carried_if_different(a, &value);
                 vec![
                     w.code(&a.id),
                     w.math(&latex_name(&a.symbol)),

@@ -150,10 +150,7 @@ pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
     let mut start = 0;
     while start < entries.len() {
         let head = entries[start].key;
-        let same = |e: &Entry| {
-            e.key.kind.phase() == head.kind.phase()
-                && (head.kind.phase() == Phase::Update || e.key.layer == head.layer)
-        };
+        let same = |e: &Entry| e.key.section() == head.section();
         let end = start + entries[start..].iter().take_while(|e| same(e)).count();
         out.push(section(ex, &entries[start..end], digits));
         start = end;

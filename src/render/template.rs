@@ -23,15 +23,8 @@ pub fn render(
     );
     let mut group = None;
     for r in &rows {
-        let phase = r.key.kind.phase();
-        let here = (
-            phase,
-            if phase == Phase::Update {
-                0
-            } else {
-                r.key.layer
-            },
-        );
+        let here = r.key.section();
+        let phase = here.0;
         if group != Some(here) {
             group = Some(here);
             let layer = if phase == Phase::Update {

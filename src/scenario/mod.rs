@@ -6,7 +6,8 @@ mod raw;
 mod validate;
 
 use crate::error::{InputError, nearest};
-use crate::network::{Network, Pattern, Setup};
+use crate::network::{Explainer, Network, Pattern, Setup};
+use crate::trace::{Policy, Trace};
 pub use validate::{MAX_EPOCHS, MAX_WEIGHTS};
 
 /// The scenarios compiled into the binary, usable by name from any directory.
@@ -58,6 +59,20 @@ pub struct Scenario {
     pub setup: Setup,
     pub network: Network,
     pub train: TrainSettings,
+}
+
+impl Scenario {
+    /// One training step on pattern `pattern`, every value recorded under `policy`.
+    pub fn trace(&self, pattern: usize, policy: Policy) -> Trace {
+        let mut t = Trace::new(policy);
+        self.network.step(&self.setup, &self.data[pattern], &mut t);
+        t
+    }
+
+    /// Reads a trace of pattern `pattern` back, to explain each quantity.
+    pub fn explainer<'a>(&'a self, pattern: usize, trace: &'a Trace) -> Explainer<'a> {
+        Explainer::new(&self.network, &self.setup, &self.data[pattern], trace)
+    }
 }
 
 /// Loads a scenario from a file path or a built-in name.
