@@ -92,7 +92,7 @@ fn argmax(v: &[f64]) -> usize {
 
 /// One training step on one pattern: the held Δw computed, then applied.
 pub fn step(net: &mut Network, setup: &Setup, pattern: &Pattern) {
-    let dw = net.step(setup, pattern, &mut Untraced).dw;
+    let dw = net.step(setup, pattern, &mut Untraced);
     net.apply(&dw);
 }
 

@@ -225,7 +225,7 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
             }
         }
     }
-    attribute(s, pattern, &overrides, &mut judged);
+    attribute(s, pattern, &overrides, &carried, &mut judged);
 
     let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
     answers.extend(unknown);
@@ -305,18 +305,12 @@ fn attribute(
     s: &Scenario,
     pattern: usize,
     overrides: &HashMap<Key, f64>,
+    carried: &Trace,
     judged: &mut [(usize, Given, Judged)],
 ) {
     if !judged.iter().any(|(_, _, j)| j.verdict == Verdict::Wrong) {
         return;
     }
-    let carried = s.trace(
-        pattern,
-        Policy {
-            overrides: overrides.clone(),
-            ..Policy::default()
-        },
-    );
     for i in 0..judged.len() {
         if judged[i].2.verdict != Verdict::Wrong {
             continue;
@@ -345,7 +339,7 @@ fn attribute(
             }
         }
     }
-    let ex = s.explainer(pattern, &carried);
+    let ex = s.explainer(pattern, carried);
     let answered: HashMap<Key, usize> = judged
         .iter()
         .enumerate()

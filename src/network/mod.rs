@@ -192,16 +192,6 @@ pub struct Network {
     pub layers: Vec<Layer>,
 }
 
-/// The result of one step.
-pub struct Step {
-    /// The network's outputs for the pattern (before the update).
-    pub outputs: Vec<f64>,
-    /// The data loss L_i.
-    pub loss: f64,
-    /// The held Δw of every layer's parameters.
-    pub dw: Vec<Vec<f64>>,
-}
-
 impl Network {
     pub fn layer_id(index: usize) -> LayerId {
         (index + 1) as LayerId
@@ -240,13 +230,19 @@ impl Network {
         self.layers.iter().map(Layer::param_count).sum()
     }
 
-    /// One training step: forward, backward with held Δw, and the update recorded as
-    /// `new`. The network itself is not changed; apply `Step::dw` to train.
-    pub fn step<R: Recorder>(&self, setup: &Setup, pattern: &Pattern, rec: &mut R) -> Step {
+    /// One training step: forward, backward, and the update recorded as `new`. Returns
+    /// the held Δw of every layer's parameters; the network itself is not changed (apply
+    /// the Δw to train).
+    pub fn step<R: Recorder>(
+        &self,
+        setup: &Setup,
+        pattern: &Pattern,
+        rec: &mut R,
+    ) -> Vec<Vec<f64>> {
         if R::TRACING {
             rec.reserve(self.quantity_hint());
         }
-        let mut pass = self.forward(setup, pattern, rec);
+        let pass = self.forward(setup, pattern, rec);
         let dw = self.backward(setup, pattern, &pass, rec);
         if R::TRACING {
             for (i, layer) in pass.used.iter().enumerate() {
@@ -254,11 +250,7 @@ impl Network {
                 rec.record_many(Self::layer_id(i), Kind::New, new);
             }
         }
-        Step {
-            outputs: pass.acts.pop().unwrap_or_default(),
-            loss: pass.loss,
-            dw,
-        }
+        dw
     }
 
     /// About how many quantities a traced step records.
