@@ -4,7 +4,7 @@ use super::Params;
 use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
 use crate::formula::Expr;
 use crate::trace::{Kind, LayerId, Recorder};
-use nalgebra::{DVector, DVectorView};
+use nalgebra::{DVectorView, DVectorViewMut};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
@@ -41,15 +41,22 @@ impl Dense {
     }
 
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut net = &self.params.weights * DVectorView::from_slice(x, x.len());
-        if let Some(b) = &self.params.bias {
-            net += b;
+        // net = W·x (+ b), computed straight into the step's own vector.
+        let mut net = match &self.params.bias {
+            Some(b) => b.as_slice().to_vec(),
+            None => vec![0.0; self.outputs.len()],
+        };
+        let x = DVectorView::from_slice(x, x.len());
+        let beta = if self.params.bias.is_some() { 1.0 } else { 0.0 };
+        DVectorViewMut::from_slice(&mut net, self.outputs.len()).gemv(
+            1.0,
+            &self.params.weights,
+            &x,
+            beta,
+        );
+        for (j, v) in net.iter_mut().enumerate() {
+            *v = ctx.record(Kind::Net, j, *v);
         }
-        let net: Vec<f64> = net
-            .iter()
-            .enumerate()
-            .map(|(j, &v)| ctx.record(Kind::Net, j, v))
-            .collect();
         let out = self
             .activation
             .apply(&net)
@@ -90,14 +97,19 @@ impl Dense {
             }
         }
         let input_grad = ctx.wants_input_grad.then(|| {
-            let back = self
-                .params
-                .weights
-                .tr_mul(&DVector::from_column_slice(&delta));
-            back.iter()
-                .enumerate()
-                .map(|(i, &g)| ctx.record_input_grad(i, g))
-                .collect()
+            // ∂L/∂In = Wᵀ·δ, with the old weights.
+            let mut back = vec![0.0; x.len()];
+            let delta = DVectorView::from_slice(&delta, delta.len());
+            DVectorViewMut::from_slice(&mut back, x.len()).gemv_tr(
+                1.0,
+                &self.params.weights,
+                &delta,
+                0.0,
+            );
+            for (i, g) in back.iter_mut().enumerate() {
+                *g = ctx.record_input_grad(i, *g);
+            }
+            back
         });
         Backward { input_grad, dw }
     }

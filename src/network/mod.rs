@@ -328,7 +328,8 @@ impl Network {
             nets.push(fwd.net);
             used.push(layer);
         }
-        let penalty = l2_penalty(&used);
+        // Σw² only feeds the recorded total loss.
+        let penalty = if R::TRACING { l2_penalty(&used) } else { 0.0 };
         let loss = setup.loss.forward(
             acts.last().expect("an output"),
             pattern,
