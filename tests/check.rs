@@ -520,3 +520,11 @@ fn answers_that_do_not_name_their_scenario_need_one_on_the_command_line() {
         .args(["check", "seesaw-cnn", "tests/answers/no-scenario.yaml"])
         .status(0);
 }
+
+#[test]
+fn options_that_shape_a_trace_are_refused_by_check() {
+    Test::new()
+        .args(["check", "seesaw-cnn", SLIDES, "--round", "3"])
+        .status(2)
+        .stderr_has("--round and --blank shape a trace");
+}

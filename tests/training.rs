@@ -199,7 +199,11 @@ fn trace_at_shows_the_step_with_the_weights_of_then() {
 
 #[test]
 fn bad_training_settings_are_refused() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["train", "seesaw-cnn", "--format", "latex"],
+            "train and compare print --format table or json",
+        ),
         (
             &["train", "seesaw-cnn", "--epochs", "0"],
             "--epochs 0: give 1 to 10000000",

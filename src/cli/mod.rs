@@ -427,6 +427,11 @@ pub fn check(
         }
         (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
     };
+    if show.round.is_some() || show.blank {
+        return Err(Error::Usage(
+            "--round and --blank shape a trace; check judges the values as written".into(),
+        ));
+    }
     let report = crate::check::check(&s, pattern, &file);
     for problem in render::check::problems(&report, answers) {
         eprintln!("error: {problem}");

@@ -11,6 +11,11 @@ use std::io::IsTerminal;
 
 /// The scenario's settings with the command line's overrides, checked.
 fn settings(s: &Scenario, args: &TrainArgs) -> Result<Settings, Error> {
+    if matches!(args.format, Format::Markdown | Format::Latex) {
+        return Err(Error::Usage(
+            "train and compare print --format table or json".into(),
+        ));
+    }
     let mut set = Settings::of(s);
     if let Some(e) = args.epochs {
         if e == 0 || e > MAX_EPOCHS {
