@@ -428,3 +428,46 @@ fn walk_without_a_terminal_prints_every_step() {
     ));
     assert!(out.contains("= 0.513"), "rounded to 3 digits");
 }
+
+mod every_renderer {
+    use crate::support::random::random_scenario;
+    use nntrace::render::{self, Options};
+    use nntrace::scenario;
+    use nntrace::trace::Policy;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the network, every output format is produced without a panic, and
+        /// the documents are well formed where that can be checked.
+        #[test]
+        fn renders_any_network(text in random_scenario(), round in prop::option::of(2u32..5)) {
+            let s = scenario::parse(&text, "random", "random").unwrap();
+            let t = s.trace(0, Policy { round, ..Policy::default() });
+            let ex = s.explainer(0, &t);
+            let opts = Options { digits: 4, ascii: false, color: false };
+            let table = render::table::render(&s, 0, &ex, &opts, round);
+            prop_assert!(table.contains("UPDATE"));
+            let json = serde_json::to_string(&render::json::render(&s, 0, &ex, &opts, round)).unwrap();
+            prop_assert!(json.contains("\"quantities\""));
+            for kind in [render::handout::Kind::Markdown, render::handout::Kind::Latex] {
+                for blank in [false, true] {
+                    let h = render::handout::Handout { kind, scenario: &s, pattern: 0, round, digits: 4, blank };
+                    let doc = h.render(&ex);
+                    prop_assert!(!doc.contains("$$"), "no accidental display math");
+                }
+            }
+            let svg = render::diagram::render(&ex, "random", None, 4).svg;
+            prop_assert!(roxmltree::Document::parse(&svg).is_ok());
+            let last = t.entries.len() - 1;
+            let step = render::diagram::render(&ex, "random", Some(last / 2), 4).svg;
+            prop_assert!(roxmltree::Document::parse(&step).is_ok());
+            let template = render::template::render("random.yaml", "random", 0, &ex, &opts);
+            prop_assert!(nntrace::check::answers::parse(&template, "template").is_ok());
+            let steps = nntrace::walk::steps(&ex, 4);
+            prop_assert_eq!(steps.len(), t.entries.len());
+            prop_assert!(!nntrace::walk::print_all(&steps, &opts).is_empty());
+        }
+    }
+}
