@@ -334,14 +334,19 @@ impl Tmux {
 
     /// Waits until the screen shows `text` (at most ten seconds), and returns the screen.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} shown"), |screen| screen.contains(text))
+    }
+
+    /// Waits until the screen satisfies `done` (at most ten seconds), and returns it.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         for _ in 0..200 {
             let screen = self.screen();
-            if screen.contains(text) {
+            if done(&screen) {
                 return screen;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("the screen never showed {text:?}:\n{}", self.screen());
+        panic!("the screen never had {what}:\n{}", self.screen());
     }
 }
 
@@ -381,10 +386,12 @@ fn walk_steps_forward_and_back_and_restores_the_terminal() {
         "{screen}"
     );
     t.keys(&["f"]);
-    let hidden = t.wait_for("output.delta.p1");
+    let hidden = t.wait_until("the numbers hidden", |screen| {
+        !screen.contains("= 0.512872 − 1")
+    });
     assert!(
-        !hidden.contains("= 0.512872 − 1"),
-        "f hides the numbers:\n{hidden}"
+        hidden.contains("output.delta.p1"),
+        "still the same step:\n{hidden}"
     );
     t.keys(&["?"]);
     t.wait_for("hide / show the numbers");

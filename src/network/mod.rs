@@ -490,8 +490,11 @@ impl Layer {
     }
 
     /// Every parameter in parameter order: the weights as stored, then the biases.
-    pub fn params(&self) -> impl Iterator<Item = &f64> {
-        self.trainable().into_iter().flat_map(Params::iter)
+    pub fn params(&self) -> std::iter::Chain<std::slice::Iter<'_, f64>, std::slice::Iter<'_, f64>> {
+        match self.trainable() {
+            Some(p) => p.iter(),
+            None => Params::none(),
+        }
     }
 
     pub fn param(&self, p: usize) -> f64 {

@@ -5,6 +5,8 @@
 //! the second, …, the slides' w5, w6, w7, w8; for a convolution, filter by filter.
 
 use nalgebra::{DMatrix, DVector};
+use std::iter::Chain;
+use std::slice::Iter;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
@@ -47,9 +49,15 @@ impl Params {
         self.weights.len() + unit
     }
 
-    /// Every parameter in parameter order.
-    pub fn iter(&self) -> impl Iterator<Item = &f64> {
+    /// Every parameter in parameter order: two slices one after the other, so copying them
+    /// out is a straight copy.
+    pub fn iter(&self) -> Chain<Iter<'_, f64>, Iter<'_, f64>> {
         let bias = self.bias.as_ref().map(|b| b.as_slice()).unwrap_or_default();
         self.weights.as_slice().iter().chain(bias)
+    }
+
+    /// No parameters, as the same kind of iterator.
+    pub fn none() -> Chain<Iter<'static, f64>, Iter<'static, f64>> {
+        [].iter().chain(&[])
     }
 }
