@@ -157,25 +157,14 @@ struct StoredRoute {
     share: f64,
 }
 
-/// Whether a ReLU passed or blocked the gradient at one node.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Mask {
-    /// The ReLU node.
-    pub key: Key,
-    pub passed: bool,
-    /// The value the ReLU saw (its input).
-    pub input: f64,
-}
-
 /// Receives every value computed in a step.
 pub trait Recorder {
-    /// Whether routes and masks are wanted; lets the untraced path skip building them.
+    /// Whether routes are wanted; lets the untraced path skip building them.
     const TRACING: bool;
     /// Records one quantity and returns the value the next step must use.
     fn record(&mut self, key: Key, value: f64) -> f64;
     /// Records a pooling route: `positions` of the window starting at input `start`.
     fn route(&mut self, _key: Key, _start: usize, _positions: &[usize], _share: f64) {}
-    fn mask(&mut self, _mask: Mask) {}
     /// About how many quantities are coming, so storage is set aside once.
     fn reserve(&mut self, _quantities: usize) {}
     /// Whether every value passes through unchanged (no rounding, overrides or mistakes).
@@ -186,6 +175,13 @@ pub trait Recorder {
     fn record_many(&mut self, layer: LayerId, kind: Kind, values: impl Iterator<Item = f64>) {
         for (i, v) in values.enumerate() {
             self.record(Key::new(layer, kind, i), v);
+        }
+    }
+    /// Records the run of quantities `first`, `first + 1`, … of one kind; afterwards
+    /// `values` holds the values the next step must use.
+    fn record_run(&mut self, layer: LayerId, kind: Kind, first: usize, values: &mut [f64]) {
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = self.record(Key::new(layer, kind, first + i), *v);
         }
     }
 }
@@ -199,6 +195,8 @@ impl Recorder for Untraced {
     fn record(&mut self, _key: Key, value: f64) -> f64 {
         value
     }
+    #[inline(always)]
+    fn record_run(&mut self, _layer: LayerId, _kind: Kind, _first: usize, _values: &mut [f64]) {}
 }
 
 /// One recorded number.
@@ -244,7 +242,6 @@ pub struct Trace {
     pub entries: Vec<Entry>,
     routes: Vec<StoredRoute>,
     routed: Vec<u32>,
-    pub masks: Vec<Mask>,
     policy: Policy,
     /// No rounding, overrides or mistakes: values pass through untouched (the common case).
     plain: bool,
@@ -346,10 +343,6 @@ impl Recorder for Trace {
         });
     }
 
-    fn mask(&mut self, mask: Mask) {
-        self.masks.push(mask);
-    }
-
     fn reserve(&mut self, quantities: usize) {
         self.entries.reserve(quantities);
     }
@@ -367,6 +360,19 @@ impl Recorder for Trace {
         }
         let entries = values.enumerate().map(|(i, value)| Entry {
             key: Key::new(layer, kind, i),
+            value,
+        });
+        self.entries.extend(entries);
+    }
+    fn record_run(&mut self, layer: LayerId, kind: Kind, first: usize, values: &mut [f64]) {
+        if !self.plain {
+            for (i, v) in values.iter_mut().enumerate() {
+                *v = self.record(Key::new(layer, kind, first + i), *v);
+            }
+            return;
+        }
+        let entries = values.iter().enumerate().map(|(i, &value)| Entry {
+            key: Key::new(layer, kind, first + i),
             value,
         });
         self.entries.extend(entries);

@@ -81,17 +81,20 @@ impl Conv1d {
         let mut out = Vec::with_capacity(self.filters() * positions);
         for c in 0..self.filters() {
             let b = self.params.bias.as_ref().map_or(0.0, |b| b[c]);
+            let w = self.filter(c);
             for k in 0..positions {
                 let field = &x[k * self.stride..k * self.stride + size];
-                let f: f64 = field
-                    .iter()
-                    .enumerate()
-                    .map(|(j, xi)| xi * self.params.weights[(j, c)])
-                    .sum::<f64>()
-                    + b;
-                out.push(ctx.record(Kind::Out, c * positions + k, f));
+                out.push(
+                    field
+                        .iter()
+                        .zip(w.iter())
+                        .map(|(xi, wj)| xi * wj)
+                        .sum::<f64>()
+                        + b,
+                );
             }
         }
+        ctx.record_run(Kind::Out, &mut out);
         Forward {
             out,
             net: Vec::new(),
@@ -100,20 +103,11 @@ impl Conv1d {
 
     pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
         let (size, positions, stride) = (self.size(), self.positions(), self.stride);
-        let mut wgrad = vec![0.0; self.params.weights.len()];
-        for c in 0..self.filters() {
-            for k in 0..positions {
-                let g = grad[c * positions + k];
-                for j in 0..size {
-                    let term = ctx.record(
-                        Kind::Contrib,
-                        self.contrib_index(c, k, j),
-                        g * x[k * stride + j],
-                    );
-                    wgrad[c * size + j] += term;
-                }
-            }
-        }
+        let wgrad = if R::TRACING {
+            self.traced_wgrad(x, &grad, ctx)
+        } else {
+            self.wgrad(x, &grad)
+        };
         let mut dw = vec![0.0; self.params.count()];
         for (p, &g) in wgrad.iter().enumerate() {
             dw[p] = ctx.hold(p, self.params.get(p), g, false);
@@ -128,19 +122,65 @@ impl Conv1d {
         let input_grad = ctx.wants_input_grad.then(|| {
             let mut back = vec![0.0; x.len()];
             for c in 0..self.filters() {
+                let w = self.filter(c);
                 for k in 0..positions {
-                    for j in 0..size {
-                        back[k * stride + j] +=
-                            grad[c * positions + k] * self.params.weights[(j, c)];
+                    let g = grad[c * positions + k];
+                    for (b, wj) in back[k * stride..k * stride + size].iter_mut().zip(w.iter()) {
+                        *b += g * wj;
                     }
                 }
             }
-            back.into_iter()
-                .enumerate()
-                .map(|(i, g)| ctx.record_input_grad(i, g))
-                .collect()
+            ctx.record_input_grads(&mut back);
+            back
         });
         Backward { input_grad, dw }
+    }
+
+    /// The weights of filter `c`: one column, contiguous in the column-major storage.
+    fn filter(&self, c: usize) -> &[f64] {
+        let size = self.size();
+        &self.params.weights.as_slice()[c * size..(c + 1) * size]
+    }
+
+    /// ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k)·In_(k·stride + j), summed as it goes.
+    fn wgrad(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
+        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let mut wgrad = vec![0.0; self.params.weights.len()];
+        for (c, sums) in wgrad.chunks_exact_mut(size).enumerate() {
+            for k in 0..positions {
+                let g = grad[c * positions + k];
+                for (sum, xi) in sums.iter_mut().zip(&x[k * stride..k * stride + size]) {
+                    *sum += g * xi;
+                }
+            }
+        }
+        wgrad
+    }
+
+    /// The same sums, every term kept and recorded (`contrib`) first: the same products
+    /// added in the same order, so the same bits.
+    fn traced_wgrad<R: Recorder>(&self, x: &[f64], grad: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
+        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let mut contribs = Vec::with_capacity(self.filters() * positions * size);
+        for c in 0..self.filters() {
+            for k in 0..positions {
+                let g = grad[c * positions + k];
+                contribs.extend(x[k * stride..k * stride + size].iter().map(|xi| g * xi));
+            }
+        }
+        ctx.record_run(Kind::Contrib, &mut contribs);
+        let mut wgrad = vec![0.0; self.params.weights.len()];
+        for (slab, sums) in contribs
+            .chunks_exact(positions * size)
+            .zip(wgrad.chunks_exact_mut(size))
+        {
+            for terms in slab.chunks_exact(size) {
+                for (sum, term) in sums.iter_mut().zip(terms) {
+                    *sum += term;
+                }
+            }
+        }
+        wgrad
     }
 
     pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {

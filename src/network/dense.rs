@@ -54,16 +54,9 @@ impl Dense {
             &x,
             beta,
         );
-        for (j, v) in net.iter_mut().enumerate() {
-            *v = ctx.record(Kind::Net, j, *v);
-        }
-        let out = self
-            .activation
-            .apply(&net)
-            .into_iter()
-            .enumerate()
-            .map(|(j, v)| ctx.record(Kind::Out, j, v))
-            .collect();
+        ctx.record_run(Kind::Net, &mut net);
+        let mut out = self.activation.apply(&net);
+        ctx.record_run(Kind::Out, &mut out);
         Forward { out, net }
     }
 
@@ -106,9 +99,7 @@ impl Dense {
                 &delta,
                 0.0,
             );
-            for (i, g) in back.iter_mut().enumerate() {
-                *g = ctx.record_input_grad(i, *g);
-            }
+            ctx.record_input_grads(&mut back);
             back
         });
         Backward { input_grad, dw }

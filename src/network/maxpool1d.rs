@@ -37,21 +37,25 @@ impl MaxPool1d {
     }
 
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let ties = ctx.setup.conventions.maxpool_ties;
-        let mut chosen = Vec::with_capacity(self.size);
-        let out = (0..self.outputs.len())
+        let mut out: Vec<f64> = (0..self.outputs.len())
             .map(|o| {
-                let window = &x[self.window(o)];
-                let max = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let pooled = ctx.record(Kind::Out, o, max);
-                if R::TRACING {
-                    let share = choose(window, pooled, ties, &mut chosen);
-                    let key = Key::new(ctx.id, Kind::Out, o);
-                    ctx.rec.route(key, self.window(o).start, &chosen, share);
-                }
-                pooled
+                x[self.window(o)]
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max)
             })
             .collect();
+        ctx.record_run(Kind::Out, &mut out);
+        if R::TRACING {
+            let ties = ctx.setup.conventions.maxpool_ties;
+            let mut chosen = Vec::with_capacity(self.size);
+            for (o, &pooled) in out.iter().enumerate() {
+                let window = self.window(o);
+                let share = choose(&x[window.clone()], pooled, ties, &mut chosen);
+                ctx.rec
+                    .route(Key::new(ctx.id, Kind::Out, o), window.start, &chosen, share);
+            }
+        }
         Forward {
             out,
             net: Vec::new(),
@@ -82,13 +86,9 @@ impl MaxPool1d {
                 back[window.start + c] += share * g;
             }
         }
-        let input_grad = back
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| ctx.record_input_grad(i, g))
-            .collect();
+        ctx.record_input_grads(&mut back);
         Backward {
-            input_grad: Some(input_grad),
+            input_grad: Some(back),
             dw: Vec::new(),
         }
     }

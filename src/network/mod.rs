@@ -147,10 +147,15 @@ impl<R: Recorder> Ctx<'_, R> {
         self.rec.record(Key::new(self.id, kind, index), value)
     }
 
-    /// Records a gradient of the previous layer's outputs (computed here, owned there).
-    pub fn record_input_grad(&mut self, index: usize, value: f64) -> f64 {
-        self.rec
-            .record(Key::new(self.id - 1, Kind::Grad, index), value)
+    /// Records a whole run of this layer's quantities of one kind, indices from 0; the
+    /// slice then holds the values to use.
+    pub fn record_run(&mut self, kind: Kind, values: &mut [f64]) {
+        self.rec.record_run(self.id, kind, 0, values);
+    }
+
+    /// Records the gradients of the previous layer's outputs (computed here, owned there).
+    pub fn record_input_grads(&mut self, values: &mut [f64]) {
+        self.rec.record_run(self.id - 1, Kind::Grad, 0, values);
     }
 
     /// Records ∂L/∂w and the held update Δw = −α(∂L/∂w + λw) (biases: no λ term);

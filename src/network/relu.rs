@@ -4,7 +4,7 @@
 use super::activation::relu_step;
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
 use crate::formula::Expr;
-use crate::trace::{Key, Kind, LayerId, Mask, Recorder};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Relu {
@@ -15,11 +15,8 @@ pub struct Relu {
 
 impl Relu {
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let out = x
-            .iter()
-            .enumerate()
-            .map(|(k, &f)| ctx.record(Kind::Out, k, f.max(0.0)))
-            .collect();
+        let mut out: Vec<f64> = x.iter().map(|f| f.max(0.0)).collect();
+        ctx.record_run(Kind::Out, &mut out);
         Forward {
             out,
             net: Vec::new(),
@@ -29,27 +26,12 @@ impl Relu {
     /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
     pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
         let passes_zero = ctx.setup.conventions.relu_passes_zero;
-        let steps: Vec<f64> = x
-            .iter()
-            .enumerate()
-            .map(|(k, &f)| {
-                let step = ctx.record(Kind::Dact, k, relu_step(f, passes_zero));
-                if R::TRACING {
-                    ctx.rec.mask(Mask {
-                        key: Key::new(ctx.id, Kind::Out, k),
-                        passed: step != 0.0,
-                        input: f,
-                    });
-                }
-                step
-            })
-            .collect();
+        let mut steps: Vec<f64> = x.iter().map(|&f| relu_step(f, passes_zero)).collect();
+        ctx.record_run(Kind::Dact, &mut steps);
         let input_grad = ctx.wants_input_grad.then(|| {
-            grad.iter()
-                .zip(&steps)
-                .enumerate()
-                .map(|(k, (g, step))| ctx.record_input_grad(k, g * step))
-                .collect()
+            let mut back: Vec<f64> = grad.iter().zip(&steps).map(|(g, step)| g * step).collect();
+            ctx.record_input_grads(&mut back);
+            back
         });
         Backward {
             input_grad,

@@ -50,15 +50,19 @@ pub fn render(
             })
         })
         .collect();
+    // Each ReLU node: whether it passed the gradient (its derivative) and what it saw.
     let masks: Vec<Value> = ex
-        .trace
-        .masks
+        .entries()
         .iter()
-        .map(|m| {
+        .filter(|e| {
+            e.key.kind == Kind::Dact && matches!(ex.net.layer(e.key.layer), Some(Layer::Relu(_)))
+        })
+        .map(|e| {
+            let i = e.key.index as usize;
             json!({
-                "id": format!("{}.mask.{}", ex.net.layer_name(m.key.layer), ex.name(m.key)),
-                "passed": m.passed,
-                "input": m.input,
+                "id": format!("{}.mask.{}", ex.net.layer_name(e.key.layer), ex.name(e.key)),
+                "passed": e.value != 0.0,
+                "input": ex.value(e.key.layer - 1, Kind::Out, i),
             })
         })
         .collect();
