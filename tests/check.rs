@@ -2,7 +2,7 @@
 //! an early slip carried forward, and exact answers always correct.
 
 use crate::support::random::random_scenario;
-use crate::support::{Test, snapshot_settings, values};
+use crate::support::{Test, snapshot_stdout, values};
 use nntrace::check::{self, Report, Verdict, answers};
 use nntrace::formula::plain_number;
 use nntrace::network::Explainer;
@@ -66,27 +66,25 @@ fn the_slides_numbers_show_exactly_the_slides_slips() {
 
 #[test]
 fn check_seesaw_slides_table() {
-    let mut t = Test::new()
-        .args(["check", "seesaw-cnn", SLIDES, "--color", "never"])
-        .status(1);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!("check_seesaw_slides_table", out));
+    snapshot_stdout(
+        "check_seesaw_slides_table",
+        &["check", "seesaw-cnn", SLIDES, "--color", "never"],
+        1,
+    );
 }
 
 #[test]
 fn check_seesaw_slides_json() {
-    let mut t = Test::new()
-        .args(["check", "seesaw-cnn", SLIDES, "--format", "json"])
-        .status(1);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!("check_seesaw_slides_json", out));
+    snapshot_stdout(
+        "check_seesaw_slides_json",
+        &["check", "seesaw-cnn", SLIDES, "--format", "json"],
+        1,
+    );
 }
 
 #[test]
 fn template_seesaw_cnn() {
-    let mut t = Test::new().args(["template", "seesaw-cnn"]).status(0);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!("template_seesaw_cnn", out));
+    snapshot_stdout("template_seesaw_cnn", &["template", "seesaw-cnn"], 0);
 }
 
 /// One planted mistake: where, the value a student with that mistake writes (worked out

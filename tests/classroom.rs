@@ -1,6 +1,6 @@
 //! The classroom: handouts, the diagram, the step-by-step walk.
 
-use crate::support::{Test, snapshot_settings};
+use crate::support::{Test, snapshot_settings, snapshot_stdout};
 use std::path::{Path, PathBuf};
 
 fn temp(name: &str) -> PathBuf {
@@ -10,10 +10,7 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn snapshot(name: &str, args: &[&str]) -> String {
-    let mut t = Test::new().args(args.iter().copied()).status(0);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!(name, out.clone()));
-    out
+    snapshot_stdout(name, args, 0)
 }
 
 #[test]
@@ -45,17 +42,14 @@ fn handout_seesaw_cnn_blank_markdown() {
 
 #[test]
 fn check_seesaw_slides_markdown() {
-    let mut t = Test::new()
-        .args([
-            "check",
-            "seesaw-cnn",
-            "scenarios/seesaw-cnn.slide-answers.yaml",
-            "--format",
-            "markdown",
-        ])
-        .status(1);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!("check_seesaw_slides_markdown", out));
+    let args = [
+        "check",
+        "seesaw-cnn",
+        "scenarios/seesaw-cnn.slide-answers.yaml",
+        "--format",
+        "markdown",
+    ];
+    snapshot_stdout("check_seesaw_slides_markdown", &args, 1);
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! The printed trace of the worked example, pinned. Review every change as code.
 
-use crate::support::{Test, snapshot_settings};
+use crate::support::snapshot_stdout;
 
 fn snapshot(name: &str, args: &[&str]) {
-    let mut t = Test::new().args(args.iter().copied()).status(0);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!(name, out));
+    snapshot_stdout(name, args, 0);
 }
 
 #[test]

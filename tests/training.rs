@@ -1,6 +1,6 @@
 //! Training and the lecture's closing table.
 
-use crate::support::{Test, snapshot_settings};
+use crate::support::{Test, snapshot_stdout};
 use nntrace::network::Explainer;
 use nntrace::scenario;
 use nntrace::trace::{Kind, Policy, Trace};
@@ -74,41 +74,24 @@ fn the_same_scenario_gives_the_same_numbers_bit_for_bit() {
     );
 }
 
+const COMPARE: [&str; 6] = [
+    "compare",
+    "seesaw-cnn",
+    "seesaw-mlp-softmax",
+    "seesaw-mlp-sigmoid",
+    "--slides",
+    "--color=never",
+];
+
 #[test]
 fn compare_seesaw_slides_table() {
-    let mut t = Test::new()
-        .args([
-            "compare",
-            "seesaw-cnn",
-            "seesaw-mlp-softmax",
-            "seesaw-mlp-sigmoid",
-            "--slides",
-            "--color",
-            "never",
-        ])
-        .status(0);
-    let out = t.stdout();
-    snapshot_settings().bind(|| insta::assert_snapshot!("compare_seesaw_slides_table", out));
+    snapshot_stdout("compare_seesaw_slides_table", &COMPARE, 0);
 }
 
 #[test]
 fn compare_seesaw_slides_without_l2_table() {
-    let mut t = Test::new()
-        .args([
-            "compare",
-            "seesaw-cnn",
-            "seesaw-mlp-softmax",
-            "seesaw-mlp-sigmoid",
-            "--slides",
-            "--l2",
-            "0",
-            "--color",
-            "never",
-        ])
-        .status(0);
-    let out = t.stdout();
-    snapshot_settings()
-        .bind(|| insta::assert_snapshot!("compare_seesaw_slides_without_l2_table", out));
+    let args = [&COMPARE[..], &["--l2", "0"]].concat();
+    snapshot_stdout("compare_seesaw_slides_without_l2_table", &args, 0);
 }
 
 fn temp(name: &str) -> std::path::PathBuf {

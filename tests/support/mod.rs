@@ -105,3 +105,11 @@ pub fn snapshot_settings() -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s
 }
+
+/// Runs nntrace, expects `status`, snapshots its stdout as `name`, and returns it.
+pub fn snapshot_stdout(name: &str, args: &[&str], status: i32) -> String {
+    let mut t = Test::new().args(args.iter().copied()).status(status);
+    let out = t.stdout();
+    snapshot_settings().bind(|| insta::assert_snapshot!(name, out.clone()));
+    out
+}
