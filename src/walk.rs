@@ -3,7 +3,7 @@
 //! a key does — is plain state; drawing and the terminal are at the edges.
 
 use crate::network::{Explainer, Layer};
-use crate::render::{Options, Row, asciify, row, strip};
+use crate::render::{Options, Row, asciify, place, row, strip};
 use crate::trace::{Kind, LOSS_LAYER, LayerId, Phase};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
@@ -38,11 +38,7 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
                 section += 1;
             }
             last = Some(group);
-            let layer = ex.net.layer_name(e.key.layer);
-            let heading = match phase {
-                Phase::Update => "UPDATE · all layers".to_string(),
-                _ => format!("{} · {layer}", phase.as_str().to_uppercase()),
-            };
+            let heading = place(ex.net, group);
             Step {
                 row: row(ex, e, digits),
                 phase,
@@ -59,19 +55,8 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
 fn why(ex: &Explainer, key: crate::trace::Key) -> String {
     let layer = ex.net.layer(key.layer);
     let last = key.layer as usize == ex.net.layers.len();
-    let below_pool = matches!(
-        ex.net.layer(key.layer.saturating_add(1)),
-        Some(Layer::MaxPool1d(_))
-    );
-    let below_relu = matches!(
-        ex.net.layer(key.layer.saturating_add(1)),
-        Some(Layer::Relu(_))
-    );
-    let at_zero = if ex.setup.conventions.relu_passes_zero {
-        "positive or zero"
-    } else {
-        "positive"
-    };
+    // The layer that consumes this one's outputs (and computed their gradients).
+    let above = ex.net.layer(key.layer.saturating_add(1));
     let text = match (key.kind, layer) {
         (Kind::Out, None) if key.layer != LOSS_LAYER => "The training pattern enters the network.",
         (Kind::W, _) => {
@@ -110,26 +95,21 @@ fn why(ex: &Explainer, key: crate::trace::Key) -> String {
             }
         }
         (Kind::Grad, _) if last => "The loss tells each output which way to move: ∂L_i/∂(output).",
-        (Kind::Grad, _) if below_pool => {
+        (Kind::Grad, _) if matches!(above, Some(Layer::MaxPool1d(_))) => {
             "The gradient flows only through the input that held the maximum; the others get 0."
         }
-        (Kind::Grad, _) if below_relu => {
+        (Kind::Grad, _) if matches!(above, Some(Layer::Relu(_))) => {
             "Collect ∂L_i/∂f from the pooling layer and the layers above."
         }
-        (Kind::Grad, _)
-            if matches!(
-                ex.net.layer(key.layer.saturating_add(1)),
-                Some(Layer::Dense(_))
-            ) =>
-        {
+        (Kind::Grad, _) if matches!(above, Some(Layer::Dense(_))) => {
             "Collect ∂L_i/∂f from the layer above that backpropagates to this node: Σ(∂L_i/∂f · w)."
         }
         (Kind::Grad, _) => "The gradient flows back from the layer above.",
         (Kind::Dact, Some(Layer::Relu(_))) => {
-            if at_zero == "positive" {
-                "The gradient flows through the ReLU only where its input was positive; otherwise it is 0."
-            } else {
+            if ex.setup.conventions.relu_passes_zero {
                 "The gradient flows through the ReLU where its input was positive or zero; otherwise it is 0."
+            } else {
+                "The gradient flows through the ReLU only where its input was positive; otherwise it is 0."
             }
         }
         (Kind::Dact, _) => {

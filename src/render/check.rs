@@ -4,7 +4,7 @@
 use super::Options;
 use crate::check::{Judged, Report, Verdict};
 use crate::network::Network;
-use crate::trace::{Key, LOSS_LAYER, Phase};
+use crate::trace::{Key, Phase};
 use colored::Colorize;
 use serde_json::{Value, json};
 use tabled::builder::Builder;
@@ -72,15 +72,7 @@ pub(super) fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {
         None => {
             "━━ not checked ━━ ids that name no quantity, or values that are not numbers".into()
         }
-        Some((Phase::Update, _)) => "━━ UPDATE ━━ the new weights".into(),
-        Some((phase, layer)) => {
-            let name = if layer == LOSS_LAYER {
-                "loss"
-            } else {
-                net.layer_name(layer)
-            };
-            format!("━━ {} · {name} ━━", phase.as_str().to_uppercase())
-        }
+        Some(group) => format!("━━ {} ━━", super::place(net, group)),
     }
 }
 

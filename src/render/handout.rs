@@ -2,7 +2,7 @@
 //! `article` (amsmath, booktabs), with the same steps as the terminal tables. Blank
 //! handouts leave every computed result empty: an exercise sheet.
 
-use super::{Block, ContribGrid, Row, Section, Update, preamble, sections, strip};
+use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, strip};
 use crate::formula::{Rendering, latex_name, plain_number};
 use crate::network::Explainer;
 use crate::scenario::Scenario;
@@ -259,17 +259,8 @@ impl Handout<'_> {
     }
 
     fn section(&self, w: &dyn Writer, ex: &Explainer, section: &Section) -> String {
-        let phase = match section.phase {
-            Phase::Forward => "Forward",
-            Phase::Backward => "Backward",
-            Phase::Update => "Update",
-        };
-        let name = if section.phase == Phase::Update {
-            "all layers"
-        } else {
-            ex.net.layer_name(section.layer)
-        };
-        let mut out = w.heading(&format!("{phase} · {name} — {}", section.title));
+        let place = place(ex.net, (section.phase, section.layer));
+        let mut out = w.heading(&format!("{place} — {}", section.title));
         if section.phase != Phase::Update {
             let stages: Vec<String> = strip(ex, section.layer)
                 .into_iter()

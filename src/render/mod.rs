@@ -12,7 +12,7 @@ pub mod template;
 pub mod training;
 
 use crate::formula::{Expr, Rendering, number};
-use crate::network::{Explainer, Layer};
+use crate::network::{Explainer, Layer, Network};
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId, Phase};
 
@@ -309,6 +309,17 @@ pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String>
         ));
     }
     lines
+}
+
+/// Where a part of the trace stands: `FORWARD · conv`, `BACKWARD · loss`, and every
+/// update together as `UPDATE · all layers`.
+pub fn place(net: &Network, (phase, layer): (Phase, LayerId)) -> String {
+    let name = if phase == Phase::Update {
+        "all layers"
+    } else {
+        net.layer_name(layer)
+    };
+    format!("{} · {name}", phase.as_str().to_uppercase())
 }
 
 /// The network as a strip of stages, the current one marked: input ▸ conv ▸ [relu] ▸ …

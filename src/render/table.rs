@@ -1,6 +1,6 @@
 //! The trace as terminal tables: one per layer and phase, in the order computed.
 
-use super::{Block, ContribGrid, Options, Row, Section, Update, preamble, sections, strip};
+use super::{Block, ContribGrid, Options, Row, Section, Update, place, preamble, sections, strip};
 use crate::network::Explainer;
 use crate::scenario::Scenario;
 use crate::trace::Phase;
@@ -40,17 +40,8 @@ pub fn render(
 }
 
 fn heading(ex: &Explainer, section: &Section, opts: &Options) -> String {
-    let phase = match section.phase {
-        Phase::Forward => "FORWARD",
-        Phase::Backward => "BACKWARD",
-        Phase::Update => "UPDATE",
-    };
-    let name = if section.phase == Phase::Update {
-        "all layers"
-    } else {
-        ex.net.layer_name(section.layer)
-    };
-    let title = opts.text(&format!("━━ {phase} · {name} ━━ {}", section.title));
+    let place = place(ex.net, (section.phase, section.layer));
+    let title = opts.text(&format!("━━ {place} ━━ {}", section.title));
     let mut out = paint(&title, opts, |t| t.bold().cyan().to_string());
     out.push('\n');
     if section.phase != Phase::Update {

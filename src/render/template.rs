@@ -3,7 +3,6 @@
 
 use super::{Options, rows};
 use crate::network::Explainer;
-use crate::trace::Phase;
 
 pub fn render(
     scenario_arg: &str,
@@ -24,18 +23,9 @@ pub fn render(
     let mut group = None;
     for r in &rows {
         let here = r.key.section();
-        let phase = here.0;
         if group != Some(here) {
             group = Some(here);
-            let layer = if phase == Phase::Update {
-                "all weights"
-            } else {
-                ex.net.layer_name(r.key.layer)
-            };
-            out.push_str(&format!(
-                "  # {} · {layer}\n",
-                phase.as_str().to_uppercase()
-            ));
+            out.push_str(&format!("  # {}\n", super::place(ex.net, here)));
         }
         let key = format!("{}:", r.id);
         let how = match &r.formula {
