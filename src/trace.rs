@@ -7,6 +7,7 @@
 //! training uses.
 
 use crate::formula::round_sig;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
@@ -248,6 +249,8 @@ pub struct Trace {
     /// Where an override replaced a value: the value computed there, from the values used
     /// before it (a checker's carried-forward value).
     computed: HashMap<Key, f64>,
+    /// Where each key stands in `entries` (every key is recorded once), as far as looked up.
+    index: RefCell<HashMap<Key, usize>>,
 }
 
 impl Trace {
@@ -284,15 +287,6 @@ impl Trace {
         }
     }
 
-    /// Position of every key in `entries`, for looking values up by key.
-    pub fn index(&self) -> HashMap<Key, usize> {
-        self.entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key, i))
-            .collect()
-    }
-
     /// Every pooling route, in the order recorded.
     pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
         self.routes.iter().map(|r| Route {
@@ -313,8 +307,15 @@ impl Trace {
         self.computed.get(&key).copied().or_else(|| self.value(key))
     }
 
+    /// The value recorded at `key`. Looking up extends the index over what was recorded
+    /// since the last look-up, so recording itself spends nothing on it.
     pub fn value(&self, key: Key) -> Option<f64> {
-        self.entries.iter().find(|e| e.key == key).map(|e| e.value)
+        let mut index = self.index.borrow_mut();
+        let start = index.len();
+        for (i, e) in self.entries.iter().enumerate().skip(start) {
+            index.insert(e.key, i);
+        }
+        index.get(&key).map(|&i| self.entries[i].value)
     }
 }
 

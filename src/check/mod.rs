@@ -225,7 +225,7 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
             }
         }
     }
-    attribute(s, pattern, &overrides, &carried, &mut judged);
+    attribute(s, pattern, &carried, &mut judged);
 
     let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
     answers.extend(unknown);
@@ -297,47 +297,12 @@ fn diagnose<'m>(
     })
 }
 
-/// Names, for each consistent answer, the wrong answers it follows from. Two ways to see
-/// it: putting a wrong answer back changes the value (this also catches a pooled value
-/// that moved the gradient's route), or the formula reads, through quantities not
-/// answered, a wrong answer or a consistent one (whose sources it then shares).
-fn attribute(
-    s: &Scenario,
-    pattern: usize,
-    overrides: &HashMap<Key, f64>,
-    carried: &Trace,
-    judged: &mut [(usize, Given, Judged)],
-) {
+/// Names, for each consistent answer, the wrong answers it follows from: those its value
+/// was computed from — through its formula, and through a pooling route — back through
+/// the quantities the student did not answer; a consistent answer passes on its own.
+fn attribute(s: &Scenario, pattern: usize, carried: &Trace, judged: &mut [(usize, Given, Judged)]) {
     if !judged.iter().any(|(_, _, j)| j.verdict == Verdict::Wrong) {
         return;
-    }
-    for i in 0..judged.len() {
-        if judged[i].2.verdict != Verdict::Wrong {
-            continue;
-        }
-        let mut without = overrides.clone();
-        without.remove(&judged[i].2.key.expect("known"));
-        let t = s.trace(
-            pattern,
-            Policy {
-                overrides: without,
-                ..Policy::default()
-            },
-        );
-        let id = judged[i].2.id.clone();
-        for (_, _, later) in judged[i + 1..]
-            .iter_mut()
-            .filter(|(_, _, j)| j.verdict == Verdict::Consistent)
-        {
-            let k = later.key.expect("known");
-            let (a, b) = (
-                carried.computed(k).unwrap_or(0.0),
-                t.computed(k).unwrap_or(0.0),
-            );
-            if (a - b).abs() > 1e-12 * a.abs().max(1.0) && !later.follows_from.contains(&id) {
-                later.follows_from.push(id.clone());
-            }
-        }
     }
     let ex = s.explainer(pattern, carried);
     let answered: HashMap<Key, usize> = judged
@@ -346,20 +311,23 @@ fn attribute(
         .map(|(i, (_, _, j))| (j.key.expect("known"), i))
         .collect();
     let mut memo = HashMap::new();
+    // In trace order, so an earlier answer's sources are known when a later one reads them.
     for i in 0..judged.len() {
         if judged[i].2.verdict != Verdict::Consistent {
             continue;
         }
         let key = judged[i].2.key.expect("known");
         let mut found = Vec::new();
-        for operand in ex.explain(key).formula.operands() {
-            found.extend(sources(&ex, operand, &answered, judged, &mut memo));
-        }
-        for id in found {
-            if !judged[i].2.follows_from.contains(&id) {
-                judged[i].2.follows_from.push(id);
+        for input in ex.explain(key).inputs() {
+            for id in sources(&ex, input, &answered, judged, &mut memo) {
+                if !found.contains(&id) {
+                    found.push(id);
+                }
             }
         }
+        // Named in the order computed: the earliest slip first.
+        found.sort_by_key(|id| judged.iter().position(|(_, _, j)| &j.id == id));
+        judged[i].2.follows_from = found;
     }
 }
 
@@ -385,13 +353,7 @@ fn sources(
     }
     let mut found: Vec<String> = Vec::new();
     // A given value (an input, a weight) is its own formula: nothing lies behind it.
-    for operand in ex
-        .explain(key)
-        .formula
-        .operands()
-        .into_iter()
-        .filter(|&o| o != key)
-    {
+    for operand in ex.explain(key).inputs().into_iter().filter(|&o| o != key) {
         for id in sources(ex, operand, answered, judged, memo) {
             if !found.contains(&id) {
                 found.push(id);

@@ -121,6 +121,17 @@ impl MaxPool1d {
         Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(note)
     }
 
+    /// What decided whether input `i` receives a gradient: each pooled value whose window
+    /// holds it, and that window's inputs.
+    pub fn routing_inputs(&self, id: LayerId, i: usize) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for o in (0..self.outputs.len()).filter(|&o| self.window(o).contains(&i)) {
+            keys.push(Key::new(id, Kind::Out, o));
+            keys.extend(self.window(o).map(|k| Key::new(id - 1, Kind::Out, k)));
+        }
+        keys
+    }
+
     pub fn input_grad_formula(
         &self,
         id: LayerId,

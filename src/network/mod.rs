@@ -23,7 +23,6 @@ pub use params::Params;
 pub use relu::Relu;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// How a max-pool shares its gradient among tied maxima.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -174,6 +173,9 @@ pub struct Explained {
     pub formula: Expr,
     /// A remark in words: the target row, where a gradient was routed, a blocked ReLU.
     pub note: Option<String>,
+    /// Quantities the value depends on that the formula does not show: the pooled value
+    /// and window that decided where a gradient was routed.
+    pub depends: Vec<Key>,
 }
 
 impl Explained {
@@ -182,7 +184,15 @@ impl Explained {
             symbol: symbol.into(),
             formula,
             note: None,
+            depends: Vec::new(),
         }
+    }
+
+    /// Every quantity the value was computed from: the formula's operands, then the rest.
+    pub fn inputs(&self) -> Vec<Key> {
+        let mut keys = self.formula.operands();
+        keys.extend(&self.depends);
+        keys
     }
     pub fn note(mut self, note: impl Into<String>) -> Explained {
         self.note = Some(note.into());
@@ -557,7 +567,6 @@ pub struct Explainer<'a> {
     pub setup: &'a Setup,
     pub pattern: &'a Pattern,
     pub trace: &'a Trace,
-    index: HashMap<Key, usize>,
 }
 
 impl<'a> Explainer<'a> {
@@ -567,7 +576,6 @@ impl<'a> Explainer<'a> {
             setup,
             pattern,
             trace,
-            index: trace.index(),
         }
     }
 
@@ -577,9 +585,9 @@ impl<'a> Explainer<'a> {
 
     /// The recorded value of a quantity (0 if it was never recorded).
     pub fn value(&self, layer: LayerId, kind: Kind, index: usize) -> f64 {
-        self.index
-            .get(&Key::new(layer, kind, index))
-            .map_or(0.0, |&i| self.trace.entries[i].value)
+        self.trace
+            .value(Key::new(layer, kind, index))
+            .unwrap_or(0.0)
     }
 
     /// The stable id `<layer>.<kind>.<name>` of a quantity.
@@ -720,10 +728,15 @@ impl Layer {
             Layer::MaxPool1d(l) => l.input_grad_formula(id, i, ex),
             Layer::Dense(l) => (l.input_grad_formula(id, i, ex), None),
         };
+        let depends = match self {
+            Layer::MaxPool1d(l) => l.routing_inputs(id, i),
+            _ => Vec::new(),
+        };
         Explained {
             symbol,
             formula,
             note,
+            depends,
         }
     }
 }
