@@ -201,6 +201,12 @@ impl ColorChoice {
 pub fn run(cli: Cli) -> Result<i32, Error> {
     let color = cli.color.decide();
     colored::control::set_override(color);
+    let ascii = cli.ascii;
+    let options = |digits: u8| Options {
+        digits: digits.into(),
+        ascii,
+        color,
+    };
     match cli.command {
         Command::List => {
             let mut out = String::new();
@@ -218,22 +224,14 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 Some(answers) => (Some(first), answers),
                 None => (None, first),
             };
-            let opts = Options {
-                digits: show.digits.into(),
-                ascii: cli.ascii,
-                color,
-            };
+            let opts = options(show.digits);
             let (text, code) = check(scenario.as_deref(), &answers, &show, &opts)?;
             emit(&text).map(|_| code)
         }
         Command::Template { scenario, pattern } => {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
-            let opts = Options {
-                digits: 6,
-                ascii: cli.ascii,
-                color: false,
-            };
+            let opts = options(6);
             let t = s.trace(pattern, Policy::default());
             let ex = s.explainer(pattern, &t);
             emit(&render::template::render(
@@ -276,11 +274,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             let t = s.trace(pattern, policy);
             let ex = s.explainer(pattern, &t);
-            let opts = Options {
-                digits: digits.into(),
-                ascii: cli.ascii,
-                color,
-            };
+            let opts = options(digits);
             let steps = crate::walk::steps(&ex, opts.digits);
             if !std::io::stdout().is_terminal() {
                 return emit(&crate::walk::print_all(&steps, &opts));
@@ -296,11 +290,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             trace_at,
         } => {
             let s = scenario::load(&scenario)?;
-            let opts = Options {
-                digits: run.digits.into(),
-                ascii: cli.ascii,
-                color,
-            };
+            let opts = options(run.digits);
             let (text, code) = training::train(&s, &run, trace_at.as_deref(), &opts)?;
             emit(&text).map(|_| code)
         }
@@ -313,20 +303,12 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 .iter()
                 .map(|s| scenario::load(s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let opts = Options {
-                digits: run.digits.into(),
-                ascii: cli.ascii,
-                color,
-            };
+            let opts = options(run.digits);
             emit(&training::compare(&loaded, &run, slides, &opts)?)
         }
         Command::Trace { scenario, show } => {
             let s = scenario::load(&scenario)?;
-            let opts = Options {
-                digits: show.digits.into(),
-                ascii: cli.ascii,
-                color,
-            };
+            let opts = options(show.digits);
             emit(&trace(&s, &show, &opts)?)
         }
     }
