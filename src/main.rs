@@ -4,7 +4,7 @@ fn main() {
     let code = match nntrace::cli::run(nntrace::cli::Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", nntrace::text::terminal_safe(&e.to_string()));
             e.exit_code()
         }
     };

@@ -321,10 +321,11 @@ fn draw(
         cursor::MoveTo(0, 0)
     )?;
     let t = |s: &str| {
+        let safe = crate::text::terminal_safe(s);
         if opts.ascii {
-            asciify(s)
+            asciify(&safe)
         } else {
-            s.to_string()
+            safe.into_owned()
         }
     };
     if width < MIN_WIDTH || height < MIN_HEIGHT {
@@ -507,6 +508,7 @@ fn strip_lines(
             pick(&[Kind::Out])
         };
         let grads = pick(&[Kind::Grad, Kind::Delta]);
+        let name = clip(&name, 22);
         let label = if here {
             format!("[{name}]")
         } else {
@@ -520,7 +522,7 @@ fn strip_lines(
         .into_iter()
         .max()
         .unwrap_or(0);
-        let pad = |s: &str| format!("{s:<width$}");
+        let pad = |s: &str| crate::text::pad(s, width);
         let lead = if i == 0 {
             String::new()
         } else {
@@ -564,13 +566,9 @@ fn line_parts(line: &str) -> Vec<(String, bool)> {
     parts
 }
 
+/// `text` shortened to `width` characters, ending in `…` when shortened.
 fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::text::clip(text, width).into_owned()
 }
 
 /// Breaks a line into pieces at most `width` characters, between words where it can.

@@ -62,7 +62,7 @@ fn a_directory_is_not_a_scenario() {
     Test::new()
         .args(["trace", "scenarios"])
         .status(2)
-        .stderr_has("no such file");
+        .stderr_has("error: scenarios: a directory, not a file");
 }
 
 #[test]

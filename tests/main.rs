@@ -7,6 +7,7 @@ mod check;
 mod classroom;
 mod cli;
 mod gradcheck;
+mod hostile;
 mod round;
 mod seesaw;
 mod snapshots;

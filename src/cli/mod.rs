@@ -8,7 +8,7 @@ use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
 use crate::trace::Policy;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -256,7 +256,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let title = format!("{} · pattern {pattern}", s.name);
             let diagram = render::diagram::render(&ex, &title, upto, digits.into());
             for note in &diagram.notes {
-                eprintln!("note: {note}");
+                eprintln!("note: {}", crate::text::terminal_safe(note));
             }
             write_file(&output, &diagram.svg)
         }
@@ -416,7 +416,10 @@ pub fn check(
     }
     let report = crate::check::check(&s, pattern, &file);
     for problem in render::check::problems(&report, answers) {
-        eprintln!("error: {problem}");
+        eprintln!(
+            "error: {}",
+            crate::text::terminal_safe(&problem.to_string())
+        );
     }
     let text = match show.format {
         Format::Json => pretty(&render::check::json(&report, opts)),
@@ -468,39 +471,12 @@ fn step_index(ex: &Explainer, id: &str) -> Result<usize, Error> {
     }
 }
 
-/// Writes a whole file or nothing: to a temporary file beside it, then renamed into place.
+/// Writes `text` to the file `path` (`-`: standard output), through `output`.
 pub(crate) fn write_file(path: &str, text: &str) -> Result<i32, Error> {
-    if path == "-" {
-        return emit(text);
-    }
-    let target = std::path::Path::new(path);
-    let fail = |e: std::io::Error| Error::Usage(format!("cannot write {path}: {e}"));
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = target
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("cannot write {path}: not a file name")))?;
-    let temp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&temp, text).map_err(fail)?;
-    std::fs::rename(&temp, target).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        fail(e)
-    })?;
-    Ok(0)
+    crate::output::to_file(path, text).map(|()| 0)
 }
 
-/// Writes to stdout; a closed pipe (`nntrace trace … | head`) is not an error.
+/// Writes to stdout, through `output`; a closed pipe is not an error.
 pub(crate) fn emit(text: &str) -> Result<i32, Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(0),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(Error::Io(format!("cannot write the output: {e}"))),
-    }
+    crate::output::to_stdout(text).map(|()| 0)
 }

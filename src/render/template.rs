@@ -32,7 +32,10 @@ pub fn render(
             Some(f) => format!("{} = {f}", r.symbol),
             None => format!("{} (given)", r.symbol),
         };
-        out.push_str(&format!("  {key:<width$} # {how}\n", width = width + 1));
+        out.push_str(&format!(
+            "  {} # {how}\n",
+            crate::text::pad(&key, width + 1)
+        ));
     }
     opts.text(&out)
 }

@@ -13,9 +13,15 @@ pub const MAX_TEXT_BYTES: u64 = 100_000_000;
 
 /// Fails if the document expands beyond the limits.
 pub fn check(text: &str) -> Result<(), serde_yaml::Error> {
+    check_within(text, MAX_VALUES, MAX_TEXT_BYTES)
+}
+
+fn check_within(text: &str, max_values: u64, max_bytes: u64) -> Result<(), serde_yaml::Error> {
     let spent = Budget {
         values: Cell::new(0),
         bytes: Cell::new(0),
+        max_values,
+        max_bytes,
     };
     Counter(&spent).deserialize(serde_yaml::Deserializer::from_str(text))
 }
@@ -23,6 +29,8 @@ pub fn check(text: &str) -> Result<(), serde_yaml::Error> {
 struct Budget {
     values: Cell<u64>,
     bytes: Cell<u64>,
+    max_values: u64,
+    max_bytes: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -33,10 +41,11 @@ impl Counter<'_> {
         let b = self.0;
         b.values.set(b.values.get() + 1);
         b.bytes.set(b.bytes.get() + bytes as u64);
-        if b.values.get() > MAX_VALUES || b.bytes.get() > MAX_TEXT_BYTES {
+        if b.values.get() > b.max_values || b.bytes.get() > b.max_bytes {
             return Err(E::custom(format!(
-                "the document expands to more than {MAX_VALUES} values or {MAX_TEXT_BYTES} bytes \
-                 (YAML aliases repeat too much)"
+                "the document expands to more than {} values or {} bytes \
+                 (YAML aliases repeat too much)",
+                b.max_values, b.max_bytes
             )));
         }
         Ok(())
@@ -121,6 +130,19 @@ mod tests {
         let err = check(&text).unwrap_err().to_string();
         assert!(
             err.contains("repeat too much") || err.contains("repetition limit"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_anchor_repeated_a_few_times_is_stopped_by_the_budget_not_the_parser() {
+        // The file expands to 3·10^7 values; a tenth of the limit keeps the test quick.
+        let text = include_str!("../../tests/broken/alias-expansion.yaml");
+        let err = check_within(text, MAX_VALUES / 10, MAX_TEXT_BYTES)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the document expands to more than 2000000 values"),
             "{err}"
         );
     }

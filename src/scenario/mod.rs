@@ -2,12 +2,17 @@
 //! and the settings of a training step (SPEC section 2).
 
 mod budget;
+mod names;
+mod prescan;
 mod raw;
+mod read;
 mod validate;
 
 use crate::error::{InputError, nearest};
 use crate::network::{Explainer, Network, Pattern, Setup};
 use crate::trace::{Policy, Trace};
+pub use names::{MAX_NAME_CHARS, name_problem};
+pub use read::{MAX_FILE_BYTES, read_limited};
 pub use validate::{MAX_EPOCHS, MAX_WEIGHTS};
 
 /// The scenarios compiled into the binary, usable by name from any directory.
@@ -25,9 +30,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/seesaw-mlp-softmax.yaml"),
     ),
 ];
-
-/// Files larger than this are refused before parsing.
-const MAX_FILE_BYTES: u64 = 16 << 20;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainSettings {
@@ -78,14 +80,15 @@ impl Scenario {
 /// Loads a scenario from a file path or a built-in name.
 pub fn load(arg: &str) -> Result<Scenario, InputError> {
     let path = std::path::Path::new(arg);
-    if path.is_file() {
+    let builtin = BUILTIN.iter().find(|(name, _)| *name == arg);
+    if path.exists() && !(path.is_dir() && builtin.is_some()) {
         let text = read_limited(path, arg)?;
         let stem = path
             .file_stem()
             .map_or(arg.to_string(), |s| s.to_string_lossy().into_owned());
         return parse(&text, arg, &stem);
     }
-    if let Some((name, text)) = BUILTIN.iter().find(|(name, _)| *name == arg) {
+    if let Some((name, text)) = builtin {
         return parse(text, &format!("built-in {name}"), name);
     }
     let mut err = InputError {
@@ -103,33 +106,23 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
     Err(err)
 }
 
-/// Guards against YAML that expands far beyond its size (alias bombs); call before parsing.
+/// Guards against YAML that nests too deeply or expands far beyond its size (alias
+/// bombs): a linear scan of the text, then a count of the parsed events; call before
+/// parsing.
 pub fn check_expansion(text: &str, file: &str) -> Result<(), InputError> {
-    budget::check(text).map_err(|e| yaml_error(&e, file))
-}
-
-/// Reads a file, refusing one too large to be a scenario or answers file.
-pub fn read_limited(path: &std::path::Path, label: &str) -> Result<String, InputError> {
-    let fail = |message: String| InputError {
-        file: label.to_string(),
-        position: None,
+    prescan::scan(text).map_err(|r| InputError {
+        file: file.to_string(),
+        position: Some((r.line, r.column)),
         path: None,
-        message,
-        help: None,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "{} bytes; files over {MAX_FILE_BYTES} bytes are refused",
-            meta.len()
-        )));
-    }
-    std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))
+        message: r.message,
+        help: Some(r.help.to_string()),
+    })?;
+    budget::check(text).map_err(|e| yaml_error(&e, file))
 }
 
 /// Parses and validates scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {
-    budget::check(text).map_err(|e| yaml_error(&e, file))?;
+    check_expansion(text, file)?;
     let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
     validate::validate(raw, file, default_name)
 }

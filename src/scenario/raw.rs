@@ -97,6 +97,18 @@ pub enum RawLayer {
     Dense(RawDense),
 }
 
+impl RawLayer {
+    /// The name the file gives the layer, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            RawLayer::Conv1d(c) => c.name.as_deref(),
+            RawLayer::Relu(r) => r.name.as_deref(),
+            RawLayer::Maxpool1d(p) => p.name.as_deref(),
+            RawLayer::Dense(d) => d.name.as_deref(),
+        }
+    }
+}
+
 impl RawLayerEntry {
     /// The one layer this entry describes, or None if it names none or several.
     pub fn into_layer(self) -> Option<RawLayer> {

@@ -1,10 +1,12 @@
 //! From the file as written to a network that cannot panic: every shape, range and name
 //! is checked here, and each problem is reported with its field path.
 
+use super::names::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, label_problem, name_problem};
 use super::raw::*;
 use super::{Scenario, TrainSettings};
 use crate::error::InputError;
 use crate::network::*;
+use crate::text::shown;
 use nalgebra::{DMatrix, DVector};
 use std::collections::HashSet;
 
@@ -16,6 +18,9 @@ pub const MAX_LAYERS: usize = 1_000;
 pub const MAX_EPOCHS: u64 = 10_000_000;
 
 type Result<T> = std::result::Result<T, InputError>;
+
+const NAME_HELP: &str = "names are used in quantity ids like `hidden.delta.C`: up to 64 \
+                         printable characters, no spaces, dots or @";
 
 struct Checker<'a> {
     file: &'a str,
@@ -70,24 +75,25 @@ impl Checker<'_> {
     fn distinct(&self, path: &str, names: &[String]) -> Result<()> {
         let mut seen = HashSet::new();
         for (i, name) in names.iter().enumerate() {
-            if name.trim().is_empty()
-                || name.contains(['.', '@'])
-                || name.chars().any(char::is_whitespace)
-            {
-                return self.fail_help(
-                    format!("{path}[{i}]"),
-                    format!("`{name}` is not a usable name"),
-                    "names are used in quantity ids like `hidden.delta.C`: no spaces, dots or @",
-                );
+            if let Some(problem) = name_problem(name) {
+                return self.fail_help(format!("{path}[{i}]"), problem, NAME_HELP);
             }
             if !seen.insert(name.as_str()) {
                 return self.fail(
                     format!("{path}[{i}]"),
-                    format!("the name `{name}` is used twice in this layer"),
+                    format!("the name {} is used twice in this layer", shown(name)),
                 );
             }
         }
         Ok(())
+    }
+
+    /// A label shown but not used in ids (a class, the scenario's name).
+    fn label(&self, path: impl Into<String>, label: &str, max_chars: usize) -> Result<()> {
+        match label_problem(label, max_chars) {
+            Some(problem) => self.fail(path, problem),
+            None => Ok(()),
+        }
     }
 }
 
@@ -167,6 +173,15 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         );
     }
     let classes = raw.classes.unwrap_or_default();
+    for (i, class) in classes.iter().enumerate() {
+        ck.label(format!("classes[{i}]"), class, MAX_NAME_CHARS)?;
+    }
+    if let Some(name) = &raw.name {
+        ck.label("name", name, MAX_NAME_CHARS)?;
+    }
+    if let Some(description) = &raw.description {
+        ck.label("description", description, MAX_DESCRIPTION_CHARS)?;
+    }
     if !classes.is_empty() && classes.len() != outputs {
         return ck.fail(
             "classes",
@@ -306,6 +321,9 @@ fn build_network(
                 "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, dense",
             );
         };
+        if let Some(problem) = raw.name().and_then(name_problem) {
+            return ck.fail_help(format!("{path}.name"), problem, NAME_HELP);
+        }
         let layer = match raw {
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, i, c, shape)?),
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, i, r, shape)?),
@@ -320,19 +338,16 @@ fn build_network(
             )?),
         };
         let name = layer.name().to_string();
-        if ["input", "loss"].contains(&name.as_str())
-            || name.contains(['.', '@'])
-            || name.trim().is_empty()
-        {
+        if ["input", "loss"].contains(&name.as_str()) {
             return ck.fail(
                 format!("{path}.name"),
-                format!("`{name}` cannot name a layer (reserved or unusable in ids)"),
+                format!("`{name}` cannot name a layer: quantity ids use it"),
             );
         }
         if !layer_names.insert(name.clone()) {
             return ck.fail(
                 format!("{path}.name"),
-                format!("two layers are named `{name}`"),
+                format!("two layers are named {}", shown(&name)),
             );
         }
         weights += layer.param_count();

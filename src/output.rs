@@ -1,0 +1,168 @@
+//! Every byte nntrace writes goes through here: standard output, or a file named with
+//! `-o`/`--plot`. A regular file (or a new one) is written whole or not at all: to a
+//! temporary file in the same folder, renamed into place. A symlink is written through to
+//! its target (the link stays a link), and devices and pipes (`/dev/null`, a FIFO) are
+//! written directly, never replaced. Every write error (a full disk) is reported.
+
+use crate::error::Error;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Links followed at most, as the kernel does.
+const MAX_LINKS: usize = 40;
+
+/// Writes `text` to standard output; a closed pipe (`nntrace trace … | head`) is not an
+/// error. Control characters other than colour sequences are escaped, so no file can make
+/// nntrace send raw escape sequences or bells to a terminal.
+pub fn to_stdout(text: &str) -> Result<(), Error> {
+    let safe = crate::text::terminal_safe(text);
+    let mut out = io::stdout().lock();
+    match out.write_all(safe.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io(format!("cannot write the output: {e}"))),
+    }
+}
+
+/// Writes `text` to the file `path` (`-`: standard output).
+pub fn to_file(path: &str, text: &str) -> Result<(), Error> {
+    if path == "-" {
+        return to_stdout(text);
+    }
+    let fail = |e: io::Error| Error::Io(format!("cannot write {path}: {e}"));
+    let target = through_links(Path::new(path)).map_err(fail)?;
+    match fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() => directly(&target, text).map_err(fail),
+        Ok(meta) => replace(&target, text, Some(meta.permissions())).map_err(fail),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(&target, text, None).map_err(fail),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// The path a chain of symlinks ends at (the path itself when it is no link).
+fn through_links(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let to = fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// A device, a pipe or a FIFO: opened and written as it is.
+fn directly(target: &Path, text: &str) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).open(target)?;
+    file.write_all(text.as_bytes())?;
+    file.flush()
+}
+
+/// A regular file or none yet: a temporary file beside it, synced, then renamed over it.
+fn replace(target: &Path, text: &str, permissions: Option<fs::Permissions>) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::other("not a file name"))?
+        .to_string_lossy()
+        .into_owned();
+    let (temp, mut file) = temporary(&dir, &name)?;
+    let written = (|| {
+        file.write_all(text.as_bytes())?;
+        if let Some(p) = permissions {
+            file.set_permissions(p)?;
+        }
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, target)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+/// A new file `.NAME.PID.N.tmp` in `dir`, never an existing one.
+fn temporary(dir: &Path, name: &str) -> io::Result<(PathBuf, fs::File)> {
+    let mut n = 0;
+    loop {
+        let temp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("nntrace-output-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_new_file_and_a_replaced_file_are_whole_and_leave_no_temporary() {
+        let dir = folder("plain");
+        let file = dir.join("out.svg");
+        to_file(file.to_str().unwrap(), "first").unwrap();
+        to_file(file.to_str().unwrap(), "second").unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "second");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symlink_is_written_through_and_stays_a_link() {
+        let dir = folder("link");
+        let real = dir.join("real.svg");
+        fs::write(&real, "old").unwrap();
+        let link = dir.join("link.svg");
+        std::os::unix::fs::symlink("real.svg", &link).unwrap();
+        to_file(link.to_str().unwrap(), "new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+        let dangling = dir.join("dangling.svg");
+        std::os::unix::fs::symlink("made.svg", &dangling).unwrap();
+        to_file(dangling.to_str().unwrap(), "made").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("made.svg")).unwrap(), "made");
+    }
+
+    #[test]
+    fn a_full_device_is_reported() {
+        let err = to_file("/dev/full", "x").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "cannot write /dev/full: No space left on device (os error 28)"
+        );
+        to_file("/dev/null", "x").unwrap();
+        assert!(
+            fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+    }
+
+    use std::os::unix::fs::FileTypeExt;
+}

@@ -1,0 +1,520 @@
+//! A linear pass over the YAML text before any parser sees it. It refuses, with the line
+//! and column where it happens, what would make a parser recurse deeply or expand without
+//! bound: nesting deeper than [`MAX_DEPTH`], aliases that repeat an anchor into more than
+//! [`MAX_VALUES`] values or [`MAX_TEXT_BYTES`] bytes, and a closing bracket that closes
+//! nothing. It reads the text the way YAML does only as far as these three need: quoted
+//! strings, comments, block scalars, flow brackets, indentation and `- ` items; everything
+//! else is counted as plain values. [`super::budget`] checks the expansion again on the
+//! parsed events.
+
+use super::budget::{MAX_TEXT_BYTES, MAX_VALUES};
+use std::collections::HashMap;
+
+/// Levels of nesting (lists and mappings inside each other) a file may have.
+pub const MAX_DEPTH: usize = 200;
+/// How many alias jumps per value the parser tolerates before it gives up without a
+/// position ("repetition limit exceeded"); refused here first, with the alias's line.
+const MAX_JUMPS_PER_VALUE: u64 = 20;
+
+/// What the pass refuses, and where (1-based line and column).
+#[derive(Debug, PartialEq)]
+pub struct Refusal {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub help: &'static str,
+}
+
+/// How much an anchored node expands to.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    values: u64,
+    bytes: u64,
+    jumps: u64,
+}
+
+/// An anchored node still open: its name, the totals when it opened, and where it ends.
+struct Open {
+    name: String,
+    start: Size,
+    end: End,
+}
+
+enum End {
+    /// When the flow depth falls back to this.
+    Flow(usize),
+    /// At the first content line indented at most this far (a key's value may continue
+    /// with `- ` items at the key's own indentation).
+    Block { indent: usize, dash_continues: bool },
+}
+
+struct Scan<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: usize,
+    line_start: usize,
+    total: Size,
+    events: u64,
+    anchors: HashMap<String, Size>,
+    open: Vec<Open>,
+    /// An anchor seen, waiting for the node it names.
+    pending: Option<String>,
+    flow: usize,
+    indents: Vec<usize>,
+    /// The alias jumps so far at each alias, with its line, line start and byte; checked
+    /// once the number of events is known.
+    jump_marks: Vec<(u64, usize, usize, usize)>,
+}
+
+/// Scans `text`; Ok when none of the three problems is there.
+pub fn scan(text: &str) -> Result<(), Refusal> {
+    let mut s = Scan {
+        bytes: text.as_bytes(),
+        at: 0,
+        line: 1,
+        line_start: 0,
+        total: Size::default(),
+        events: 2,
+        anchors: HashMap::new(),
+        open: Vec::new(),
+        pending: None,
+        flow: 0,
+        indents: Vec::new(),
+        jump_marks: Vec::new(),
+    };
+    while s.at < s.bytes.len() {
+        s.line_head()?;
+        s.rest_of_line()?;
+    }
+    s.close_all();
+    let limit = s.events.saturating_mul(MAX_JUMPS_PER_VALUE);
+    if let Some(&(_, line, start, at)) = s.jump_marks.iter().find(|m| m.0 > limit) {
+        return Err(Refusal {
+            line,
+            column: s.column_of(start, at),
+            message: "this alias repeats its anchor too often (YAML aliases expand the \
+                      document far beyond its size)"
+                .into(),
+            help: "write the values out instead of repeating anchors inside anchors",
+        });
+    }
+    Ok(())
+}
+
+impl Scan<'_> {
+    fn column(&self) -> usize {
+        self.column_of(self.line_start, self.at)
+    }
+
+    /// The 1-based column (in characters) of byte `at` on the line starting at byte `start`.
+    fn column_of(&self, start: usize, at: usize) -> usize {
+        String::from_utf8_lossy(&self.bytes[start..at])
+            .chars()
+            .count()
+            + 1
+    }
+
+    fn refuse(&self, message: String, help: &'static str) -> Refusal {
+        Refusal {
+            line: self.line,
+            column: self.column(),
+            message,
+            help,
+        }
+    }
+
+    fn peek(&self, ahead: usize) -> u8 {
+        self.bytes.get(self.at + ahead).copied().unwrap_or(b'\n')
+    }
+
+    fn newline(&mut self) {
+        self.at += 1;
+        self.line += 1;
+        self.line_start = self.at;
+    }
+
+    /// Indentation and `- ` items at the start of a line: the block nesting.
+    fn line_head(&mut self) -> Result<(), Refusal> {
+        let mut indent = 0;
+        while self.peek(0) == b' ' {
+            self.at += 1;
+            indent += 1;
+        }
+        if self.flow > 0 || matches!(self.peek(0), b'\n' | b'\r' | b'#') {
+            return Ok(());
+        }
+        self.close_block(indent);
+        while self.indents.last().is_some_and(|&i| i > indent) {
+            self.indents.pop();
+        }
+        if self.indents.last() != Some(&indent) {
+            self.indents.push(indent);
+        }
+        self.deep_enough()?;
+        while self.peek(0) == b'-' && matches!(self.peek(1), b' ' | b'\n' | b'\r') {
+            let dash = self.at - self.line_start;
+            self.at += 1;
+            while self.peek(0) == b' ' {
+                self.at += 1;
+            }
+            self.indents.push(dash + 1);
+            self.events += 2;
+            self.deep_enough()?;
+            if self.peek(0) == b'&' {
+                self.anchor(End::Block {
+                    indent: dash,
+                    dash_continues: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn deep_enough(&self) -> Result<(), Refusal> {
+        if self.indents.len() + self.flow > MAX_DEPTH {
+            return Err(self.refuse(
+                format!("nested more than {MAX_DEPTH} levels deep"),
+                "a scenario or answers file needs a few levels of lists and mappings",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Ends the anchored block nodes that a line indented `indent` is no longer part of.
+    fn close_block(&mut self, indent: usize) {
+        let dash = self.peek(0) == b'-' && matches!(self.peek(1), b' ' | b'\n' | b'\r');
+        while let Some(open) = self.open.last() {
+            let ends = match open.end {
+                End::Block {
+                    indent: i,
+                    dash_continues,
+                } => indent < i || (indent == i && !(dash && dash_continues)),
+                End::Flow(_) => false,
+            };
+            if !ends {
+                break;
+            }
+            self.finish_anchor();
+        }
+    }
+
+    fn finish_anchor(&mut self) {
+        if let Some(open) = self.open.pop() {
+            let size = Size {
+                values: self.total.values - open.start.values,
+                bytes: self.total.bytes - open.start.bytes,
+                jumps: self.total.jumps - open.start.jumps,
+            };
+            self.anchors.insert(open.name, size);
+        }
+    }
+
+    fn close_all(&mut self) {
+        while !self.open.is_empty() {
+            self.finish_anchor();
+        }
+    }
+
+    /// Reads `&name`; the node it names starts after it.
+    fn anchor(&mut self, block_end: End) {
+        self.at += 1;
+        let name = self.word();
+        while self.peek(0) == b' ' {
+            self.at += 1;
+        }
+        let end = match self.peek(0) {
+            b'[' | b'{' => End::Flow(self.flow),
+            b'\n' | b'\r' | b'#' if self.flow == 0 => block_end,
+            _ => {
+                self.pending = Some(name);
+                return;
+            }
+        };
+        self.open.push(Open {
+            name,
+            start: self.total,
+            end,
+        });
+    }
+
+    fn word(&mut self) -> String {
+        let start = self.at;
+        while !matches!(
+            self.peek(0),
+            b' ' | b'\n' | b'\r' | b'\t' | b',' | b'[' | b']' | b'{' | b'}'
+        ) {
+            self.at += 1;
+        }
+        String::from_utf8_lossy(&self.bytes[start..self.at]).into_owned()
+    }
+
+    /// Counts one value of `bytes` bytes (and names it, when an anchor is waiting).
+    fn value(&mut self, bytes: u64) {
+        self.total.values += 1;
+        self.total.bytes += bytes;
+        self.events += 1;
+        if let Some(name) = self.pending.take() {
+            self.anchors.insert(
+                name,
+                Size {
+                    values: 1,
+                    bytes,
+                    jumps: 0,
+                },
+            );
+        }
+    }
+
+    fn alias(&mut self) -> Result<(), Refusal> {
+        let (line, start, at) = (self.line, self.line_start, self.at);
+        self.at += 1;
+        let name = self.word();
+        self.events += 1;
+        let Some(size) = self.anchors.get(&name).copied() else {
+            return Ok(());
+        };
+        self.total.values += size.values;
+        self.total.bytes += size.bytes;
+        self.total.jumps += 1 + size.jumps;
+        if let Some(pending) = self.pending.take() {
+            self.anchors.insert(pending, size);
+        }
+        self.jump_marks.push((self.total.jumps, line, start, at));
+        if self.total.values > MAX_VALUES || self.total.bytes > MAX_TEXT_BYTES {
+            return Err(Refusal {
+                line,
+                column: self.column_of(start, at),
+                message: format!(
+                    "the alias *{name} makes the document expand to more than {MAX_VALUES} \
+                     values or {MAX_TEXT_BYTES} bytes (YAML aliases repeat too much)"
+                ),
+                help: "write the values out instead of repeating anchors inside anchors",
+            });
+        }
+        Ok(())
+    }
+
+    /// Everything after a line's indentation and `- ` items, up to and including its end
+    /// (or further, for quoted strings and block scalars that span lines).
+    fn rest_of_line(&mut self) -> Result<(), Refusal> {
+        let mut token_start = true;
+        while self.at < self.bytes.len() {
+            let c = self.peek(0);
+            match c {
+                b'\n' => {
+                    self.newline();
+                    return Ok(());
+                }
+                b' ' | b'\t' | b'\r' => {
+                    self.at += 1;
+                    token_start = true;
+                    continue;
+                }
+                b'#' if token_start => {
+                    while self.peek(0) != b'\n' {
+                        self.at += 1;
+                    }
+                    continue;
+                }
+                b'"' | b'\'' if token_start => self.quoted(c),
+                b'&' if token_start => {
+                    let key_indent = self.at - self.line_start;
+                    self.anchor(End::Block {
+                        indent: self.indents.last().copied().unwrap_or(0).min(key_indent),
+                        dash_continues: true,
+                    });
+                }
+                b'*' if token_start => self.alias()?,
+                b'[' | b'{' if token_start || self.flow > 0 => {
+                    self.at += 1;
+                    self.flow += 1;
+                    self.events += 2;
+                    self.deep_enough()?;
+                }
+                b']' | b'}' if token_start || self.flow > 0 => {
+                    if self.flow == 0 {
+                        return Err(self.refuse(
+                            format!("`{}` closes nothing", c as char),
+                            "remove it, or open the list `[` or mapping `{` it should close",
+                        ));
+                    }
+                    self.at += 1;
+                    self.flow -= 1;
+                    if matches!(self.open.last(), Some(Open { end: End::Flow(d), .. }) if *d == self.flow)
+                    {
+                        self.finish_anchor();
+                    }
+                }
+                b',' if self.flow > 0 => self.at += 1,
+                b'|' | b'>' if token_start && self.flow == 0 => {
+                    self.block_scalar();
+                    return Ok(());
+                }
+                b':' if matches!(self.peek(1), b' ' | b'\n' | b'\r') => self.at += 1,
+                _ => self.plain(),
+            }
+            token_start = match self.bytes.get(self.at.wrapping_sub(1)) {
+                Some(b' ' | b'\t') => true,
+                Some(b'[' | b'{' | b',') => self.flow > 0,
+                _ => false,
+            };
+        }
+        Ok(())
+    }
+
+    /// A quoted string, which may span lines; `\"` and `''` do not end it.
+    fn quoted(&mut self, quote: u8) {
+        let start = self.at;
+        self.at += 1;
+        while self.at < self.bytes.len() {
+            match self.peek(0) {
+                b'\\' if quote == b'"' => self.at += 2,
+                b'\'' if quote == b'\'' && self.peek(1) == b'\'' => self.at += 2,
+                b'\n' => self.newline(),
+                q if q == quote => {
+                    self.at += 1;
+                    break;
+                }
+                _ => self.at += 1,
+            }
+        }
+        self.at = self.at.min(self.bytes.len());
+        self.value((self.at - start) as u64);
+    }
+
+    /// A plain value: up to `: `, a comment, the line's end or (in flow) a flow indicator.
+    fn plain(&mut self) {
+        let start = self.at;
+        loop {
+            let c = self.peek(0);
+            let ends = match c {
+                b'\n' | b'\r' => true,
+                b':' => matches!(self.peek(1), b' ' | b'\n' | b'\r'),
+                b'#' => matches!(self.bytes.get(self.at.wrapping_sub(1)), Some(b' ')),
+                b',' | b'[' | b']' | b'{' | b'}' => self.flow > 0,
+                _ => false,
+            };
+            if ends || self.at >= self.bytes.len() {
+                break;
+            }
+            self.at += 1;
+        }
+        self.value((self.at - start) as u64);
+    }
+
+    /// `|` or `>`: the lines indented deeper than the line that starts it are text.
+    fn block_scalar(&mut self) {
+        let owner = self.indents.last().copied().unwrap_or(0);
+        let start = self.at;
+        while self.peek(0) != b'\n' && self.at < self.bytes.len() {
+            self.at += 1;
+        }
+        loop {
+            if self.at >= self.bytes.len() {
+                break;
+            }
+            let next = self.at + 1;
+            let rest = &self.bytes[next.min(self.bytes.len())..];
+            let indent = rest.iter().take_while(|&&b| b == b' ').count();
+            let blank = matches!(rest.get(indent), None | Some(b'\n') | Some(b'\r'));
+            if !blank && indent <= owner {
+                self.newline();
+                break;
+            }
+            self.newline();
+            while self.peek(0) != b'\n' && self.at < self.bytes.len() {
+                self.at += 1;
+            }
+        }
+        self.value((self.at - start) as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(text: &str) -> (usize, usize, String) {
+        let r = scan(text).expect_err("refused");
+        (r.line, r.column, r.message)
+    }
+
+    #[test]
+    fn real_files_pass() {
+        for (_, text) in crate::scenario::BUILTIN {
+            assert_eq!(scan(text), Ok(()));
+        }
+        let text = "a: &x [1, 2]\nb: *x\nc: |\n  ] text [\n  more }\nd: 'it''s [' # ]\n";
+        assert_eq!(scan(text), Ok(()));
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_where_it_passes_the_bound() {
+        let text = format!("data: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(
+            refusal(&text),
+            (1, 7 + MAX_DEPTH, "nested more than 200 levels deep".into())
+        );
+        let text = format!("data: {}1{}", "{a: ".repeat(100_000), "}".repeat(100_000));
+        assert_eq!(refusal(&text).0, 1);
+    }
+
+    #[test]
+    fn deep_block_nesting_is_refused() {
+        let text = format!("data:\n{}x\n", "- ".repeat(300));
+        assert_eq!(refusal(&text).0, 2);
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&format!("{}a:\n", " ".repeat(i)));
+        }
+        assert_eq!(refusal(&text).0, 201);
+    }
+
+    #[test]
+    fn a_closer_that_closes_nothing_has_a_line() {
+        assert_eq!(refusal("[]\n}\n"), (2, 1, "`}` closes nothing".to_string()));
+    }
+
+    #[test]
+    fn an_expanding_alias_is_refused_at_its_line() {
+        let mut text = format!("a: &a [{}]\n", vec!["1"; 1000].join(", "));
+        text.push_str(&format!("b: &b [{}]\n", vec!["*a"; 1000].join(", ")));
+        text.push_str(&format!("c: [{}]\n", vec!["*b"; 30].join(", ")));
+        let (line, column, message) = refusal(&text);
+        // a: 1000 values, b: 10^6; the 19th *b passes 2·10^7.
+        assert_eq!((line, column), (3, 5 + 4 * 18));
+        assert!(
+            message.starts_with("the alias *b makes the document expand"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn block_anchors_are_measured() {
+        let mut text = String::from("a: &a\n");
+        for _ in 0..2000 {
+            text.push_str("  - 1\n");
+        }
+        text.push_str("b: &b\n");
+        for _ in 0..2000 {
+            text.push_str("  - *a\n");
+        }
+        text.push_str("c:\n");
+        for _ in 0..10 {
+            text.push_str("  - *b\n");
+        }
+        // a: 2000 values; b: 2000 × 2000; the fourth *b passes 2·10^7, on line 4003 + 4.
+        assert_eq!(refusal(&text).0, 4003 + 4);
+    }
+
+    #[test]
+    fn repeated_anchors_inside_anchors_are_refused_at_an_alias() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/broken/alias-bomb.yaml"
+        ))
+        .unwrap();
+        let r = scan(&text).expect_err("refused");
+        assert!(r.line >= 5, "{r:?}");
+    }
+}

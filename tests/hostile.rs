@@ -1,0 +1,339 @@
+//! Hostile input and hostile environments (issue 15): files nobody should write, devices,
+//! pipes, full disks and symlinks. Each refusal is one message with a place; nothing
+//! panics, nothing is replaced that should be written through.
+
+use crate::support::Test;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A fresh folder for one test.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nntrace-hostile-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A one-layer scenario with the given layer name (as YAML text, quoted).
+fn with_layer_name(name: &str) -> String {
+    format!(
+        "data: [{{input: [1, 0], target: [1]}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+         layers:\n  - dense: {{name: {name}, activation: sigmoid, weights: [[0.1, 0.2]]}}\n"
+    )
+}
+
+fn write(dir: &Path, file: &str, text: &str) -> String {
+    let path = dir.join(file);
+    fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_32761_character_layer_name_is_refused_by_template_without_panic() {
+    let dir = folder("long-template");
+    let file = write(&dir, "long.yaml", &with_layer_name(&"L".repeat(32_761)));
+    let mut t = Test::new().args(["template", &file]).status(2);
+    assert_eq!(
+        t.stderr(),
+        format!(
+            "error: {file}: layers[0].name: `{}…` is not a usable name: 32761 characters; \
+             at most 64 are allowed\n  help: names are used in quantity ids like \
+             `hidden.delta.C`: up to 64 printable characters, no spaces, dots or @\n",
+            "L".repeat(39)
+        )
+    );
+}
+
+#[test]
+fn a_70000_character_layer_name_is_refused_by_walk_without_panic() {
+    let dir = folder("long-walk");
+    let file = write(&dir, "long.yaml", &with_layer_name(&"W".repeat(70_000)));
+    Test::new()
+        .args(["walk", &file])
+        .status(2)
+        .stderr_has("layers[0].name: `WWWW")
+        .stderr_has("70000 characters; at most 64 are allowed");
+}
+
+#[test]
+fn a_one_megabyte_input_name_is_refused_with_its_field_path() {
+    let dir = folder("long-input");
+    let text = with_layer_name("out").replace(
+        "learning_rate",
+        &format!("input_names: [a, {}]\nlearning_rate", "n".repeat(1 << 20)),
+    );
+    let file = write(&dir, "long.yaml", &text);
+    let mut t = Test::new().args(["trace", &file]).status(2);
+    let err = t.stderr();
+    assert!(
+        err.starts_with(&format!("error: {file}: input_names[1]: `nnn")),
+        "{err}"
+    );
+    assert!(
+        err.len() < 400,
+        "the name is shortened in the message: {err}"
+    );
+}
+
+#[test]
+fn names_with_spaces_or_control_characters_are_refused_and_never_echoed_raw() {
+    let dir = folder("names");
+    for (name, path, problem) in [
+        (
+            "\"my layer\"",
+            "layers[0].name",
+            "it contains whitespace (\\u{20})",
+        ),
+        (
+            "\"a\\e[31mred\\a\"",
+            "layers[0].name",
+            "it contains the control character \\u{1b}",
+        ),
+        (
+            "\"nul\\0\"",
+            "layers[0].name",
+            "it contains the control character \\u{0}",
+        ),
+    ] {
+        let file = write(&dir, "name.yaml", &with_layer_name(name));
+        let mut t = Test::new().args(["trace", &file]).status(2);
+        let err = t.stderr();
+        assert!(
+            err.starts_with(&format!("error: {file}: {path}: ")) && err.contains(problem),
+            "{name}: {err}"
+        );
+        assert!(
+            !err.contains(['\u{1b}', '\u{7}', '\0']),
+            "raw control bytes: {err:?}"
+        );
+    }
+    let text = with_layer_name("out").replace(
+        "learning_rate",
+        "input_names: [In1, \"In 2\"]\nlearning_rate",
+    );
+    let file = write(&dir, "input.yaml", &text);
+    Test::new()
+        .args(["trace", &file])
+        .status(2)
+        .stderr_has("input_names[1]: `In 2` is not a usable name: it contains whitespace");
+    let text = with_layer_name("out").replace(
+        "learning_rate",
+        "classes: [\"tilt\\u001b]0;x\\u0007\"]\nlearning_rate",
+    );
+    let file = write(&dir, "class.yaml", &text);
+    Test::new()
+        .args(["trace", &file])
+        .status(2)
+        .stderr_has("classes[0]: `tilt\\u{1b}]0;x\\u{7}` contains the control character \\u{1b}");
+}
+
+#[test]
+fn a_directory_a_device_and_a_missing_file_each_say_what_they_are() {
+    Test::new()
+        .args(["trace", "tests"])
+        .status(2)
+        .stderr_has("error: tests: a directory, not a file");
+    Test::new()
+        .args(["trace", "/dev/zero"])
+        .status(2)
+        .stderr_has("error: /dev/zero: a character device, not a file");
+    Test::new()
+        .args(["check", "seesaw-cnn", "/dev/zero"])
+        .status(2)
+        .stderr_has("error: /dev/zero: a character device, not a file");
+    Test::new()
+        .args(["trace", "no/such.yaml"])
+        .status(2)
+        .stderr_has("error: no/such.yaml: no such file, and no built-in scenario by that name");
+}
+
+/// A FIFO fed `bytes` (or endless zeros when None) by a background thread.
+fn fifo(dir: &Path, bytes: Option<Vec<u8>>) -> String {
+    let path = dir.join("fifo.yaml");
+    let made = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    let writer_path = path.clone();
+    std::thread::spawn(move || {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        match bytes {
+            Some(b) => {
+                let _ = f.write_all(&b);
+            }
+            None => {
+                let zeros = vec![b'0'; 1 << 16];
+                while f.write_all(&zeros).is_ok() {}
+            }
+        }
+    });
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_pipe_is_read_and_an_endless_one_is_cut_at_16_mib() {
+    let dir = folder("fifo");
+    let path = fifo(&dir, None);
+    Test::new()
+        .args(["check", "seesaw-cnn", &path])
+        .status(2)
+        .stderr_has(&format!(
+            "error: {path}: a pipe that gave more than 16777216 bytes (16 MiB); larger files are refused"
+        ));
+    let dir = folder("fifo-ok");
+    let text = fs::read("scenarios/seesaw-cnn.yaml").unwrap();
+    let path = fifo(&dir, Some(text));
+    Test::new()
+        .args(["trace", &path])
+        .status(0)
+        .stdout_has("0.512872");
+}
+
+#[test]
+fn invalid_utf8_is_placed_by_line_column_and_byte() {
+    let dir = folder("utf8");
+    let path = dir.join("bad.yaml");
+    fs::write(&path, b"name: ok\nloss: \xff\n").unwrap();
+    let path = path.to_str().unwrap();
+    Test::new()
+        .args(["trace", path])
+        .status(2)
+        .stderr_has(&format!("error: {path}:2:7: invalid UTF-8 at byte 15"));
+}
+
+#[test]
+fn a_closing_bracket_after_a_document_has_a_line() {
+    let dir = folder("closer");
+    let file = write(&dir, "closer.yaml", "[]\n}\n");
+    Test::new()
+        .args(["trace", &file])
+        .status(2)
+        .stderr_has(&format!("error: {file}:2:1: `}}` closes nothing"));
+}
+
+#[test]
+fn deep_nesting_is_refused_before_the_parser_recurses() {
+    let dir = folder("deep");
+    let lists = format!("data: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let maps = format!("data: {}1{}\n", "{a: ".repeat(100_000), "}".repeat(100_000));
+    for (name, text, column) in [("lists", lists, 207), ("maps", maps, 804)] {
+        let file = write(&dir, &format!("{name}.yaml"), &text);
+        Test::new()
+            .args(["trace", &file])
+            .status(2)
+            .stderr_has(&format!(
+                "error: {file}:1:{column}: nested more than 200 levels deep"
+            ));
+    }
+    let answers = format!("scenario: seesaw-cnn\nanswers: {}\n", "[".repeat(50_000));
+    let file = write(&dir, "answers.yaml", &answers);
+    Test::new()
+        .args(["check", &file])
+        .status(2)
+        .stderr_has(&format!(
+            "error: {file}:2:210: nested more than 200 levels deep"
+        ));
+}
+
+#[test]
+fn diagram_writes_through_a_symlink_and_into_a_device() {
+    let dir = folder("diagram-out");
+    let real = dir.join("real.svg");
+    fs::write(&real, "old").unwrap();
+    let link = dir.join("link.svg");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    Test::new()
+        .args(["diagram", "seesaw-cnn", "-o", link.to_str().unwrap()])
+        .status(0);
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(fs::read_to_string(&real).unwrap().contains("<svg"));
+    Test::new()
+        .args(["diagram", "seesaw-cnn", "-o", "/dev/null"])
+        .status(0);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
+
+#[test]
+fn every_output_file_reports_a_full_disk() {
+    Test::new()
+        .args(["diagram", "seesaw-cnn", "-o", "/dev/full"])
+        .status(2)
+        .stderr_has("error: cannot write /dev/full: No space left on device (os error 28)");
+    Test::new()
+        .args([
+            "train",
+            "seesaw-cnn",
+            "--epochs",
+            "2",
+            "--plot",
+            "/dev/full",
+        ])
+        .status(2)
+        .stderr_has("error: cannot write /dev/full: No space left on device (os error 28)");
+    Test::new()
+        .args([
+            "compare",
+            "seesaw-cnn",
+            "--epochs",
+            "2",
+            "--plot",
+            "/dev/full",
+        ])
+        .status(2)
+        .stderr_has("error: cannot write /dev/full: No space left on device (os error 28)");
+}
+
+#[test]
+fn train_and_compare_plots_write_through_symlinks() {
+    let dir = folder("plots");
+    for command in ["train", "compare"] {
+        let real = dir.join(format!("{command}-real.svg"));
+        let link = dir.join(format!("{command}.svg"));
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        Test::new()
+            .args([command, "seesaw-cnn", "--epochs", "2", "--plot"])
+            .args([link.to_str().unwrap()])
+            .status(0);
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::read_to_string(&real).unwrap().contains("<svg"));
+    }
+}
+
+#[test]
+fn standard_output_on_a_full_disk_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nntrace"))
+        .args(["trace", "seesaw-cnn"])
+        .stdout(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: cannot write the output: No space left on device (os error 28)\n"
+    );
+}
