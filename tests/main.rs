@@ -6,6 +6,7 @@ mod broken;
 mod check;
 mod classroom;
 mod cli;
+mod diagram;
 mod gradcheck;
 mod hostile;
 mod round;

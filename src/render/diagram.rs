@@ -1,27 +1,124 @@
 //! The network drawn as on the slides: one column per layer, nodes labelled with their
-//! name, value and gradient, edges with their weights, pooling routes (ties included)
-//! drawn, blocked ReLUs greyed. Plain SVG 1.1, text as text, the layout fixed by the
-//! network alone so the same scenario always gives the same file.
+//! name, value and gradient, biases above their nodes, edges with their weights, pooling
+//! routes (ties included) drawn, blocked ReLUs greyed. Plain SVG 1.1, text as text, the
+//! layout fixed by the network alone so the same scenario always gives the same file.
+//!
+//! Edge labels are placed, not just put down: each goes to the point along its edge whose
+//! box overlaps no other label, node or bias tag and is crossed by the fewest other edges;
+//! when a gap between two columns has no room, the gap is widened. Every text that could
+//! collide is drawn inside a box of class `label`, `bias`, `callout` or `loss` whose
+//! geometry is in the file, so a test can check that no two of them intersect.
 
-use crate::formula::plain_number;
-use crate::network::{Explainer, Layer};
+use crate::formula::number;
+use crate::network::{Explainer, Layer, Params};
+use crate::render::xml_escape as escape;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId};
 use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Above this many nodes a column shows its first and last few, with an ellipsis.
 pub const MAX_DRAWN: usize = 60;
+/// Above this many weights between two columns the edges are drawn without labels.
+pub const MAX_LABELS: usize = 300;
 const SHOWN_AT_EACH_END: usize = 5;
 const COLUMN: f64 = 250.0;
-const ROW: f64 = 120.0;
-const RADIUS: f64 = 30.0;
+const MIN_RADIUS: f64 = 30.0;
+const MAX_RADIUS: f64 = 50.0;
 const TOP: f64 = 150.0;
 const LEFT: f64 = 110.0;
+const FONT: f64 = 15.0;
+const SMALL: f64 = 12.0;
+const LINE: f64 = 20.0;
+/// Widths tried for a gap between two columns, in multiples of [`COLUMN`].
+const GAP_GROWTH: [f64; 4] = [1.0, 1.4, 2.0, 3.0];
+/// Where along its edge a label may sit: from 10 % to 90 % of the way, in steps of 5 %.
+const ALONG: std::ops::RangeInclusive<u32> = 2..=18;
+/// How far above or below its edge a label may sit, best first.
+const ASIDE: [f64; 3] = [0.0, -10.0, 10.0];
 
 pub struct Diagram {
     pub svg: String,
     /// What was left out, to tell the user.
     pub notes: Vec<String>,
+}
+
+/// The advance width of `text` in DejaVu Sans (the first font asked for) at `size` px,
+/// estimated from character classes and rounded up, so a box this wide holds the text.
+pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let ems: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' | '.' | ',' | ':' | ';' | '!' | '|' | '\'' | 'i' | 'j' | 'l' | 'I' => 0.34,
+            'f' | 't' | 'r' | '(' | ')' | '[' | ']' | '1' => 0.5,
+            'm' | 'w' | 'M' | 'W' | '@' | '%' | '—' => 1.0,
+            '·' | '²' => 0.45,
+            '=' | '+' | '−' | '-' | '<' | '>' | '≥' | '→' => 0.84,
+            c if c.is_ascii_uppercase() => 0.78,
+            c if c.is_ascii() => 0.6,
+            _ => 0.9,
+        })
+        .sum();
+    ems * size * if bold { 1.12 } else { 1.0 }
+}
+
+/// A point of the drawing, in px.
+type Point = (f64, f64);
+
+/// An axis-aligned box.
+#[derive(Clone, Copy, Debug)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Rect {
+    fn centred(cx: f64, cy: f64, w: f64, h: f64) -> Rect {
+        Rect {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        }
+    }
+
+    fn intersects(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+
+    /// Whether the segment from `a` to `b` passes through the box (Liang–Barsky clipping).
+    fn crossed_by(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        for (p, q) in [
+            (-dx, a.0 - self.x),
+            (dx, self.x + self.w - a.0),
+            (-dy, a.1 - self.y),
+            (dy, self.y + self.h - a.1),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return false;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+            }
+        }
+        t0 < t1
+    }
+
+    fn svg(&self, class: &str, style: &str) -> String {
+        format!(
+            "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" {style}/>",
+            self.x, self.y, self.w, self.h
+        )
+    }
 }
 
 /// Which node rows of a column are drawn, and where the ellipsis goes.
@@ -63,17 +160,63 @@ impl Column {
     }
 }
 
-/// The values known at the step drawn, by key.
-struct Known<'a> {
+/// What is drawn: the values known at the step, by key, and the size of the nodes.
+struct Scene<'a> {
     values: HashMap<Key, f64>,
+    /// A node's radius: wide enough for the longest node name at 13 px.
+    radius: f64,
+    /// From one node's centre to the next one's in a column.
+    row: f64,
     current: Option<Key>,
     ex: &'a Explainer<'a>,
+    digits: usize,
 }
 
-impl Known<'_> {
+impl Scene<'_> {
     fn get(&self, layer: LayerId, kind: Kind, i: usize) -> Option<f64> {
         self.values.get(&Key::new(layer, kind, i)).copied()
     }
+
+    fn n(&self, x: f64) -> String {
+        number(x, self.digits)
+    }
+
+    /// `symbol = value` of the quantity just computed.
+    fn current_text(&self) -> Option<String> {
+        let key = self.current?;
+        let explained = self.ex.explain(key);
+        Some(format!(
+            "{} = {}",
+            explained.symbol,
+            self.n(self.values[&key])
+        ))
+    }
+}
+
+/// A line between two nodes, with the weight it carries.
+struct Edge {
+    from: usize,
+    to: usize,
+    style: &'static str,
+    /// The weight's key and `name = value`.
+    label: Option<(Key, String)>,
+    /// The contribution term this edge carries in a shared filter's gradient.
+    contrib: Option<Key>,
+}
+
+/// A node's bias: its key and `name = value`.
+type Bias = (Key, String);
+
+/// Everything drawn, with its place.
+struct Layout {
+    xs: Vec<f64>,
+    /// The edges into each layer, and their labels' boxes.
+    edges: Vec<Vec<Edge>>,
+    labels: Vec<Vec<Option<Rect>>>,
+    biases: Vec<Vec<Option<Bias>>>,
+    /// Boxes nothing else may overlap: nodes with their texts, bias tags, headers.
+    obstacles: Vec<Rect>,
+    unlabelled: Vec<String>,
 }
 
 /// Draws the trace up to and including entry `upto` (all of it when None).
@@ -82,10 +225,18 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         Some(i) => &ex.entries()[..=i],
         None => ex.entries(),
     };
-    let known = Known {
+    let widest = (0..=ex.net.layers.len())
+        .flat_map(|l| ex.net.node_names(l as LayerId))
+        .map(|name| text_width(name, 13.0, true))
+        .fold(0.0, f64::max);
+    let radius = ((widest + 10.0) / 2.0).clamp(MIN_RADIUS, MAX_RADIUS).ceil();
+    let scene = Scene {
         values: entries.iter().map(|e| (e.key, e.value)).collect(),
+        radius,
+        row: 2.0 * radius + 70.0,
         current: upto.map(|i| ex.entries()[i].key),
         ex,
+        digits,
     };
     let net = ex.net;
     let layers = net.layers.len();
@@ -93,244 +244,356 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         .map(|l| Column::new(net.node_names(l as LayerId).len()))
         .collect();
     let tallest = columns.iter().map(Column::rows).max().unwrap_or(1) as f64;
-    let width = LEFT * 2.0 + COLUMN * (layers + 1) as f64;
-    let height = TOP + tallest * ROW + 80.0;
-    let place = |layer: usize, node: usize| -> Option<(f64, f64)> {
-        let column = &columns[layer];
-        let row = column.row(node)? as f64;
-        let offset = (tallest - column.rows() as f64) * ROW / 2.0;
-        Some((LEFT + COLUMN * layer as f64, TOP + offset + row * ROW))
-    };
-    let n = |x: f64| plain_number(x, digits).replace('-', "−");
+    let rough = layout(&scene, &columns, tallest, TOP);
+    let loss = loss_lines(&scene);
+    let loss_w = loss
+        .iter()
+        .map(|(_, t)| text_width(t, FONT, false))
+        .fold(0.0, f64::max)
+        + 24.0;
+    let last = rough.xs[layers];
+    let width = (last + scene.radius + 50.0 + loss_w + 30.0)
+        .max(last + LEFT)
+        .ceil();
+    let step = scene.current.map(|_| step_caption(&scene));
+    let step_lines = step
+        .as_deref()
+        .map_or(Vec::new(), |s| wrap(s, width - 40.0, FONT));
+    let top = TOP + (scene.radius - MIN_RADIUS) + LINE * step_lines.len().saturating_sub(1) as f64;
+    let at = layout(&scene, &columns, tallest, top);
+    let legend = wrap(LEGEND, width - 40.0, FONT);
+    let body = top + tallest * scene.row + 40.0;
+    let height = (body + LINE * legend.len() as f64 + 10.0).ceil();
 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
          width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
-         font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\" font-size=\"15\">"
+         font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\" font-size=\"{FONT}\">"
     );
     let _ = writeln!(
         svg,
         "<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>"
     );
+    let (size, shown) = fit(title, width - 40.0, 22.0, true);
     let _ = writeln!(
         svg,
-        "<text x=\"20\" y=\"32\" font-size=\"22\" font-weight=\"bold\">{}</text>",
-        escape(title)
+        "<text x=\"20\" y=\"32\" font-size=\"{size}\" font-weight=\"bold\">{}</text>",
+        escape(&shown)
     );
-    if let Some(key) = known.current {
-        let row = crate::render::row(
-            ex,
-            ex.entries()
-                .iter()
-                .find(|e| e.key == key)
-                .expect("the step"),
-            digits,
-        );
-        let formula = row
-            .formula
-            .map(|f| format!("{f} = {} = ", row.substituted))
-            .unwrap_or_default();
-        let caption = format!("step: {} = {formula}{}", row.id, n(row.value));
+    for (i, line) in step_lines.iter().enumerate() {
         let _ = writeln!(
             svg,
-            "<text x=\"20\" y=\"64\" fill=\"#b34700\">{}</text>",
-            escape(&caption)
+            "<text class=\"step\" x=\"20\" y=\"{}\" fill=\"#b34700\">{}</text>",
+            64.0 + LINE * i as f64,
+            escape(line)
         );
     }
-    for l in 0..=layers {
-        let name = if l == 0 {
-            "input"
-        } else {
-            net.layers[l - 1].name()
-        };
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"#555\">{}</text>",
-            LEFT + COLUMN * l as f64,
-            TOP - 48.0,
-            escape(name)
-        );
-    }
+    headers(&mut svg, &scene, &at, top);
+    let place = |layer: usize, node: usize| {
+        Some((
+            at.xs[layer],
+            node_y(&scene, &columns, tallest, top, layer, node)?,
+        ))
+    };
     svg.push_str("<g class=\"edges\">\n");
-    for (i, layer) in net.layers.iter().enumerate() {
-        edges(&mut svg, layer, i + 1, &known, &place, &n);
+    for (l, edges) in at.edges.iter().enumerate() {
+        for (e, edge) in edges.iter().enumerate() {
+            draw_edge(&mut svg, l + 1, edge, at.labels[l][e], &scene, &place);
+        }
     }
     svg.push_str("</g>\n<g class=\"nodes\">\n");
     for (l, column) in columns.iter().enumerate() {
         for &node in &column.shown {
             let (x, y) = place(l, node).expect("shown");
-            nodes(&mut svg, l as LayerId, node, (x, y), &known, &n);
+            draw_node(&mut svg, l as LayerId, node, (x, y), &scene);
+            if let Some(bias) = &at.biases[l][node] {
+                draw_bias(&mut svg, bias, (x, y), &scene);
+            }
         }
         if column.hidden > 0 {
             let (x, y) = place(l, SHOWN_AT_EACH_END - 1).expect("shown");
             let _ = writeln!(
                 svg,
                 "<text class=\"ellipsis\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">⋮ {} more</text>",
-                y + ROW,
+                y + scene.row,
                 column.hidden
             );
         }
     }
     svg.push_str("</g>\n");
-    loss(
-        &mut svg,
-        &known,
-        (LEFT + COLUMN * (layers as f64 + 0.55), TOP),
-        &n,
-    );
-    let _ = writeln!(
-        svg,
-        "<text x=\"20\" y=\"{}\" fill=\"#555\">under each node: its value, then ∂L/∂(node) in blue · green: where a max-pool takes its value and sends its gradient · grey: a ReLU that blocks the gradient</text>",
-        height - 24.0
-    );
+    let loss_box = Rect {
+        x: last + scene.radius + 50.0,
+        y: top - 22.0,
+        w: loss_w,
+        h: 12.0 + LINE * loss.len() as f64,
+    };
+    draw_loss(&mut svg, &loss, loss_box, &scene);
+    callout(&mut svg, &scene, &at, loss_box, &place, width, body);
+    for (i, line) in legend.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<text class=\"legend\" x=\"20\" y=\"{}\" fill=\"#555\">{}</text>",
+            body + 14.0 + LINE * i as f64,
+            escape(line)
+        );
+    }
     svg.push_str("</svg>\n");
-    let notes = columns
+    let mut notes: Vec<String> = columns
         .iter()
         .enumerate()
         .filter(|(_, c)| c.hidden > 0)
         .map(|(l, c)| {
-            let name = if l == 0 { "input" } else { net.layers[l - 1].name() };
-            format!("layer {name} has {} nodes: drawing the first and last {SHOWN_AT_EACH_END}, {} left out", c.shown.len() + c.hidden, c.hidden)
+            format!(
+                "layer {} has {} nodes: drawing the first and last {SHOWN_AT_EACH_END}, {} left out",
+                net.layer_name(l as LayerId),
+                c.shown.len() + c.hidden,
+                c.hidden
+            )
         })
         .collect();
+    notes.extend(at.unlabelled);
     Diagram { svg, notes }
 }
 
-fn nodes(
-    svg: &mut String,
-    id: LayerId,
+const LEGEND: &str = "under each node: its value, then ∂L/∂(node) in blue · above a node: its bias · on each edge: its weight · green: where a max-pool takes its value and sends its gradient · grey: a ReLU that blocks the gradient";
+
+/// How far down a node is drawn, if it is drawn.
+fn node_y(
+    scene: &Scene,
+    columns: &[Column],
+    tallest: f64,
+    top: f64,
+    layer: usize,
+    node: usize,
+) -> Option<f64> {
+    let column = &columns[layer];
+    let row = column.row(node)? as f64;
+    let offset = (tallest - column.rows() as f64) * scene.row / 2.0;
+    Some(top + offset + row * scene.row)
+}
+
+/// Places every column, bias tag and edge label, widening a gap until its labels fit.
+fn layout(scene: &Scene, columns: &[Column], tallest: f64, top: f64) -> Layout {
+    let net = scene.ex.net;
+    let biases: Vec<Vec<Option<Bias>>> = (0..columns.len())
+        .map(|l| node_biases(scene, l, columns[l].shown.len() + columns[l].hidden))
+        .collect();
+    let boxes_of = |l: usize, x: f64| -> Vec<Rect> {
+        columns[l]
+            .shown
+            .iter()
+            .flat_map(|&node| {
+                let y = node_y(scene, columns, tallest, top, l, node).expect("shown");
+                node_boxes(scene, l, node, (x, y), &biases[l][node])
+            })
+            .collect()
+    };
+    let mut xs = vec![LEFT];
+    let mut edges_all = Vec::new();
+    let mut labels_all = Vec::new();
+    let mut unlabelled = Vec::new();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let edges = layer_edges(layer, l + 1, scene);
+        let labelled = edges.iter().filter(|e| e.label.is_some()).count();
+        let label_them = labelled <= MAX_LABELS;
+        if !label_them {
+            unlabelled.push(format!(
+                "layer {} has {labelled} weights: its edges are drawn without labels (the trace lists them)",
+                layer.name()
+            ));
+        }
+        let x0 = xs[l];
+        let mut chosen = (x0 + COLUMN, vec![None; edges.len()], 0);
+        for grow in GAP_GROWTH {
+            if !label_them {
+                break;
+            }
+            let x1 = x0 + COLUMN * grow;
+            let place = |c: usize, node: usize| {
+                Some((
+                    [x0, x1][c],
+                    node_y(scene, columns, tallest, top, l + c, node)?,
+                ))
+            };
+            let mut fixed = boxes_of(l, x0);
+            fixed.extend(boxes_of(l + 1, x1));
+            // A label near the end of the previous gap may reach into this one.
+            fixed.extend(labels_all.last().into_iter().flatten().flatten().copied());
+            let placed = place_labels(scene, &edges, &fixed, &place);
+            let missing = edges
+                .iter()
+                .zip(&placed)
+                .filter(|(e, p)| e.label.is_some() && p.is_none())
+                .count();
+            chosen = (x1, placed, missing);
+            if missing == 0 {
+                break;
+            }
+        }
+        let (x1, placed, missing) = chosen;
+        if missing > 0 {
+            unlabelled.push(format!(
+                "layer {}: {missing} weight labels found no free place and are left out",
+                layer.name()
+            ));
+        }
+        xs.push(x1);
+        edges_all.push(edges);
+        labels_all.push(placed);
+    }
+    let obstacles = xs
+        .iter()
+        .enumerate()
+        .flat_map(|(l, &x)| boxes_of(l, x))
+        .collect();
+    Layout {
+        xs,
+        edges: edges_all,
+        labels: labels_all,
+        biases,
+        obstacles,
+        unlabelled,
+    }
+}
+
+/// One box per drawn node: the circle with the value and gradient under it, and its bias
+/// tag above.
+fn node_boxes(
+    scene: &Scene,
+    layer: usize,
     node: usize,
     (x, y): (f64, f64),
-    known: &Known,
-    n: &dyn Fn(f64) -> String,
-) {
-    let ex = known.ex;
-    let name = &ex.net.node_names(id)[node];
-    let blocked = matches!(ex.net.layer(id), Some(Layer::Relu(_)))
-        && known.get(id, Kind::Dact, node) == Some(0.0);
-    let current = known.current.is_some_and(|k| {
-        k.layer == id && !k.kind.is_param() && k.kind != Kind::Contrib && k.index as usize == node
-    });
-    let fill = if blocked { "#d9d9d9" } else { "#ffffff" };
-    let (stroke, width) = if current {
-        ("#e67e00", 5)
-    } else {
-        ("#333333", 2)
-    };
-    let _ = writeln!(
-        svg,
-        "<g class=\"node\" id=\"node-{}\">",
-        escape(&format!("{}.{name}", ex.net.layer_name(id)))
-    );
-    let _ = writeln!(
-        svg,
-        "<circle cx=\"{x}\" cy=\"{y}\" r=\"{RADIUS}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>"
-    );
-    let _ = writeln!(
-        svg,
-        "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
-        y + 5.0,
-        escape(name)
-    );
-    if let Some(v) = known.get(id, Kind::Out, node) {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            y + RADIUS + 20.0,
-            n(v)
-        );
+    bias: &Option<Bias>,
+) -> Vec<Rect> {
+    let lid = layer as LayerId;
+    let texts = [
+        scene.get(lid, Kind::Out, node).map(|v| scene.n(v)),
+        node_gradient(scene, lid, node).map(|g| format!("∂ {}", scene.n(g))),
+    ];
+    let below = texts
+        .iter()
+        .flatten()
+        .map(|t| text_width(t, FONT, false))
+        .fold(2.0 * scene.radius, f64::max)
+        + 4.0;
+    let mut boxes = vec![Rect {
+        x: x - below / 2.0,
+        y: y - scene.radius - 2.0,
+        w: below,
+        h: 2.0 * scene.radius + 2.0 * LINE + 10.0,
+    }];
+    if let Some((_, text)) = bias {
+        boxes.push(bias_box(scene, text, (x, y)));
     }
-    let gradient = known
+    boxes
+}
+
+fn node_gradient(scene: &Scene, id: LayerId, node: usize) -> Option<f64> {
+    scene
         .get(id, Kind::Grad, node)
-        .or_else(|| known.get(id, Kind::Delta, node));
-    if let Some(g) = gradient {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1f5fbf\">∂ {}</text>",
-            y + RADIUS + 38.0,
-            n(g)
-        );
+        .or_else(|| scene.get(id, Kind::Delta, node))
+}
+
+/// The bias of each node of a layer, if the layer has biases.
+fn node_biases(scene: &Scene, layer: usize, len: usize) -> Vec<Option<Bias>> {
+    let lid = layer as LayerId;
+    let bias = |p: usize, params: &Params| {
+        Some((
+            Key::new(lid, Kind::W, p),
+            format!("{} = {}", params.name(p), scene.n(params.get(p))),
+        ))
+    };
+    match layer.checked_sub(1).map(|i| &scene.ex.net.layers[i]) {
+        Some(Layer::Dense(d)) if d.params.bias.is_some() => (0..len)
+            .map(|j| bias(d.params.bias_index(j), &d.params))
+            .collect(),
+        Some(Layer::Conv1d(c)) if c.params.bias.is_some() => (0..len)
+            .map(|node| bias(c.params.bias_index(node / c.positions()), &c.params))
+            .collect(),
+        _ => vec![None; len],
     }
-    svg.push_str("</g>\n");
 }
 
-fn loss(svg: &mut String, known: &Known, (x, y): (f64, f64), n: &dyn Fn(f64) -> String) {
-    let Some(l) = known.get(LOSS_LAYER, Kind::Loss, 0) else {
-        return;
-    };
-    let _ = writeln!(
-        svg,
-        "<g class=\"loss\"><rect x=\"{}\" y=\"{}\" width=\"130\" height=\"44\" rx=\"8\" fill=\"#fff6e0\" stroke=\"#333\"/>",
-        x - 65.0,
-        y - 22.0
-    );
-    let _ = writeln!(
-        svg,
-        "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">L = {}</text></g>",
-        y + 5.0,
-        n(l)
-    );
+fn bias_box(scene: &Scene, text: &str, (x, y): (f64, f64)) -> Rect {
+    let w = text_width(text, SMALL, false).min(COLUMN - 30.0) + 8.0;
+    Rect::centred(x, y - scene.radius - 13.0, w, 17.0)
 }
 
-/// Draws the edges into `layer` (trace id `id`) from the layer below.
-fn edges(
-    svg: &mut String,
-    layer: &Layer,
-    id: usize,
-    known: &Known,
+/// For each edge, the box of its label: the free place along it crossed by the fewest
+/// other edges, nearest the middle; None when no place is free.
+fn place_labels(
+    scene: &Scene,
+    edges: &[Edge],
+    fixed: &[Rect],
     place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
-    n: &dyn Fn(f64) -> String,
-) {
-    let lid = id as LayerId;
-    let mut line = |from: usize, to: usize, style: &str, label: Option<(Key, String)>| {
-        let (Some(a), Some(b)) = (place(id - 1, from), place(id, to)) else {
-            return;
+) -> Vec<Option<Rect>> {
+    let ends: Vec<Option<(Point, Point)>> = edges
+        .iter()
+        .map(|e| Some((place(0, e.from)?, place(1, e.to)?)))
+        .collect();
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut out = Vec::with_capacity(edges.len());
+    for (i, edge) in edges.iter().enumerate() {
+        let (Some((_, text)), Some((a, b))) = (&edge.label, ends[i]) else {
+            out.push(None);
+            continue;
         };
-        let weight = label
-            .as_ref()
-            .map(|(k, _)| format!(" data-weight=\"{}\"", escape(&known.ex.id(*k))))
-            .unwrap_or_default();
-        let current = label.as_ref().is_some_and(|(k, _)| {
-            known
-                .current
-                .is_some_and(|c| c.layer == k.layer && c.index == k.index && c.kind.is_param())
-        });
-        let style = if current {
-            "stroke=\"#e67e00\" stroke-width=\"4\""
-        } else {
-            style
-        };
-        let _ = writeln!(
-            svg,
-            "<g class=\"edge\"{weight}><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {style}/>",
-            a.0 + RADIUS,
-            a.1,
-            b.0 - RADIUS,
-            b.1
-        );
-        if let Some((_, text)) = label {
-            // Labels sit nearer the target, spread by the source row, so they overlap less.
-            let t = 0.62 + 0.08 * ((from % 3) as f64 - 1.0);
-            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t - 6.0);
-            let _ = writeln!(
-                svg,
-                "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#444\">{}</text>",
-                escape(&text)
-            );
+        let (a, b) = ((a.0 + scene.radius, a.1), (b.0 - scene.radius, b.1));
+        let (w, h) = (label_width(text), 16.0);
+        let mut best: Option<(usize, usize, Rect)> = None;
+        let spots = ALONG.flat_map(|k| ASIDE.iter().map(move |&d| (k as f64 / 20.0, d)));
+        for (t, aside) in spots {
+            let rank = ((t - 0.5).abs() * 100.0) as usize + aside.abs() as usize;
+            let r = Rect::centred(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t + aside, w, h);
+            if fixed.iter().chain(&placed).any(|o| o.intersects(&r)) {
+                continue;
+            }
+            let crossings = ends
+                .iter()
+                .enumerate()
+                .filter(|&(j, e)| j != i && e.is_some_and(|(p, q)| r.crossed_by(p, q)))
+                .count();
+            if best.is_none_or(|(c, k, _)| (crossings, rank) < (c, k)) {
+                best = Some((crossings, rank, r));
+            }
         }
-        svg.push_str("</g>\n");
-    };
+        let chosen = best.map(|(_, _, r)| r);
+        placed.extend(chosen);
+        out.push(chosen);
+    }
+    out
+}
+
+fn label_width(text: &str) -> f64 {
+    text_width(text, SMALL, false) + 8.0
+}
+
+/// The edges into `layer` (trace id `id`) from the layer below.
+fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
+    let lid = id as LayerId;
     let plain = "stroke=\"#888888\" stroke-width=\"1.5\"";
+    let faint = "stroke=\"#bbbbbb\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\"";
+    let weight = |p: usize, params: &Params| {
+        Some((
+            Key::new(lid, Kind::W, p),
+            format!("{} = {}", params.name(p), scene.n(params.get(p))),
+        ))
+    };
+    let mut edges = Vec::new();
     match layer {
         Layer::Dense(d) => {
             for j in 0..d.outputs.len() {
                 for i in 0..d.params.weights.ncols() {
                     let p = i * d.outputs.len() + j;
-                    let key = Key::new(lid, Kind::W, p);
-                    let text = format!("{} = {}", d.params.name(p), n(d.params.get(p)));
-                    line(i, j, plain, Some((key, text)));
+                    edges.push(Edge {
+                        from: i,
+                        to: j,
+                        style: plain,
+                        label: weight(p, &d.params),
+                        contrib: None,
+                    });
                 }
             }
         }
@@ -339,54 +602,424 @@ fn edges(
             for ch in 0..c.filters() {
                 for k in 0..positions {
                     for j in 0..size {
-                        let p = ch * size + j;
-                        let key = Key::new(lid, Kind::W, p);
-                        let text = format!("{} = {}", c.params.name(p), n(c.params.get(p)));
-                        line(
-                            k * c.stride + j,
-                            ch * positions + k,
-                            plain,
-                            Some((key, text)),
-                        );
+                        edges.push(Edge {
+                            from: k * c.stride + j,
+                            to: ch * positions + k,
+                            style: plain,
+                            label: weight(ch * size + j, &c.params),
+                            contrib: Some(Key::new(lid, Kind::Contrib, c.contrib_index(ch, k, j))),
+                        });
                     }
                 }
             }
         }
         Layer::Relu(r) => {
             for k in 0..r.outputs.len() {
-                let blocked = known.get(lid, Kind::Dact, k) == Some(0.0);
-                let style = if blocked {
-                    "stroke=\"#bbbbbb\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\""
-                } else {
-                    plain
-                };
-                line(k, k, style, None);
+                let blocked = scene.get(lid, Kind::Dact, k) == Some(0.0);
+                edges.push(Edge {
+                    from: k,
+                    to: k,
+                    style: if blocked { faint } else { plain },
+                    label: None,
+                    contrib: None,
+                });
             }
         }
         Layer::MaxPool1d(pool) => {
             for o in 0..pool.outputs.len() {
-                let route = known
+                let route = scene
                     .ex
                     .trace
                     .route(Key::new(lid, Kind::Out, o))
-                    .filter(|_| known.get(lid, Kind::Out, o).is_some());
+                    .filter(|_| scene.get(lid, Kind::Out, o).is_some());
                 for i in pool.window(o) {
                     let chosen = route.is_some_and(|r| r.chosen.contains(&(i as u32)));
-                    let style = if chosen {
-                        "stroke=\"#1e8449\" stroke-width=\"4\""
-                    } else {
-                        "stroke=\"#bbbbbb\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\""
-                    };
-                    line(i, o, style, None);
+                    edges.push(Edge {
+                        from: i,
+                        to: o,
+                        style: if chosen {
+                            "stroke=\"#1e8449\" stroke-width=\"4\""
+                        } else {
+                            faint
+                        },
+                        label: None,
+                        contrib: None,
+                    });
                 }
             }
         }
     }
+    edges
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Whether the quantity just computed belongs to this weight or bias.
+fn is_current_param(scene: &Scene, key: Key) -> bool {
+    scene
+        .current
+        .is_some_and(|c| c.layer == key.layer && c.index == key.index && c.kind.is_param())
+}
+
+fn is_current_edge(scene: &Scene, edge: &Edge) -> bool {
+    edge.label
+        .as_ref()
+        .is_some_and(|(k, _)| is_current_param(scene, *k))
+        || edge.contrib.is_some() && edge.contrib == scene.current
+}
+
+fn draw_edge(
+    svg: &mut String,
+    id: usize,
+    edge: &Edge,
+    label: Option<Rect>,
+    scene: &Scene,
+    place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
+) {
+    let (Some(a), Some(b)) = (place(id - 1, edge.from), place(id, edge.to)) else {
+        return;
+    };
+    let ex = scene.ex;
+    let weight = edge
+        .label
+        .as_ref()
+        .map(|(k, _)| format!(" data-weight=\"{}\"", escape(&ex.id(*k))))
+        .unwrap_or_default();
+    let contrib = edge
+        .contrib
+        .map(|k| format!(" data-contrib=\"{}\"", escape(&ex.id(k))))
+        .unwrap_or_default();
+    let current = is_current_edge(scene, edge);
+    let style = if current {
+        "stroke=\"#e67e00\" stroke-width=\"4\""
+    } else {
+        edge.style
+    };
+    let _ = writeln!(
+        svg,
+        "<g class=\"edge{}\"{weight}{contrib}><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {style}/>",
+        if current { " current" } else { "" },
+        a.0 + scene.radius,
+        a.1,
+        b.0 - scene.radius,
+        b.1
+    );
+    if let (Some((key, text)), Some(r)) = (&edge.label, label) {
+        let stroke = if current { "#e67e00" } else { "#cccccc" };
+        let _ = writeln!(
+            svg,
+            "{}",
+            r.svg(
+                "label",
+                &format!("rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"{stroke}\" stroke-width=\"0.8\"")
+            )
+        );
+        let _ = writeln!(
+            svg,
+            "<text data-id=\"{}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{SMALL}\" fill=\"#333\">{}</text>",
+            escape(&ex.id(*key)),
+            r.x + r.w / 2.0,
+            r.y + 12.0,
+            escape(text)
+        );
+    }
+    svg.push_str("</g>\n");
+}
+
+fn draw_node(svg: &mut String, id: LayerId, node: usize, (x, y): (f64, f64), scene: &Scene) {
+    let ex = scene.ex;
+    let name = &ex.net.node_names(id)[node];
+    let blocked = matches!(ex.net.layer(id), Some(Layer::Relu(_)))
+        && scene.get(id, Kind::Dact, node) == Some(0.0);
+    let current = scene.current.is_some_and(|k| {
+        k.layer == id && !k.kind.is_param() && k.kind != Kind::Contrib && k.index as usize == node
+    });
+    let fill = if blocked { "#d9d9d9" } else { "#ffffff" };
+    let (stroke, width) = if current {
+        ("#e67e00", 5)
+    } else {
+        ("#333333", 2)
+    };
+    let full = format!("{}.{name}", ex.net.layer_name(id));
+    let _ = writeln!(
+        svg,
+        "<g class=\"node{}\" id=\"node-{}\" data-node=\"{}\"><title>{}</title>",
+        if current { " current" } else { "" },
+        escape(&full),
+        escape(&full),
+        escape(&full)
+    );
+    let _ = writeln!(
+        svg,
+        "<circle cx=\"{x}\" cy=\"{y}\" r=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>",
+        scene.radius
+    );
+    let (size, shown) = fit(name, 2.0 * scene.radius - 8.0, FONT, true);
+    let _ = writeln!(
+        svg,
+        "<text class=\"name\" x=\"{x}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\" font-size=\"{size}\">{}</text>",
+        y + size / 3.0,
+        escape(&shown)
+    );
+    let highlight = |kind: Kind| {
+        if scene.current == Some(Key::new(id, kind, node)) {
+            " font-weight=\"bold\" text-decoration=\"underline\""
+        } else {
+            ""
+        }
+    };
+    if let Some(v) = scene.get(id, Kind::Out, node) {
+        let _ = writeln!(
+            svg,
+            "<text data-id=\"{}\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\"{}>{}</text>",
+            escape(&ex.id(Key::new(id, Kind::Out, node))),
+            y + scene.radius + 20.0,
+            highlight(Kind::Out),
+            scene.n(v)
+        );
+    }
+    let kind = if scene.get(id, Kind::Grad, node).is_some() {
+        Kind::Grad
+    } else {
+        Kind::Delta
+    };
+    if let Some(g) = scene.get(id, kind, node) {
+        let _ = writeln!(
+            svg,
+            "<text data-id=\"{}\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1f5fbf\"{}>∂ {}</text>",
+            escape(&ex.id(Key::new(id, kind, node))),
+            y + scene.radius + 38.0,
+            highlight(kind),
+            scene.n(g)
+        );
+    }
+    svg.push_str("</g>\n");
+}
+
+fn draw_bias(svg: &mut String, (key, text): &Bias, at: (f64, f64), scene: &Scene) {
+    let r = bias_box(scene, text, at);
+    let stroke = if is_current_param(scene, *key) {
+        "#e67e00\" stroke-width=\"3"
+    } else {
+        "#999999"
+    };
+    let (size, shown) = fit(text, r.w - 8.0, SMALL, false);
+    let id = escape(&scene.ex.id(*key));
+    let _ = writeln!(
+        svg,
+        "<g class=\"bias-tag\" data-weight=\"{id}\">{}<text data-id=\"{id}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{size}\" fill=\"#333\">{}</text></g>",
+        r.svg(
+            "bias",
+            &format!("rx=\"8\" fill=\"#f4f4f4\" stroke=\"{stroke}\"")
+        ),
+        r.x + r.w / 2.0,
+        r.y + 12.5,
+        escape(&shown)
+    );
+}
+
+/// The loss box's lines: the data loss L_i, and the total L when the L2 term adds to it.
+fn loss_lines(scene: &Scene) -> Vec<(Kind, String)> {
+    let mut lines = Vec::new();
+    if let Some(l) = scene.get(LOSS_LAYER, Kind::Loss, 0) {
+        lines.push((Kind::Loss, format!("data loss L_i = {}", scene.n(l))));
+    }
+    if scene.ex.setup.lambda != 0.0
+        && let Some(total) = scene.get(LOSS_LAYER, Kind::LossTotal, 0)
+    {
+        lines.push((
+            Kind::LossTotal,
+            format!("L = L_i + ½λΣw² = {}", scene.n(total)),
+        ));
+    }
+    lines
+}
+
+fn draw_loss(svg: &mut String, lines: &[(Kind, String)], r: Rect, scene: &Scene) {
+    if lines.is_empty() {
+        return;
+    }
+    let current = scene.current.is_some_and(|k| k.layer == LOSS_LAYER);
+    let stroke = if current {
+        "#e67e00\" stroke-width=\"4"
+    } else {
+        "#333"
+    };
+    let _ = writeln!(
+        svg,
+        "<g class=\"loss-box\" data-node=\"loss\">{}",
+        r.svg(
+            "loss",
+            &format!("rx=\"8\" fill=\"#fff6e0\" stroke=\"{stroke}\"")
+        )
+    );
+    for (i, (kind, text)) in lines.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<text data-id=\"{}\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            scene.ex.id(Key::new(LOSS_LAYER, *kind, 0)),
+            r.x + 12.0,
+            r.y + 26.0 + LINE * i as f64,
+            escape(text)
+        );
+    }
+    svg.push_str("</g>\n");
+}
+
+/// The value just computed, in a box beside its node or edge (when it is not already
+/// the highlighted line under the node).
+fn callout(
+    svg: &mut String,
+    scene: &Scene,
+    at: &Layout,
+    loss_box: Rect,
+    place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
+    width: f64,
+    bottom: f64,
+) {
+    let (Some(key), Some(text)) = (scene.current, scene.current_text()) else {
+        return;
+    };
+    if matches!(
+        key.kind,
+        Kind::Out | Kind::Grad | Kind::Loss | Kind::LossTotal
+    ) {
+        return;
+    }
+    let anchor = if key.kind.is_param() || key.kind == Kind::Contrib {
+        let l = key.layer as usize - 1;
+        let edge = at.edges[l]
+            .iter()
+            .position(|e| is_current_edge(scene, e))
+            .and_then(|e| {
+                Some((
+                    place(l, at.edges[l][e].from)?,
+                    place(l + 1, at.edges[l][e].to)?,
+                ))
+            })
+            .map(|(a, b)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0));
+        let bias = at.biases[key.layer as usize]
+            .iter()
+            .position(|b| b.as_ref().is_some_and(|(k, _)| is_current_param(scene, *k)))
+            .and_then(|node| place(key.layer as usize, node));
+        edge.or(bias)
+    } else if key.kind == Kind::LossLog10 {
+        Some((loss_box.x + loss_box.w / 2.0, loss_box.y + loss_box.h))
+    } else {
+        place(key.layer as usize, key.index as usize)
+    };
+    let Some((x, y)) = anchor else {
+        return;
+    };
+    let w = text_width(&text, FONT, true) + 12.0;
+    let h = 24.0;
+    let taken: Vec<Rect> = at
+        .obstacles
+        .iter()
+        .copied()
+        .chain(at.labels.iter().flatten().flatten().copied())
+        .chain([loss_box])
+        .collect();
+    let spots = (1..40).flat_map(|d| {
+        let d = d as f64 * 16.0;
+        [
+            (x + scene.radius + d + w / 2.0, y - d),
+            (x + scene.radius + d + w / 2.0, y + d),
+            (x - scene.radius - d - w / 2.0, y - d),
+            (x - scene.radius - d - w / 2.0, y + d),
+            (x, y - scene.radius - d - h / 2.0),
+            (x, y + scene.radius + d + h / 2.0 + 2.0 * LINE),
+        ]
+    });
+    let free = spots.map(|(cx, cy)| Rect::centred(cx, cy, w, h)).find(|r| {
+        r.x >= 0.0
+            && r.x + r.w <= width
+            && r.y >= 0.0
+            && r.y + r.h <= bottom
+            && !taken.iter().any(|o| o.intersects(r))
+    });
+    let Some(r) = free else {
+        return;
+    };
+    let _ = writeln!(
+        svg,
+        "<g class=\"callout\" data-id=\"{}\"><line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e67e00\" stroke-width=\"1.5\"/>{}<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"#b34700\">{}</text></g>",
+        escape(&scene.ex.id(key)),
+        r.x + r.w / 2.0,
+        r.y + r.h / 2.0,
+        r.svg(
+            "callout",
+            "rx=\"6\" fill=\"#fff3e0\" stroke=\"#e67e00\" stroke-width=\"2\""
+        ),
+        r.x + r.w / 2.0,
+        r.y + 17.0,
+        escape(&text)
+    );
+}
+
+fn step_caption(scene: &Scene) -> String {
+    let ex = scene.ex;
+    let key = scene.current.expect("a step");
+    let entry = ex
+        .entries()
+        .iter()
+        .find(|e| e.key == key)
+        .expect("the step");
+    let row = crate::render::row(ex, entry, scene.digits);
+    let formula = row
+        .formula
+        .map(|f| format!("{f} = {} = ", row.substituted))
+        .unwrap_or_default();
+    format!("step: {} = {formula}{}", row.id, scene.n(row.value))
+}
+
+/// The column headers: each layer's name, shrunk or shortened to fit its column.
+fn headers(svg: &mut String, scene: &Scene, at: &Layout, top: f64) {
+    let net = scene.ex.net;
+    for (l, &x) in at.xs.iter().enumerate() {
+        let name = net.layer_name(l as LayerId);
+        let (size, shown) = fit(name, COLUMN - 30.0, FONT, true);
+        let _ = writeln!(
+            svg,
+            "<text class=\"header\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\" font-size=\"{size}\" fill=\"#555\">{}</text>",
+            top - scene.radius - 30.0,
+            escape(&shown)
+        );
+    }
+}
+
+/// A text that fits `width`: in a smaller font (down to 9 px) or, failing that,
+/// shortened with an ellipsis.
+fn fit(text: &str, width: f64, size: f64, bold: bool) -> (f64, String) {
+    let natural = text_width(text, size, bold);
+    if natural <= width {
+        return (size, text.to_string());
+    }
+    let smaller = (size * width / natural).floor();
+    if smaller >= 9.0 {
+        return (smaller, text.to_string());
+    }
+    let mut shown: String = text.to_string();
+    while !shown.is_empty() && text_width(&format!("{shown}…"), 9.0, bold) > width {
+        shown.pop();
+    }
+    (9.0, format!("{shown}…"))
+}
+
+/// Greedy word wrap to `width` pixels; a word longer than a line gets a line of its own.
+fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && text_width(&candidate, size, false) > width {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    lines.push(line);
+    lines
 }

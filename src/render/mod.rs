@@ -331,3 +331,24 @@ pub fn strip(ex: &Explainer, current: LayerId) -> Vec<(String, bool)> {
     stages.push(("loss".to_string(), current == LOSS_LAYER));
     stages
 }
+
+/// Text made safe for XML and HTML, in content and in quoted attributes. Control
+/// characters, which XML 1.0 cannot carry at all (NUL not even as a reference), are shown
+/// as their visible pictures (U+2400…), so a name with a NUL still gives a well-formed file.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\u{7f}' => out.push('\u{2421}'),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c if c < ' ' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
+            c => out.push(c),
+        }
+    }
+    out
+}
