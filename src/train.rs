@@ -36,7 +36,8 @@ pub struct Epoch {
     pub loss: f64,
     /// What the step descends: the mean data loss plus the L2 penalty ½λΣw².
     pub total: f64,
-    /// The share of patterns whose largest output is the target's.
+    /// The share of patterns predicted right: the largest output is the target's, or for
+    /// one output, it lies on the target's side of the threshold (0.5 for a sigmoid).
     pub accuracy: f64,
 }
 
@@ -73,7 +74,7 @@ pub fn measure(net: &Network, setup: &Setup, data: &[Pattern], epoch: u64) -> Ep
             .map(|(y, t)| (t - y) * (t - y))
             .sum::<f64>();
         loss += l;
-        right += usize::from(argmax(&y) == argmax(&p.target));
+        right += usize::from(correct(&y, &p.target, net.threshold()));
     }
     let n = data.len().max(1) as f64;
     let penalty = 0.5 * setup.lambda * net.sum_w2();
@@ -83,6 +84,15 @@ pub fn measure(net: &Network, setup: &Setup, data: &[Pattern], epoch: u64) -> Ep
         loss: loss / n,
         total: loss / n + penalty,
         accuracy: right as f64 / n,
+    }
+}
+
+/// Whether a prediction is right: for one output, on the same side of the threshold as the
+/// target (0.5 for a sigmoid); for several, the largest output is the target's.
+fn correct(y: &[f64], target: &[f64], threshold: f64) -> bool {
+    match (y, target) {
+        ([y], [t]) => (*y >= threshold) == (*t >= threshold),
+        _ => argmax(y) == argmax(target),
     }
 }
 

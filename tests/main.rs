@@ -9,6 +9,7 @@ mod cli;
 mod diagram;
 mod gradcheck;
 mod hostile;
+mod one_output;
 mod round;
 mod seesaw;
 mod snapshots;

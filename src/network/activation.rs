@@ -25,6 +25,18 @@ impl Activation {
         }
     }
 
+    /// The middle of the output range, where one output is read as yes (above) or no:
+    /// 0.5 for sigmoid (and for the unbounded ones, whose targets are usually 0 and 1),
+    /// 0 for tanh (targets −1 and 1).
+    pub fn midpoint(self) -> f64 {
+        match self {
+            Activation::Tanh => 0.0,
+            Activation::Sigmoid | Activation::Relu | Activation::Linear | Activation::Softmax => {
+                0.5
+            }
+        }
+    }
+
     /// f(net) for every unit of a layer (softmax needs them all at once).
     pub fn apply(self, net: &[f64]) -> Vec<f64> {
         match self {

@@ -70,6 +70,9 @@ pub struct Setup {
     pub alpha: f64,
     /// L2 strength λ; the penalty is ½λΣw² over weights, not biases.
     pub lambda: f64,
+    /// Whether biases learn; `false` keeps them at their given values (Δb = 0), as in
+    /// examples that train only the weights.
+    pub update_biases: bool,
     pub loss: Loss,
     pub conventions: Conventions,
 }
@@ -157,12 +160,17 @@ impl<R: Recorder> Ctx<'_, R> {
         self.rec.record_run(self.id - 1, Kind::Grad, 0, values);
     }
 
-    /// Records ∂L/∂w and the held update Δw = −α(∂L/∂w + λw) (biases: no λ term);
-    /// returns Δw. The weight itself is not changed until the update phase.
+    /// Records ∂L/∂w and the held update Δw = −α(∂L/∂w + λw) (biases: no λ term, and
+    /// Δb = 0 when biases are fixed); returns Δw. The weight itself is not changed until
+    /// the update phase.
     pub fn hold(&mut self, param: usize, w: f64, wgrad: f64, is_bias: bool) -> f64 {
         let wgrad = self.record(Kind::Wgrad, param, wgrad);
-        let decay = if is_bias { 0.0 } else { self.setup.lambda * w };
-        self.record(Kind::Dw, param, -self.setup.alpha * (wgrad + decay))
+        let dw = match (is_bias, self.setup.update_biases) {
+            (true, false) => 0.0,
+            (true, true) => -self.setup.alpha * wgrad,
+            (false, _) => -self.setup.alpha * (wgrad + self.setup.lambda * w),
+        };
+        self.record(Kind::Dw, param, dw)
     }
 }
 
@@ -296,6 +304,15 @@ impl Network {
             .filter_map(Layer::trainable)
             .map(|p| p.weights.norm_squared())
             .sum()
+    }
+
+    /// Where a one-output network's output is read as yes or no: the midpoint of the last
+    /// layer's activation (0.5 for sigmoid).
+    pub fn threshold(&self) -> f64 {
+        match self.layers.last() {
+            Some(Layer::Dense(d)) => d.activation.midpoint(),
+            Some(Layer::Conv1d(_) | Layer::Relu(_) | Layer::MaxPool1d(_)) | None => 0.5,
+        }
     }
 
     /// The outputs and the data loss for a pattern, nothing recorded.
@@ -685,6 +702,10 @@ impl<'a> Explainer<'a> {
         let wgrad = self.operand(format!("∂L/∂{name}"), key.layer, Kind::Wgrad, p);
         let alpha = var("α", self.setup.alpha);
         let is_bias = self.net.layer(key.layer).is_some_and(|l| l.is_bias(p));
+        if is_bias && !self.setup.update_biases {
+            return Explained::new(format!("Δ{name}"), Expr::Num(0.0))
+                .note("biases stay fixed (update_biases: false)");
+        }
         let inner = if is_bias {
             wgrad
         } else {

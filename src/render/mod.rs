@@ -285,7 +285,13 @@ pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String>
             Some(name) => format!("class {c} ({name})"),
             None => format!("class {c}"),
         },
-        None => format!("{:?}", p.target),
+        None => {
+            let values: Vec<String> = p.target.iter().map(|&t| number(t, 6)).collect();
+            match values.as_slice() {
+                [one] => one.clone(),
+                _ => format!("({})", values.join(", ")),
+            }
+        }
     };
     let c = &s.setup.conventions;
     let mut lines = vec![
@@ -303,6 +309,9 @@ pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String>
             c.maxpool_ties.as_str()
         ),
     ];
+    if !s.setup.update_biases {
+        lines.push("biases stay fixed (update_biases: false): only the weights learn".into());
+    }
     if let Some(n) = round {
         lines.push(format!(
             "hand-calculation mode: every value is rounded to {n} significant digits before the next step uses it"

@@ -29,6 +29,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "seesaw-mlp-softmax",
         include_str!("../../scenarios/seesaw-mlp-softmax.yaml"),
     ),
+    ("xor-mlp", include_str!("../../scenarios/xor-mlp.yaml")),
+    ("mazur", include_str!("../../scenarios/mazur.yaml")),
 ];
 
 #[derive(Clone, Debug, PartialEq)]

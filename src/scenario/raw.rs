@@ -17,6 +17,7 @@ pub struct RawScenario {
     pub input_names: Option<Vec<String>>,
     pub learning_rate: f64,
     pub l2: Option<f64>,
+    pub update_biases: Option<bool>,
     pub loss: Loss,
     pub conventions: Option<RawConventions>,
     pub layers: Vec<RawLayerEntry>,
@@ -30,10 +31,11 @@ pub struct RawPattern {
     pub target: RawTarget,
 }
 
-/// `target: 0` (a class index) or `target: [1, 0]` (a vector).
+/// `target: 0` (a number: a class index, or the target value of a one-output network) or
+/// `target: [1, 0]` (a vector).
 #[derive(Debug)]
 pub enum RawTarget {
-    Class(u64),
+    Number(f64),
     Vector(Vec<f64>),
 }
 
@@ -43,15 +45,16 @@ impl<'de> Deserialize<'de> for RawTarget {
         impl<'de> Visitor<'de> for TargetVisitor {
             type Value = RawTarget;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a class index (0, 1, …) or a list of target values")
+                f.write_str("a class index (0, 1, …), a target value or a list of target values")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTarget, E> {
-                Ok(RawTarget::Class(v))
+                Ok(RawTarget::Number(v as f64))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTarget, E> {
-                u64::try_from(v).map(RawTarget::Class).map_err(|_| {
-                    E::custom("a class index cannot be negative; classes count from 0")
-                })
+                Ok(RawTarget::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawTarget, E> {
+                Ok(RawTarget::Number(v))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawTarget, A::Error> {
                 let mut values = Vec::new();

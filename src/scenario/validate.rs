@@ -143,6 +143,7 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
     let setup = Setup {
         alpha: check_rate(&ck, "learning_rate", raw.learning_rate)?,
         lambda: check_rate(&ck, "l2", raw.l2.unwrap_or(0.0))?,
+        update_biases: raw.update_biases.unwrap_or(true),
         loss: raw.loss,
         conventions: conventions(&ck, raw.conventions)?,
     };
@@ -246,18 +247,16 @@ fn train_settings(ck: &Checker, raw: Option<RawTrain>) -> Result<TrainSettings> 
     Ok(t)
 }
 
+/// A pattern's target as a vector. A number is a class index (one-hot), except on a
+/// one-output network, where it is the target value itself (0 or 1 for a sigmoid, any
+/// number for squared error). The class is kept where the target is one.
 fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) -> Result<Pattern> {
     let path = format!("data[{r}].target");
-    let (target, class) = match row.target {
-        RawTarget::Class(c) => {
-            if c as usize >= outputs {
-                return ck.fail(path, format!("class {c} does not exist: the network has {outputs} outputs, classes 0 to {}", outputs - 1));
-            }
-            let c = c as usize;
-            (
-                (0..outputs).map(|j| f64::from(u8::from(j == c))).collect(),
-                Some(c),
-            )
+    let target = match row.target {
+        RawTarget::Number(v) if outputs == 1 => vec![v],
+        RawTarget::Number(v) => {
+            let c = class_index(ck, &path, v, outputs)?;
+            (0..outputs).map(|j| f64::from(u8::from(j == c))).collect()
         }
         RawTarget::Vector(t) => {
             if t.len() != outputs {
@@ -266,25 +265,49 @@ fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) 
                     format!("{} target values for {outputs} outputs", t.len()),
                 );
             }
-            ck.finite(|| path.clone(), &t)?;
-            let one_hot = t.iter().filter(|&&v| v == 1.0).count() == 1
-                && t.iter().all(|&v| v == 0.0 || v == 1.0);
-            let class = one_hot.then(|| t.iter().position(|&v| v == 1.0)).flatten();
-            if loss == Loss::CrossEntropy && class.is_none() {
-                return ck.fail_help(
-                    path,
-                    "cross_entropy needs a class",
-                    "write the class index, e.g. `target: 0`",
-                );
-            }
-            (t, class)
+            t
         }
     };
+    ck.finite(|| path.clone(), &target)?;
+    let one_hot = target.iter().filter(|&&v| v == 1.0).count() == 1
+        && target.iter().all(|&v| v == 0.0 || v == 1.0);
+    let is_class = outputs > 1 || loss == Loss::CrossEntropy;
+    let class = (one_hot && is_class)
+        .then(|| target.iter().position(|&v| v == 1.0))
+        .flatten();
+    if loss == Loss::CrossEntropy && class.is_none() {
+        return ck.fail_help(
+            path,
+            "cross_entropy needs a class",
+            "write the class index, e.g. `target: 0`",
+        );
+    }
     Ok(Pattern {
         input: row.input,
         target,
         class,
     })
+}
+
+/// A number written as a class index: a whole number from 0 to outputs − 1.
+fn class_index(ck: &Checker, path: &str, v: f64, outputs: usize) -> Result<usize> {
+    let help = "classes count from 0; for a target value per output give a list, e.g. `target: [0, 1]`";
+    if v < 0.0 {
+        return ck.fail_help(path, format!("{v}: a class index cannot be negative"), help);
+    }
+    if v.fract() != 0.0 || !v.is_finite() {
+        return ck.fail_help(path, format!("{v} is not a class index (a whole number)"), help);
+    }
+    if v >= outputs as f64 {
+        return ck.fail(
+            path,
+            format!(
+                "class {v} does not exist: the network has {outputs} outputs, classes 0 to {}",
+                outputs - 1
+            ),
+        );
+    }
+    Ok(v as usize)
 }
 
 fn build_network(
