@@ -73,8 +73,16 @@ fn mazur_biases_stay_fixed_as_in_the_post() {
     ] {
         let (layer, name) = b.split_once('.').unwrap();
         assert_eq!(v[&format!("{layer}.dw.{name}")], 0.0, "{b} is not updated");
-        assert_eq!(v[&format!("{layer}.new.{name}")], value, "{b} keeps its value");
-        assert_ne!(v[&format!("{layer}.wgrad.{name}")], 0.0, "its gradient is shown");
+        assert_eq!(
+            v[&format!("{layer}.new.{name}")],
+            value,
+            "{b} keeps its value"
+        );
+        assert_ne!(
+            v[&format!("{layer}.wgrad.{name}")],
+            0.0,
+            "its gradient is shown"
+        );
     }
     Test::new()
         .args(["trace", "mazur", "--color", "never"])
@@ -101,8 +109,18 @@ fn mazur_after_one_and_after_ten_thousand_rounds() {
             "{what}: {got}, the post {want}"
         );
     };
-    close("error after one round", run.history[1].loss, 0.291027924, 1e-6);
-    close("error after 10,000 rounds", run.last().loss, 0.0000351085, 2e-4);
+    close(
+        "error after one round",
+        run.history[1].loss,
+        0.291027924,
+        1e-6,
+    );
+    close(
+        "error after 10,000 rounds",
+        run.last().loss,
+        0.0000351085,
+        2e-4,
+    );
     let (y, _) = run.network.predict(&s.setup, &s.data[0]);
     close("out_o1 after 10,000 rounds", y[0], 0.015912196, 2e-4);
     close("out_o2 after 10,000 rounds", y[1], 0.984065734, 2e-6);
@@ -156,16 +174,28 @@ fn a_number_on_one_output_is_the_target_value() {
             .find(|(n, _)| *n == "xor-mlp")
             .unwrap()
             .1
-            .replace("{input: [1, 1], target: 0}", &format!("{{input: [1, 1], target: {target}}}"))
+            .replace(
+                "{input: [1, 1], target: 0}",
+                &format!("{{input: [1, 1], target: {target}}}"),
+            )
     };
-    for (given, t) in [("0", 0.0), ("1", 1.0), ("0.25", 0.25), ("-3", -3.0), ("[1]", 1.0)] {
+    for (given, t) in [
+        ("0", 0.0),
+        ("1", 1.0),
+        ("0.25", 0.25),
+        ("-3", -3.0),
+        ("[1]", 1.0),
+    ] {
         let s = scenario::parse(&xor(given), "test", "test").unwrap();
         assert_eq!(s.data[0].target, vec![t], "target: {given}");
         assert_eq!(s.data[0].class, None, "target: {given} is no class");
     }
     let v = values("xor-mlp", 0);
     let y = v["output.out.y5"];
-    assert!((v["loss"] - 0.5 * y * y).abs() < 1e-15, "t = 0, not class 0 as t = 1");
+    assert!(
+        (v["loss"] - 0.5 * y * y).abs() < 1e-15,
+        "t = 0, not class 0 as t = 1"
+    );
     Test::new()
         .args(["trace", "xor-mlp", "--pattern", "1", "--color", "never"])
         .status(0)

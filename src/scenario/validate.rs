@@ -291,12 +291,17 @@ fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) 
 
 /// A number written as a class index: a whole number from 0 to outputs − 1.
 fn class_index(ck: &Checker, path: &str, v: f64, outputs: usize) -> Result<usize> {
-    let help = "classes count from 0; for a target value per output give a list, e.g. `target: [0, 1]`";
+    let help =
+        "classes count from 0; for a target value per output give a list, e.g. `target: [0, 1]`";
     if v < 0.0 {
         return ck.fail_help(path, format!("{v}: a class index cannot be negative"), help);
     }
     if v.fract() != 0.0 || !v.is_finite() {
-        return ck.fail_help(path, format!("{v} is not a class index (a whole number)"), help);
+        return ck.fail_help(
+            path,
+            format!("{v} is not a class index (a whole number)"),
+            help,
+        );
     }
     if v >= outputs as f64 {
         return ck.fail(
