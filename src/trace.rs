@@ -246,8 +246,8 @@ pub struct Trace {
     policy: Policy,
     /// No rounding, overrides or mistakes: values pass through untouched (the common case).
     plain: bool,
-    /// Where an override replaced a value: the value computed there, from the values used
-    /// before it (a checker's carried-forward value).
+    /// Where an override or rounding replaced a value: the value computed there, from the
+    /// values used before it (a checker's carried-forward value, unrounded).
     computed: HashMap<Key, f64>,
     /// Where each key stands in `entries` (every key is recorded once), as far as looked up.
     index: RefCell<HashMap<Key, usize>>,
@@ -266,25 +266,24 @@ impl Trace {
         &self.policy
     }
 
-    /// The value the next step uses: the mistake replayed, then a given override (the
-    /// computed value kept beside it), else the value rounded if asked.
+    /// The value the next step uses: the mistake replayed, then a given override, else the
+    /// value rounded if asked. Where the value used is not the one computed, the computed
+    /// one is kept beside it.
     #[cold]
     fn apply(&mut self, key: Key, value: f64) -> f64 {
         let value = match self.policy.alter.clone() {
             Some(alter) => alter.alter(key, value, self),
             None => value,
         };
-        let value = match self.policy.round {
-            Some(digits) => round_sig(value, digits),
-            None => value,
+        let used = match (self.policy.overrides.get(&key), self.policy.round) {
+            (Some(&given), _) => given,
+            (None, Some(digits)) => round_sig(value, digits),
+            (None, None) => value,
         };
-        match self.policy.overrides.get(&key) {
-            Some(&given) => {
-                self.computed.insert(key, value);
-                given
-            }
-            None => value,
+        if used.to_bits() != value.to_bits() {
+            self.computed.insert(key, value);
         }
+        used
     }
 
     /// Every pooling route, in the order recorded.
@@ -302,7 +301,7 @@ impl Trace {
     }
 
     /// The value computed at `key` from the values used before it: what was recorded, or,
-    /// where an override replaced it, what it replaced.
+    /// where an override or rounding replaced it, what it replaced (unrounded).
     pub fn computed(&self, key: Key) -> Option<f64> {
         self.computed.get(&key).copied().or_else(|| self.value(key))
     }
@@ -405,6 +404,20 @@ mod tests {
         assert_eq!(t.record(key, 0.2), 0.1);
         assert_eq!(t.computed(key), Some(0.2));
         assert_eq!(t.record(Key::new(2, Kind::Out, 1), 0.3), 0.3);
+    }
+
+    #[test]
+    fn under_rounding_the_unrounded_value_is_kept_as_computed() {
+        let key = Key::new(1, Kind::Out, 0);
+        let mut t = Trace::new(Policy {
+            round: Some(2),
+            ..Policy::default()
+        });
+        assert_eq!(t.record(key, 0.487128), 0.49);
+        assert_eq!(t.computed(key), Some(0.487128));
+        let exact = Key::new(1, Kind::Out, 1);
+        assert_eq!(t.record(exact, 0.5), 0.5);
+        assert_eq!(t.computed(exact), Some(0.5));
     }
 
     struct Halve;

@@ -282,7 +282,7 @@ fn every_mistake_of_the_catalogue_is_named() {
         let j = verdict_of(&report, plant.id);
         assert_eq!(j.verdict, Verdict::Wrong, "{} {}", plant.scenario, plant.id);
         assert_eq!(
-            j.diagnosis,
+            j.diagnosis(),
             Some(plant.code),
             "{} {} = {planted}: {:?}",
             plant.scenario,
@@ -423,8 +423,8 @@ fn empty_values_are_skipped() {
     std::fs::write(&blank, t.stdout()).unwrap();
     Test::new()
         .args(["check", blank.to_str().unwrap()])
-        .status(0)
-        .stdout_has("0 answers");
+        .status(2)
+        .stderr_has("answers: nothing to check: every value is left empty");
     std::fs::remove_file(blank).unwrap();
 }
 
@@ -513,7 +513,7 @@ fn answers_that_do_not_name_their_scenario_need_one_on_the_command_line() {
     Test::new()
         .args(["check", "tests/answers/no-scenario.yaml"])
         .status(2)
-        .stderr_has("does not say which scenario it answers: run `nntrace check SCENARIO tests/answers/no-scenario.yaml`");
+        .stderr_has("error: tests/answers/no-scenario.yaml: does not say which scenario it answers\n  help: add a line `scenario: NAME`, or run `nntrace check SCENARIO tests/answers/no-scenario.yaml`\n");
     Test::new()
         .args(["check", "seesaw-cnn", "tests/answers/no-scenario.yaml"])
         .status(0);

@@ -9,6 +9,7 @@ mod cli;
 mod diagram;
 mod gradcheck;
 mod hostile;
+mod marking;
 mod one_output;
 mod round;
 mod seesaw;

@@ -67,6 +67,33 @@ pub struct AnswersFile {
     pub scenario: Option<(String, Option<(usize, usize)>)>,
     pub pattern: Option<(usize, Option<(usize, usize)>)>,
     pub answers: Vec<Answer>,
+    /// Where the `answers:` key stands.
+    pub answers_position: Option<(usize, usize)>,
+}
+
+impl AnswersFile {
+    /// Refuses a file in which no value is filled in: there is nothing to judge.
+    pub fn something_to_check(&self) -> Result<(), InputError> {
+        if self.answers.iter().any(|a| a.text.is_some()) {
+            return Ok(());
+        }
+        let message = if self.answers.is_empty() {
+            "nothing to check: no answers are listed"
+        } else {
+            "nothing to check: every value is left empty"
+        };
+        Err(InputError {
+            file: self.file.clone(),
+            position: self.answers_position,
+            path: Some("answers".into()),
+            message: message.into(),
+            help: Some(
+                "write each value you computed after its id, e.g. `pool.out.A: 0.2`; \
+                 `nntrace template SCENARIO` lists every id"
+                    .into(),
+            ),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -142,6 +169,7 @@ pub fn parse(text: &str, file: &str) -> Result<AnswersFile, InputError> {
         scenario: raw.scenario.map(|s| (s, top("scenario"))),
         pattern: raw.pattern.map(|p| (p, top("pattern"))),
         answers,
+        answers_position: top("answers"),
     })
 }
 

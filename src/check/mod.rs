@@ -8,6 +8,7 @@
 //! into its one recording call; no layer knows about checking.
 
 pub mod answers;
+pub mod class;
 pub mod mistakes;
 
 use crate::error::nearest;
@@ -17,6 +18,10 @@ use crate::trace::{Key, Policy, Trace};
 use answers::{AnswersFile, Given};
 use mistakes::{Mistake, Replay};
 use std::collections::HashMap;
+
+/// How a student may carry the values not written down: at full precision, or rounded to
+/// 5, 4, 3 or 2 significant digits as on a calculator (the least rounding named first).
+const CALCULATOR_ROUNDING: [Option<u32>; 5] = [None, Some(5), Some(4), Some(3), Some(2)];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -51,10 +56,24 @@ pub struct Judged {
     /// The value recomputed from the student's own earlier values.
     pub carried: Option<f64>,
     pub verdict: Verdict,
-    pub diagnosis: Option<&'static str>,
+    /// Every mistake that reproduces a wrong value, the most specific first.
+    pub diagnoses: Vec<&'static str>,
     pub explanation: Option<String>,
-    /// For a consistent answer: the student's wrong answers it follows from.
+    /// The student's answers it was computed from: for a consistent answer the wrong
+    /// ones, for an answer correct from rounded values the rounded ones.
     pub follows_from: Vec<String>,
+    /// For an answer that follows from the student's values: the significant digits the
+    /// values not written down were rounded to (None: kept at full precision).
+    pub rounded_to: Option<u32>,
+    /// Where the quantity stands in the trace.
+    pub at: Option<usize>,
+}
+
+impl Judged {
+    /// The most specific mistake named, if any.
+    pub fn diagnosis(&self) -> Option<&'static str> {
+        self.diagnoses.first().copied()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,9 +142,11 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
             exact: None,
             carried: None,
             verdict: Verdict::Unknown,
-            diagnosis: None,
+            diagnoses: Vec::new(),
+            at: None,
             explanation: None,
             follows_from: Vec::new(),
+            rounded_to: None,
         };
         match (order.get(&answer.id), Given::parse(text)) {
             (None, _) => {
@@ -143,6 +164,7 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
             (Some(&(at, key)), Some(given)) => {
                 overrides.insert(key, given.value);
                 j.key = Some(key);
+                j.at = Some(at);
                 j.given = Some(given.value);
                 judged.push((at, given, j));
             }
@@ -150,13 +172,19 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
     }
     judged.sort_by_key(|(at, _, _)| *at);
 
-    let carried = s.trace(
-        pattern,
-        Policy {
-            overrides: overrides.clone(),
-            ..Policy::default()
-        },
-    );
+    // The student's values carried forward; what was not written down kept at full
+    // precision, or rounded as on a calculator.
+    let carried: Vec<(Option<u32>, Trace)> = CALCULATOR_ROUNDING
+        .iter()
+        .map(|&round| {
+            let policy = Policy {
+                round,
+                overrides: overrides.clone(),
+                ..Policy::default()
+            };
+            (round, s.trace(pattern, policy))
+        })
+        .collect();
     let mistakes = mistakes::catalogue(s, pattern);
     let mut replays: Option<Vec<[Trace; 2]>> = None;
 
@@ -164,12 +192,18 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
         let key = j.key.expect("a known id");
         j.symbol = ex.explain(key).symbol;
         let e = exact.value(key).expect("in the exact trace");
-        let c = carried.computed(key).expect("in the carried trace");
         j.exact = Some(e);
-        j.carried = Some(c);
+        j.carried = carried[0].1.computed(key);
+        let from_own = carried.iter().find_map(|(round, t)| {
+            let c = t.computed(key).expect("in the carried trace");
+            given.matches(c).then_some((*round, c))
+        });
         j.verdict = if given.matches(e) {
             Verdict::Correct
-        } else if given.matches(c) {
+        } else if let Some((round, c)) = from_own {
+            // Consistent for now: correct if it follows from no wrong answer.
+            j.carried = Some(c);
+            j.rounded_to = round;
             Verdict::Consistent
         } else {
             Verdict::Wrong
@@ -219,13 +253,21 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
                     .collect()
             });
             let found = diagnose(s, pattern, key, *given, &mistakes, replays);
-            if let Some(m) = found {
-                j.diagnosis = Some(m.code);
-                j.explanation = Some((m.explain)(&ex, key));
+            let explained: Vec<String> = found
+                .iter()
+                .enumerate()
+                .map(|(n, m)| match n {
+                    0 => (m.explain)(&ex, key),
+                    _ => format!("or {}: {}", m.code, (m.explain)(&ex, key)),
+                })
+                .collect();
+            j.diagnoses = found.iter().map(|m| m.code).collect();
+            if !explained.is_empty() {
+                j.explanation = Some(explained.join("; "));
             }
         }
     }
-    attribute(s, pattern, &carried, &mut judged);
+    attribute(s, pattern, &carried[0].1, &mut judged);
 
     let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
     answers.extend(unknown);
@@ -275,8 +317,10 @@ fn replay(s: &Scenario, pattern: usize, m: &Mistake, overrides: &HashMap<Key, f6
     }
 }
 
-/// The first mistake that reproduces the student's value, on the exact values or on the
-/// student's own.
+/// Every mistake that reproduces the student's value, on the exact values or on the
+/// student's own, each code once, in the catalogue's order (the most specific first). A
+/// mistake that reproduces a wrong value has changed it: the value without it is the exact
+/// or the carried one, which the student's value does not match.
 fn diagnose<'m>(
     s: &Scenario,
     pattern: usize,
@@ -284,8 +328,12 @@ fn diagnose<'m>(
     given: Given,
     mistakes: &'m [Mistake],
     replays: &[[Trace; 2]],
-) -> Option<&'m Mistake> {
-    mistakes.iter().zip(replays).find_map(|(m, traces)| {
+) -> Vec<&'m Mistake> {
+    let mut found: Vec<&Mistake> = Vec::new();
+    for (m, traces) in mistakes.iter().zip(replays) {
+        if found.iter().any(|f| f.code == m.code) {
+            continue;
+        }
         let reproduces = traces.iter().any(|t| {
             let value = match m.replay {
                 Replay::Local(local) => local(&s.explainer(pattern, t), key),
@@ -293,15 +341,22 @@ fn diagnose<'m>(
             };
             value.is_some_and(|v| given.matches(v))
         });
-        reproduces.then_some(m)
-    })
+        if reproduces {
+            found.push(m);
+        }
+    }
+    found
 }
 
-/// Names, for each consistent answer, the wrong answers it follows from: those its value
-/// was computed from — through its formula, and through a pooling route — back through
-/// the quantities the student did not answer; a consistent answer passes on its own.
+/// Names, for each answer that follows from the student's own values, the answers it was
+/// computed from — through its formula, and through a pooling route — back through the
+/// quantities the student did not answer. If none of them is wrong, it follows from
+/// correctly rounded values and is correct; otherwise it is consistent with the wrong ones.
 fn attribute(s: &Scenario, pattern: usize, carried: &Trace, judged: &mut [(usize, Given, Judged)]) {
-    if !judged.iter().any(|(_, _, j)| j.verdict == Verdict::Wrong) {
+    if !judged
+        .iter()
+        .any(|(_, _, j)| j.verdict == Verdict::Consistent)
+    {
         return;
     }
     let ex = s.explainer(pattern, carried);
@@ -311,52 +366,93 @@ fn attribute(s: &Scenario, pattern: usize, carried: &Trace, judged: &mut [(usize
         .map(|(i, (_, _, j))| (j.key.expect("known"), i))
         .collect();
     let mut memo = HashMap::new();
+    let mut passed: Vec<Vec<usize>> = vec![Vec::new(); judged.len()];
     // In trace order, so an earlier answer's sources are known when a later one reads them.
     for i in 0..judged.len() {
-        if judged[i].2.verdict != Verdict::Consistent {
-            continue;
-        }
-        let key = judged[i].2.key.expect("known");
-        let mut found = Vec::new();
-        for input in ex.explain(key).inputs() {
-            for id in sources(&ex, input, &answered, judged, &mut memo) {
-                if !found.contains(&id) {
-                    found.push(id);
+        if judged[i].2.verdict == Verdict::Consistent {
+            let key = judged[i].2.key.expect("known");
+            let mut found = Vec::new();
+            for input in ex.explain(key).inputs() {
+                for at in sources(&ex, input, &answered, &passed, &mut memo) {
+                    if !found.contains(&at) {
+                        found.push(at);
+                    }
                 }
             }
+            // Named in the order computed: the earliest slip first.
+            found.sort_unstable();
+            let wrong: Vec<usize> = found
+                .iter()
+                .copied()
+                .filter(|&at| judged[at].2.verdict == Verdict::Wrong)
+                .collect();
+            if wrong.is_empty() {
+                let rounded: Vec<&Judged> = found.iter().map(|&at| &judged[at].2).collect();
+                let why = rounding_explained(&rounded, judged[i].2.rounded_to);
+                let ids = rounded.iter().map(|j| j.id.clone()).collect();
+                let j = &mut judged[i].2;
+                j.follows_from = ids;
+                j.verdict = Verdict::Correct;
+                j.explanation = Some(why);
+            } else {
+                judged[i].2.follows_from =
+                    wrong.iter().map(|&at| judged[at].2.id.clone()).collect();
+                passed[i] = wrong;
+                continue;
+            }
         }
-        // Named in the order computed: the earliest slip first.
-        found.sort_by_key(|id| judged.iter().position(|(_, _, j)| &j.id == id));
-        judged[i].2.follows_from = found;
+        let (_, given, j) = &judged[i];
+        passed[i] = match j.verdict {
+            Verdict::Wrong => vec![i],
+            Verdict::Correct if j.exact != Some(given.value) => vec![i],
+            _ => Vec::new(),
+        };
     }
 }
 
-/// The wrong answers a quantity's carried value comes from, following its formula back
-/// through quantities the student did not answer.
+/// "from your rounded output.out.p1 = 0.513 and the rest rounded to 3 significant digits:
+/// rounding is not a mistake".
+fn rounding_explained(rounded: &[&Judged], digits: Option<u32>) -> String {
+    let written: Vec<String> = rounded
+        .iter()
+        .map(|j| format!("{} = {}", j.id, j.text))
+        .collect();
+    let from = match (written.is_empty(), digits) {
+        (false, None) => format!("follows from your rounded {}", written.join(", ")),
+        (false, Some(n)) => format!(
+            "follows from your rounded {} and the rest rounded to {n} significant digits",
+            written.join(", ")
+        ),
+        (true, Some(n)) => {
+            format!("follows from the earlier values rounded to {n} significant digits")
+        }
+        (true, None) => "follows from your own values".into(),
+    };
+    format!("{from}: rounding is not a mistake")
+}
+
+/// The answers a quantity's carried value comes from (indices into `judged`), following
+/// its formula back through quantities the student did not answer; an answer passes on
+/// what `passed` says.
 fn sources(
     ex: &Explainer,
     key: Key,
     answered: &HashMap<Key, usize>,
-    judged: &[(usize, Given, Judged)],
-    memo: &mut HashMap<Key, Vec<String>>,
-) -> Vec<String> {
+    passed: &[Vec<usize>],
+    memo: &mut HashMap<Key, Vec<usize>>,
+) -> Vec<usize> {
     if let Some(&i) = answered.get(&key) {
-        let j = &judged[i].2;
-        return match j.verdict {
-            Verdict::Wrong => vec![j.id.clone()],
-            Verdict::Consistent => j.follows_from.clone(),
-            _ => Vec::new(),
-        };
+        return passed[i].clone();
     }
     if let Some(found) = memo.get(&key) {
         return found.clone();
     }
-    let mut found: Vec<String> = Vec::new();
+    let mut found: Vec<usize> = Vec::new();
     // A given value (an input, a weight) is its own formula: nothing lies behind it.
     for operand in ex.explain(key).inputs().into_iter().filter(|&o| o != key) {
-        for id in sources(ex, operand, answered, judged, memo) {
-            if !found.contains(&id) {
-                found.push(id);
+        for at in sources(ex, operand, answered, passed, memo) {
+            if !found.contains(&at) {
+                found.push(at);
             }
         }
     }

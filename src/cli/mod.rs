@@ -1,8 +1,9 @@
 //! The command line: parses arguments, loads the scenario, runs the step, prints.
 
+mod checking;
 mod training;
 
-use crate::error::{Error, InputError};
+use crate::error::Error;
 use crate::network::Explainer;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
@@ -39,13 +40,15 @@ pub enum Command {
     },
     /// Judges a student's hand-calculated values: correct, consistent with an earlier
     /// error (carried forward), or wrong, with the mistake named.
+    ///
+    /// With several answers files (or a folder of them) after the scenario it judges a
+    /// class: one line per file, the share who got each quantity right, the diagnoses by
+    /// frequency; `--format csv` prints the gradebook.
     Check {
-        /// A scenario file or built-in name; may be left out when the answers file names it.
-        #[arg(value_name = "SCENARIO")]
-        first: String,
-        /// The answers file (see `nntrace template`).
-        #[arg(value_name = "ANSWERS")]
-        second: Option<String>,
+        /// [SCENARIO] ANSWERS...: a scenario file or built-in name (may be left out when a
+        /// single answers file names it), then answers files or folders of them.
+        #[arg(value_name = "SCENARIO] [ANSWERS", required = true, num_args = 1..)]
+        files: Vec<String>,
         #[command(flatten)]
         show: ShowArgs,
     },
@@ -174,6 +177,8 @@ pub enum Format {
     Markdown,
     /// A handout: a complete LaTeX article (amsmath, booktabs).
     Latex,
+    /// The gradebook of a class (check with several answers files): one line per file.
+    Csv,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,19 +220,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             emit(&out)
         }
-        Command::Check {
-            first,
-            second,
-            show,
-        } => {
-            let (scenario, answers) = match second {
-                Some(answers) => (Some(first), answers),
-                None => (None, first),
-            };
-            let opts = options(show.digits);
-            let (text, code) = check(scenario.as_deref(), &answers, &show, &opts)?;
-            emit(&text).map(|_| code)
-        }
+        Command::Check { files, show } => checking::run(&files, &show, &options(show.digits)),
         Command::Template { scenario, pattern } => {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
@@ -317,6 +310,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 /// The trace of one pattern, in the requested format.
 pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Error> {
     let pattern = pattern_index(s, show.pattern)?;
+    if show.format == Format::Csv {
+        return Err(Error::Usage(
+            "--format csv is the gradebook of `check` with several answers files; \
+             trace prints table, json, markdown or latex"
+                .into(),
+        ));
+    }
     if show.blank && !matches!(show.format, Format::Markdown | Format::Latex) {
         return Err(Error::Usage(
             "--blank makes an exercise sheet: use it with --format markdown or latex".into(),
@@ -334,6 +334,7 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
     Ok(match show.format {
         Format::Table => render::table::render(s, pattern, &ex, opts, round),
         Format::Json => pretty(&render::json::render(s, pattern, &ex, opts, round)),
+        Format::Csv => unreachable!("refused above"),
         Format::Markdown | Format::Latex => {
             let kind = if show.format == Format::Latex {
                 render::handout::Kind::Latex
@@ -360,89 +361,7 @@ pub(crate) fn pretty(value: &serde_json::Value) -> String {
     )
 }
 
-/// Checks an answers file; returns the report and the exit code (0, 1 or 2).
-pub fn check(
-    scenario: Option<&str>,
-    answers: &str,
-    show: &ShowArgs,
-    opts: &Options,
-) -> Result<(String, i32), Error> {
-    let text = scenario::read_limited(std::path::Path::new(answers), answers)?;
-    let file = crate::check::answers::parse(&text, answers)?;
-    let s = match (scenario, &file.scenario) {
-        (Some(arg), named) => {
-            let s = scenario::load(arg)?;
-            if let Some((name, position)) = named
-                && name != arg
-                && *name != s.name
-            {
-                return Err(InputError {
-                    file: answers.to_string(),
-                    position: *position,
-                    path: Some("scenario".into()),
-                    message: format!("these answers are for `{name}`, not `{arg}`"),
-                    help: Some(format!(
-                        "check them against `{name}`, or change the `scenario:` line"
-                    )),
-                }
-                .into());
-            }
-            s
-        }
-        (None, Some((name, _))) => scenario::load(name)?,
-        (None, None) => {
-            return Err(Error::Usage(format!(
-                "{answers} does not say which scenario it answers: run `nntrace check SCENARIO {answers}`"
-            )));
-        }
-    };
-    let pattern = match (show.pattern, &file.pattern) {
-        (Some(cli), Some((written, position))) if cli != *written => {
-            return Err(InputError {
-                file: answers.to_string(),
-                position: *position,
-                path: Some("pattern".into()),
-                message: format!("these answers are for pattern {written}, not --pattern {cli}"),
-                help: Some("leave out --pattern, or change the `pattern:` line".into()),
-            }
-            .into());
-        }
-        (cli, written) => pattern_index(&s, cli.or(written.as_ref().map(|w| w.0)))?,
-    };
-    if show.round.is_some() || show.blank {
-        return Err(Error::Usage(
-            "--round and --blank shape a trace; check judges the values as written".into(),
-        ));
-    }
-    let report = crate::check::check(&s, pattern, &file);
-    for problem in render::check::problems(&report, answers) {
-        eprintln!(
-            "error: {}",
-            crate::text::terminal_safe(&problem.to_string())
-        );
-    }
-    let text = match show.format {
-        Format::Json => pretty(&render::check::json(&report, opts)),
-        Format::Table => render::check::table(&report, &s.network, answers, opts),
-        Format::Markdown => render::handout::report(
-            render::handout::Kind::Markdown,
-            &report,
-            &s.network,
-            answers,
-            opts.digits,
-        ),
-        Format::Latex => render::handout::report(
-            render::handout::Kind::Latex,
-            &report,
-            &s.network,
-            answers,
-            opts.digits,
-        ),
-    };
-    Ok((text, report.exit_code()))
-}
-
-fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {
+pub(crate) fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {
     let p = given.unwrap_or(s.pattern);
     if p >= s.data.len() {
         return Err(Error::Usage(format!(

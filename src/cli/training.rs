@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 
 /// The scenario's settings with the command line's overrides, checked.
 fn settings(s: &Scenario, args: &TrainArgs) -> Result<Settings, Error> {
-    if matches!(args.format, Format::Markdown | Format::Latex) {
+    if matches!(args.format, Format::Markdown | Format::Latex | Format::Csv) {
         return Err(Error::Usage(
             "train and compare print --format table or json".into(),
         ));

@@ -96,7 +96,7 @@ fn verdict(v: Verdict, opts: &Options) -> String {
 
 /// The diagnosis cell: the mistake and why, or what a consistent answer follows from.
 pub(super) fn remark(a: &Judged) -> String {
-    match (a.verdict, a.diagnosis, &a.explanation) {
+    match (a.verdict, a.diagnosis(), &a.explanation) {
         (_, Some(code), Some(why)) => format!("{code}: {why}"),
         (Verdict::Consistent, _, _) if !a.follows_from.is_empty() => {
             format!("follows from your {}", a.follows_from.join(", "))
@@ -200,7 +200,8 @@ pub fn json(report: &Report, opts: &Options) -> Value {
                 "exact": a.exact,
                 "carried": a.carried,
                 "verdict": a.verdict.as_str(),
-                "diagnosis": a.diagnosis,
+                "diagnosis": a.diagnosis(),
+                "diagnoses": a.diagnoses,
                 "explanation": a.explanation.as_ref().map(|e| opts.text(e)),
                 "follows_from": a.follows_from,
             })

@@ -3,6 +3,7 @@
 //! computed it.
 
 pub mod check;
+pub mod class;
 pub mod diagram;
 pub mod handout;
 pub mod json;

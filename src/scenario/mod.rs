@@ -108,6 +108,51 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
     Err(err)
 }
 
+/// Where a SCENARIO argument leads, before anything is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file, by its canonical path.
+    File(std::path::PathBuf),
+    /// A built-in scenario, by name.
+    Builtin(&'static str),
+}
+
+/// Resolves a SCENARIO as `load` does — an existing file wins over a built-in of the same
+/// name — with a relative path taken from `base` (an answers file's folder) when given.
+/// Returns the argument to load it with, and where it leads; None when it leads nowhere.
+pub fn locate(arg: &str, base: Option<&std::path::Path>) -> Option<(String, Source)> {
+    let path = match base {
+        Some(dir) => dir.join(arg),
+        None => std::path::PathBuf::from(arg),
+    };
+    let builtin = BUILTIN.iter().find(|(name, _)| *name == arg);
+    if path.exists() && !(path.is_dir() && builtin.is_some()) {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        return Some((path.to_string_lossy().into_owned(), Source::File(canonical)));
+    }
+    builtin.map(|(name, _)| (name.to_string(), Source::Builtin(name)))
+}
+
+/// Loads what `locate` found: the file, or the built-in (even if a file of that name
+/// happens to lie in the working directory).
+pub fn load_located(arg: &str, source: &Source) -> Result<Scenario, InputError> {
+    match source {
+        Source::File(_) => load(arg),
+        Source::Builtin(name) => {
+            let (_, text) = BUILTIN
+                .iter()
+                .find(|(n, _)| n == name)
+                .expect("a located built-in");
+            parse(text, &format!("built-in {name}"), name)
+        }
+    }
+}
+
+/// The built-in scenario nearest to a misspelt name, if any.
+pub fn nearest_builtin(arg: &str) -> Option<&'static str> {
+    nearest(arg, BUILTIN.iter().map(|(n, _)| *n))
+}
+
 /// Guards against YAML that nests too deeply or expands far beyond its size (alias
 /// bombs): a linear scan of the text, then a count of the parsed events; call before
 /// parsing.

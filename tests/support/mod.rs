@@ -24,6 +24,8 @@ pub fn values(name: &str, pattern: usize) -> HashMap<String, f64> {
 pub struct Test {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// The working directory (default: the crate's root).
+    dir: Option<std::path::PathBuf>,
     output: Option<Output>,
 }
 
@@ -32,6 +34,7 @@ impl Test {
         Test {
             args: Vec::new(),
             env: Vec::new(),
+            dir: None,
             output: None,
         }
     }
@@ -45,6 +48,12 @@ impl Test {
         self
     }
 
+    /// Runs in this working directory instead of the crate's root.
+    pub fn dir(mut self, dir: impl Into<std::path::PathBuf>) -> Test {
+        self.dir = Some(dir.into());
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Test {
         self.env.push((key.into(), value.into()));
         self
@@ -53,7 +62,11 @@ impl Test {
     fn output(&mut self) -> &Output {
         if self.output.is_none() {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_nntrace"));
-            cmd.args(&self.args).current_dir(env!("CARGO_MANIFEST_DIR"));
+            let dir = self
+                .dir
+                .clone()
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+            cmd.args(&self.args).current_dir(dir);
             cmd.env_remove("NO_COLOR");
             for (k, v) in &self.env {
                 cmd.env(k, v);
