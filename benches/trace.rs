@@ -67,6 +67,7 @@ fn steps(c: &mut Criterion) {
         digits: 6,
         ascii: false,
         color: false,
+        ..Options::default()
     };
     c.bench_function("seesaw-cnn/trace and render json", |b| {
         b.iter(|| {

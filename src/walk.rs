@@ -82,7 +82,7 @@ fn why(ex: &Explainer, key: crate::trace::Key) -> String {
             "The data loss of this pattern: how far the prediction is from the target."
         }
         (Kind::LossLog10, _) => {
-            "The same loss with log base 10, the number the slides quote (0.29)."
+            "The same loss with log base 10 (L_i / ln 10), the figure some slides quote."
         }
         (Kind::LossTotal, _) => {
             "Loss = data loss + regularization ½λΣw²: the model should also be simple."

@@ -524,5 +524,5 @@ fn options_that_shape_a_trace_are_refused_by_check() {
     Test::new()
         .args(["check", "seesaw-cnn", SLIDES, "--round", "3"])
         .status(2)
-        .stderr_has("--round and --blank shape a trace");
+        .stderr_has("error: unexpected argument '--round' found");
 }

@@ -447,8 +447,9 @@ mod every_renderer {
             let s = scenario::parse(&text, "random", "random").unwrap();
             let t = s.trace(0, Policy { round, ..Policy::default() });
             let ex = s.explainer(0, &t);
-            let opts = Options { digits: 4, ascii: false, color: false };
-            let table = render::table::render(&s, 0, &ex, &opts, round);
+            let opts = Options { digits: 4, ascii: false, color: false, width: 80 };
+            let table = render::table::render(&s, 0, &ex, &opts, round, &Default::default());
+            prop_assert!(table.lines().all(|l| l.chars().count() <= 80), "no line over 80 columns:\n{}", table);
             prop_assert!(table.contains("UPDATE"));
             let json = serde_json::to_string(&render::json::render(&s, 0, &ex, &opts, round)).unwrap();
             prop_assert!(json.contains("\"quantities\""));

@@ -14,4 +14,5 @@ mod one_output;
 mod round;
 mod seesaw;
 mod snapshots;
+mod tables;
 mod training;

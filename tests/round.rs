@@ -4,7 +4,7 @@
 use crate::support::{Test, eval::eval};
 use nntrace::formula::round_sig;
 
-fn retype_every_line(scenario: &str, pattern: &str, digits: u32) {
+pub(crate) fn retype_every_line(scenario: &str, pattern: &str, digits: u32) {
     let round = digits.to_string();
     let mut t = Test::new()
         .args([

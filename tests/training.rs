@@ -185,7 +185,7 @@ fn bad_training_settings_are_refused() {
     let cases: [(&[&str], &str); 9] = [
         (
             &["train", "seesaw-cnn", "--format", "latex"],
-            "train and compare print --format table or json",
+            "invalid value 'latex' for '--format <FORMAT>'",
         ),
         (
             &["train", "seesaw-cnn", "--epochs", "0"],

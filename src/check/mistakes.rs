@@ -55,7 +55,7 @@ pub fn catalogue(s: &Scenario, pattern: usize) -> Vec<Mistake> {
             replay: Replay::Alter(Rc::new(NoDerivative(layer))),
             explain: |ex, key| {
                 format!(
-                    "{} passes through an activation: multiply by its derivative (f@c·(1 − f@c) for a sigmoid); your value leaves it out",
+                    "{} passes through an activation: multiply by its derivative (f·(1 − f) for a sigmoid); your value leaves it out",
                     ex.explain(key).symbol
                 )
             },

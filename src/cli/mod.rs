@@ -36,7 +36,9 @@ pub enum Command {
         /// A scenario file, or the name of a built-in scenario (see `nntrace list`).
         scenario: String,
         #[command(flatten)]
-        show: ShowArgs,
+        show: TraceShowArgs,
+        #[command(flatten)]
+        only: TraceArgs,
     },
     /// Judges a student's hand-calculated values: correct, consistent with an earlier
     /// error (carried forward), or wrong, with the mistake named.
@@ -141,9 +143,9 @@ pub struct TrainArgs {
     /// With --plot: a logarithmic SSE axis.
     #[arg(long)]
     pub log_scale: bool,
-    /// table or json.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
     /// Significant digits shown.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub digits: u8,
@@ -160,6 +162,51 @@ pub struct ShowArgs {
     /// Significant digits shown.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub digits: u8,
+}
+
+/// `trace`'s pattern, format and digits: the formats a trace is printed in.
+#[derive(Args, Debug)]
+pub struct TraceShowArgs {
+    /// Which row of the scenario's `data` to follow (default: the scenario's `pattern`).
+    #[arg(long)]
+    pub pattern: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Table)]
+    pub format: TraceFormat,
+    /// Significant digits shown.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub digits: u8,
+}
+
+/// What `trace` prints (the class gradebook, `csv`, is `check`'s alone).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    Table,
+    Json,
+    /// A handout: GitHub-flavoured Markdown, formulas in inline math.
+    Markdown,
+    /// A handout: a complete LaTeX article (amsmath, booktabs).
+    Latex,
+}
+
+impl From<TraceShowArgs> for ShowArgs {
+    fn from(t: TraceShowArgs) -> ShowArgs {
+        ShowArgs {
+            pattern: t.pattern,
+            format: match t.format {
+                TraceFormat::Table => Format::Table,
+                TraceFormat::Json => Format::Json,
+                TraceFormat::Markdown => Format::Markdown,
+                TraceFormat::Latex => Format::Latex,
+            },
+            digits: t.digits,
+        }
+    }
+}
+
+/// The options only `trace` takes: how the step is worked and which tables it prints.
+#[derive(Args, Debug, Default)]
+pub struct TraceArgs {
     /// Hand-calculation mode: round every value to N significant digits before the next
     /// step uses it, as a student with a calculator does.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
@@ -167,6 +214,13 @@ pub struct ShowArgs {
     /// With --format markdown or latex: leave every computed result empty (an exercise sheet).
     #[arg(long)]
     pub blank: bool,
+    /// Only the tables of one layer, or of one layer in one phase (forward, backward,
+    /// update): `--only conv`, `--only conv.backward`, `--only update`.
+    #[arg(long, value_name = "LAYER[.PHASE]")]
+    pub only: Option<String>,
+    /// One line per quantity (formula and numbers side by side), no rules between rows.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +233,13 @@ pub enum Format {
     Latex,
     /// The gradebook of a class (check with several answers files): one line per file.
     Csv,
+}
+
+/// What `train` and `compare` print.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunFormat {
+    Table,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,10 +268,12 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     let color = cli.color.decide();
     colored::control::set_override(color);
     let ascii = cli.ascii;
+    let width = width();
     let options = |digits: u8| Options {
         digits: digits.into(),
         ascii,
         color,
+        width,
     };
     match cli.command {
         Command::List => {
@@ -299,16 +362,25 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let opts = options(run.digits);
             emit(&training::compare(&loaded, &run, slides, &opts)?)
         }
-        Command::Trace { scenario, show } => {
+        Command::Trace {
+            scenario,
+            show,
+            only,
+        } => {
             let s = scenario::load(&scenario)?;
             let opts = options(show.digits);
-            emit(&trace(&s, &show, &opts)?)
+            emit(&trace(&s, &show.into(), &only, &opts)?)
         }
     }
 }
 
 /// The trace of one pattern, in the requested format.
-pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Error> {
+pub fn trace(
+    s: &Scenario,
+    show: &ShowArgs,
+    tables: &TraceArgs,
+    opts: &Options,
+) -> Result<String, Error> {
     let pattern = pattern_index(s, show.pattern)?;
     if show.format == Format::Csv {
         return Err(Error::Usage(
@@ -317,12 +389,24 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
                 .into(),
         ));
     }
-    if show.blank && !matches!(show.format, Format::Markdown | Format::Latex) {
+    if tables.blank && !matches!(show.format, Format::Markdown | Format::Latex) {
         return Err(Error::Usage(
             "--blank makes an exercise sheet: use it with --format markdown or latex".into(),
         ));
     }
-    let round = show.round.map(u32::from);
+    if (tables.only.is_some() || tables.compact) && show.format != Format::Table {
+        return Err(Error::Usage(
+            "--only and --compact shape the terminal tables: use them with --format table".into(),
+        ));
+    }
+    let view = render::table::View {
+        compact: tables.compact,
+        only: match &tables.only {
+            Some(text) => Some(only(&s.network, text)?),
+            None => None,
+        },
+    };
+    let round = tables.round.map(u32::from);
     let t = s.trace(
         pattern,
         Policy {
@@ -331,8 +415,11 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
         },
     );
     let ex = s.explainer(pattern, &t);
+    if let (Some(only), Some(text)) = (view.only, &tables.only) {
+        no_empty_choice(&ex, opts, only, text)?;
+    }
     Ok(match show.format {
-        Format::Table => render::table::render(s, pattern, &ex, opts, round),
+        Format::Table => render::table::render(s, pattern, &ex, opts, round, &view),
         Format::Json => pretty(&render::json::render(s, pattern, &ex, opts, round)),
         Format::Csv => unreachable!("refused above"),
         Format::Markdown | Format::Latex => {
@@ -347,7 +434,7 @@ pub fn trace(s: &Scenario, show: &ShowArgs, opts: &Options) -> Result<String, Er
                 pattern,
                 round,
                 digits: opts.digits,
-                blank: show.blank,
+                blank: tables.blank,
             };
             handout.render(&ex)
         }
@@ -359,6 +446,101 @@ pub(crate) fn pretty(value: &serde_json::Value) -> String {
         "{}\n",
         serde_json::to_string_pretty(value).expect("JSON of plain values")
     )
+}
+
+/// The width to fit tables to: the terminal's when stdout is one, else `COLUMNS`, else
+/// 100; never under 40.
+fn width() -> usize {
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(crossterm::terminal::size)
+        .and_then(Result::ok)
+        .map(|(w, _)| usize::from(w))
+        .filter(|&w| w > 0);
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w > 0)
+    };
+    terminal
+        .or_else(columns)
+        .unwrap_or(render::DEFAULT_WIDTH)
+        .max(render::MIN_WIDTH)
+}
+
+/// `--only LAYER[.PHASE]` read against the network's layer names (`input` and `loss`
+/// included; `update` alone is the whole update table).
+fn only(net: &crate::network::Network, text: &str) -> Result<render::table::Only, Error> {
+    use crate::trace::{LOSS_LAYER, Phase};
+    let phases = [Phase::Forward, Phase::Backward, Phase::Update];
+    let (name, phase) = match text.rsplit_once('.') {
+        Some((name, phase)) => match phases.iter().find(|p| p.as_str() == phase) {
+            Some(&p) => (name, Some(p)),
+            None => {
+                return Err(Error::Usage(format!(
+                    "--only {text}: `{phase}` is not a phase; the phases are forward, backward and update"
+                )));
+            }
+        },
+        None => (text, None),
+    };
+    let mut layers = vec!["input"];
+    layers.extend(net.layers.iter().map(|l| l.name()));
+    layers.push("loss");
+    let layer = match layers.iter().position(|&l| l == name) {
+        Some(0) => Some(0),
+        Some(p) if p == layers.len() - 1 => Some(LOSS_LAYER),
+        Some(p) => Some(p as crate::trace::LayerId),
+        None if name == "update" && phase.is_none() => None,
+        None => {
+            let hint = match crate::error::nearest(name, layers.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`? "),
+                None => String::new(),
+            };
+            return Err(Error::Usage(format!(
+                "--only {text}: no layer named `{name}`; {hint}the layers are {}",
+                layers.join(", ")
+            )));
+        }
+    };
+    Ok(render::table::Only {
+        layer,
+        phase: if layer.is_none() {
+            Some(Phase::Update)
+        } else {
+            phase
+        },
+    })
+}
+
+/// `--only` that chooses no table (`loss.backward`) is refused with the phases there are.
+fn no_empty_choice(
+    ex: &Explainer,
+    opts: &Options,
+    only: render::table::Only,
+    text: &str,
+) -> Result<(), Error> {
+    use crate::trace::Phase;
+    if !render::table::chosen(ex, opts, Some(only)).is_empty() {
+        return Ok(());
+    }
+    let has: Vec<&str> = [Phase::Forward, Phase::Backward, Phase::Update]
+        .into_iter()
+        .filter(|&p| {
+            let each = render::table::Only {
+                phase: Some(p),
+                ..only
+            };
+            !render::table::chosen(ex, opts, Some(each)).is_empty()
+        })
+        .map(|p| p.as_str())
+        .collect();
+    let (name, phase) = text.rsplit_once('.').unwrap_or((text, ""));
+    Err(Error::Usage(format!(
+        "--only {text}: {name} has no {phase} table; it has {}",
+        has.join(" and ")
+    )))
 }
 
 pub(crate) fn pattern_index(s: &Scenario, given: Option<usize>) -> Result<usize, Error> {

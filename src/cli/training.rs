@@ -1,7 +1,7 @@
 //! `train` and `compare`: settings from the scenario and the command line, the runs, the
 //! progress bar, the chart.
 
-use super::{Format, ShowArgs, TrainArgs, emit, pretty, write_file};
+use super::{Format, RunFormat, ShowArgs, TraceArgs, TrainArgs, emit, pretty, write_file};
 use crate::error::Error;
 use crate::render::{self, Options};
 use crate::scenario::{MAX_EPOCHS, Scenario};
@@ -11,11 +11,6 @@ use std::io::IsTerminal;
 
 /// The scenario's settings with the command line's overrides, checked.
 fn settings(s: &Scenario, args: &TrainArgs) -> Result<Settings, Error> {
-    if matches!(args.format, Format::Markdown | Format::Latex | Format::Csv) {
-        return Err(Error::Usage(
-            "train and compare print --format table or json".into(),
-        ));
-    }
     let mut set = Settings::of(s);
     if let Some(e) = args.epochs {
         if e == 0 || e > MAX_EPOCHS {
@@ -146,8 +141,8 @@ pub fn train(
         )));
     }
     let mut text = match args.format {
-        Format::Json => pretty(&render::training::json(s, &set, &result)),
-        _ => render::training::summary(s, &set, &result, opts),
+        RunFormat::Json => pretty(&render::training::json(s, &set, &result)),
+        RunFormat::Table => render::training::summary(s, &set, &result, opts),
     };
     if let Some((epoch, pattern)) = keep {
         let Some(net) = result.kept.clone() else {
@@ -165,11 +160,9 @@ pub fn train(
             pattern: Some(pattern),
             format: Format::Table,
             digits: opts.digits as u8,
-            round: None,
-            blank: false,
         };
         text.push_str(&format!("\n━━ the step at epoch {epoch}, pattern {pattern}, with the weights as they were then ━━\n"));
-        text.push_str(&super::trace(&then, &show, opts)?);
+        text.push_str(&super::trace(&then, &show, &TraceArgs::default(), opts)?);
     }
     Ok((text, 0))
 }
@@ -199,7 +192,7 @@ pub fn compare(
         write_file(path, &svg)?;
     }
     Ok(match args.format {
-        Format::Json => pretty(&render::training::compare_json(&rows, slides)),
-        _ => render::training::compare_table(&rows, slides, opts),
+        RunFormat::Json => pretty(&render::training::compare_json(&rows, slides)),
+        RunFormat::Table => render::training::compare_table(&rows, slides, opts),
     })
 }

@@ -114,7 +114,7 @@ impl Loss {
                         .note("cross-entropy, natural log: −ln p_target")
                 } else {
                     Explained::new("L_i (log10)", Expr::negate(Expr::call("log10", vec![p])))
-                        .note("with log base 10, as the slides' \"Data loss = 0.29\"")
+                        .note("log base 10: L_i / ln 10, the figure some slides quote")
                 }
             }
             Kind::Loss => {
@@ -128,6 +128,10 @@ impl Loss {
                     sum
                 };
                 Explained::new("L_i", formula)
+            }
+            Kind::LossTotal if ex.setup.lambda == 0.0 => {
+                Explained::new("L", self.total_formula(ex))
+                    .note("λ = 0: no L2 penalty, the loss is the data loss")
             }
             Kind::LossTotal => Explained::new("L", self.total_formula(ex))
                 .note("data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)"),
@@ -154,8 +158,12 @@ impl Loss {
         }
     }
 
-    /// L = L_i + ½·λ·(w1² + w2² + …).
+    /// L = L_i + ½·λ·(w1² + w2² + …); L = L_i when λ = 0.
     fn total_formula(self, ex: &Explainer) -> Expr {
+        let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
+        if ex.setup.lambda == 0.0 {
+            return loss;
+        }
         let mut squares = Vec::new();
         let mut sum_w2 = 0.0;
         for (i, layer) in ex.net.layers.iter().enumerate() {
@@ -173,7 +181,6 @@ impl Loss {
         } else {
             Expr::add(squares)
         };
-        let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
         Expr::add(vec![
             loss,
             Expr::mul(vec![var("½", 0.5), var("λ", ex.setup.lambda), penalty]),

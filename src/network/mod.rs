@@ -695,7 +695,7 @@ impl<'a> Explainer<'a> {
         Explained::new(name, w).note("held until the update")
     }
 
-    /// Δw = −α(∂L/∂w + λw), or −α·∂L/∂w for a bias.
+    /// Δw = −α(∂L/∂w + λw), or −α·∂L/∂w for a bias or when λ = 0.
     fn explain_held(&self, key: Key) -> Explained {
         let p = key.index as usize;
         let name = self.name(key);
@@ -706,7 +706,8 @@ impl<'a> Explainer<'a> {
             return Explained::new(format!("Δ{name}"), Expr::Num(0.0))
                 .note("biases stay fixed (update_biases: false)");
         }
-        let inner = if is_bias {
+        // With λ = 0 there is no decay term to show: Δw = −α·∂L/∂w.
+        let inner = if is_bias || self.setup.lambda == 0.0 {
             wgrad
         } else {
             let decay = Expr::mul(vec![var("λ", self.setup.lambda), self.param(key.layer, p)]);

@@ -52,10 +52,14 @@ impl Relu {
             Kind::Dact => {
                 let passes_zero = ex.setup.conventions.relu_passes_zero;
                 let passed = ex.value(id, Kind::Dact, k) != 0.0;
-                let verdict = if passed {
-                    "passed"
-                } else {
-                    "blocked: negative input, zero gradient"
+                let at_zero = ex.value(id - 1, Kind::Out, k) == 0.0;
+                let verdict = match (passed, at_zero) {
+                    (true, false) => "passed",
+                    (true, true) => "passed: input exactly 0, and ReLU′(0) = 1 by convention",
+                    (false, true) => {
+                        "blocked: input exactly 0, and ReLU′(0) = 0 by convention; zero gradient"
+                    }
+                    (false, false) => "blocked: negative input, zero gradient",
                 };
                 Explained::new(
                     format!("∂{}/∂{input_name}", self.outputs[k]),

@@ -224,6 +224,7 @@ fn write_report(
         digits,
         ascii: false,
         color: false,
+        ..super::Options::default()
     };
     let lines: Vec<String> = summary(report, &plain).lines().map(|l| w.text(l)).collect();
     out.push_str(&w.paragraph(&lines));

@@ -25,6 +25,24 @@ pub struct Options {
     /// Plain ASCII instead of Unicode symbols.
     pub ascii: bool,
     pub color: bool,
+    /// The width tables and text are fitted to, in terminal columns.
+    pub width: usize,
+}
+
+/// The width when nothing says otherwise (no terminal, no `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
+/// Tables are not fitted narrower than this.
+pub const MIN_WIDTH: usize = 40;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            digits: 6,
+            ascii: false,
+            color: false,
+            width: DEFAULT_WIDTH,
+        }
+    }
 }
 
 impl Options {
@@ -53,7 +71,8 @@ pub fn asciify(s: &str) -> String {
             'α' => out.push_str("alpha"),
             'λ' => out.push_str("lambda"),
             '∂' => out.push('d'),
-            'Δ' => out.push_str("delta_"),
+            // Not "delta": the id kind `delta` is ∂L/∂I; d is ∂.
+            'Δ' => out.push('D'),
             'Σ' => out.push_str("sum "),
             '²' => out.push_str("^2"),
             '½' => out.push_str("0.5"),

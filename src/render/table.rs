@@ -1,16 +1,40 @@
-//! The trace as terminal tables: one per layer and phase, in the order computed.
+//! The trace as terminal tables: one per layer and phase, in the order computed, fitted
+//! to the width (`Options::width`): formulas and notes wrap inside their cells, so no
+//! line is longer than the width.
 
 use super::{Block, ContribGrid, Options, Row, Section, Update, place, preamble, sections, strip};
 use crate::network::Explainer;
 use crate::scenario::Scenario;
-use crate::trace::Phase;
+use crate::trace::{LayerId, Phase};
 use colored::Colorize;
 use tabled::builder::Builder;
+use tabled::grid::util::string::get_text_width;
 use tabled::settings::object::{Columns, Rows};
-use tabled::settings::{Alignment, Style, Width};
+use tabled::settings::style::HorizontalLine;
+use tabled::settings::{Alignment, Style};
 
-/// Formula cells wider than this wrap between words.
+/// Formula cells wider than this wrap between words, however wide the terminal.
 const FORMULA_WIDTH: usize = 72;
+/// A column that wraps keeps at least this width while another can give some up.
+const MIN_WRAPPED: usize = 12;
+
+/// Which tables, laid out how.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct View {
+    /// One line per quantity (the formula and its numbers side by side), no rules
+    /// between rows.
+    pub compact: bool,
+    /// `--only LAYER[.PHASE]`: the tables of one layer, or of one layer in one phase.
+    pub only: Option<Only>,
+}
+
+/// A choice of tables: a layer (its rows of the update table included), a phase, or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Only {
+    /// None: every layer (`--only update`).
+    pub layer: Option<LayerId>,
+    pub phase: Option<Phase>,
+}
 
 pub fn render(
     s: &Scenario,
@@ -18,47 +42,110 @@ pub fn render(
     ex: &Explainer,
     opts: &Options,
     round: Option<u32>,
+    view: &View,
 ) -> String {
     let mut out = String::new();
     for line in preamble(s, pattern, round) {
-        out.push_str(&opts.text(&line));
-        out.push('\n');
+        out.push_str(&fill(&opts.text(&line), opts.width, "  "));
     }
-    for section in sections(ex, opts.digits) {
+    for section in chosen(ex, opts, view.only) {
         out.push('\n');
         out.push_str(&heading(ex, &section, opts));
-        for block in &section.blocks {
-            out.push_str(&match block {
-                Block::Rows(rows) => rows_table(rows, opts),
-                Block::Contribs(grid) => contrib_table(grid, opts),
-                Block::Updates(updates) => update_table(updates, opts),
-            });
-            out.push('\n');
-        }
+        out.push_str(&section_tables(&section, opts, view.compact));
     }
     out
+}
+
+/// The sections `--only` asks for (every one without it), the update table cut to the
+/// chosen layer's weights.
+pub fn chosen(ex: &Explainer, opts: &Options, only: Option<Only>) -> Vec<Section> {
+    let mut out = sections(ex, opts.digits);
+    let Some(only) = only else {
+        return out;
+    };
+    out.retain(|s| only.phase.is_none_or(|p| p == s.phase));
+    if let Some(layer) = only.layer {
+        let name = ex.net.layer_name(layer);
+        out.retain_mut(|s| {
+            if s.phase != Phase::Update {
+                return s.layer == layer;
+            }
+            for block in &mut s.blocks {
+                if let Block::Updates(updates) = block {
+                    updates.retain(|u| u.layer == name);
+                }
+            }
+            s.blocks
+                .iter()
+                .any(|b| matches!(b, Block::Updates(u) if !u.is_empty()))
+        });
+    }
+    out
+}
+
+/// Every table of one section, each followed by a blank line.
+pub fn section_tables(section: &Section, opts: &Options, compact: bool) -> String {
+    let mut out = String::new();
+    for block in &section.blocks {
+        out.push_str(&match block {
+            Block::Rows(rows) => rows_table(rows, opts, compact),
+            Block::Contribs(grid) => contrib_table(grid, opts, compact),
+            Block::Updates(updates) => update_table(updates, opts, compact),
+        });
+        out.push('\n');
+    }
+    out
+}
+
+/// Plain text broken between words to `width` columns, later lines indented; each line
+/// ends with a newline.
+pub fn fill(text: &str, width: usize, indent: &str) -> String {
+    wrap_lines(text, width, indent)
+        .into_iter()
+        .map(|l| l + "\n")
+        .collect()
+}
+
+fn wrap_lines(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(indent.len() + 1))
+        .subsequent_indent(indent)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
 }
 
 fn heading(ex: &Explainer, section: &Section, opts: &Options) -> String {
     let place = place(ex.net, (section.phase, section.layer));
     let title = opts.text(&format!("━━ {place} ━━ {}", section.title));
-    let mut out = paint(&title, opts, |t| t.bold().cyan().to_string());
-    out.push('\n');
+    let mut out = String::new();
+    for line in wrap_lines(&title, opts.width, "   ") {
+        out.push_str(&paint(&line, opts, |t| t.bold().cyan().to_string()));
+        out.push('\n');
+    }
     if section.phase != Phase::Update {
+        let mut here = String::new();
         let stages: Vec<String> = strip(ex, section.layer)
             .into_iter()
-            .map(|(name, here)| {
-                if here {
-                    paint(&format!("[{name}]"), opts, |t| {
-                        t.bold().yellow().to_string()
-                    })
+            .map(|(name, current)| {
+                if current {
+                    here = format!("[{name}]");
+                    here.clone()
                 } else {
                     name
                 }
             })
             .collect();
-        let sep = opts.text(" ▸ ");
-        out.push_str(&format!("   {}   ({})\n", stages.join(&sep), "we are here"));
+        let line = format!("   {}   (we are here)", stages.join(&opts.text(" ▸ ")));
+        for piece in wrap_lines(&line, opts.width, "   ") {
+            let piece = piece.replace(
+                &here,
+                &paint(&here, opts, |t| t.bold().yellow().to_string()),
+            );
+            out.push_str(&piece);
+            out.push('\n');
+        }
     }
     out
 }
@@ -71,131 +158,372 @@ fn paint(text: &str, opts: &Options, style: impl Fn(&str) -> String) -> String {
     }
 }
 
+/// A note coloured by what it says: blocked red, the target yellow, ties magenta, routes
+/// green, the rest dimmed.
 fn note_colour(note: &str, opts: &Options) -> String {
-    let text = opts.text(note);
     if !opts.color {
-        return text;
+        return note.to_string();
     }
     if note.contains("blocked") || note.contains("gets 0") {
-        text.red().to_string()
-    } else if note.starts_with("target") {
-        text.yellow().bold().to_string()
-    } else if note.starts_with("tie") {
-        text.magenta().to_string()
+        note.red().to_string()
+    } else if note.starts_with("target") || note.starts_with("(target") {
+        note.yellow().bold().to_string()
+    } else if note.starts_with("tie") || note.starts_with("(tie") {
+        note.magenta().to_string()
     } else if note.contains("passed")
         || note.contains("gets its gradient")
         || note.starts_with("from")
+        || note.starts_with("(from")
     {
-        text.green().to_string()
+        note.green().to_string()
     } else {
-        text.dimmed().to_string()
+        note.dimmed().to_string()
     }
 }
 
-/// Borders (Unicode or ASCII), right-aligned number columns, and one column wrapped
-/// between words at a width.
+/// A table of ready texts fitted to the width: right-aligned number columns, the other
+/// columns wrapped between words where the width requires it, and `wrap` (a column and
+/// a width) wrapped at that width however wide the terminal.
 pub(super) fn style(
     builder: Builder,
     opts: &Options,
     right: &[usize],
     wrap: Option<(usize, usize)>,
 ) -> String {
-    let mut table = builder.build();
-    if let Some((column, width)) = wrap {
-        table.modify(Columns::one(column), Width::wrap(width).keep_words(true));
+    let mut records: Vec<Vec<String>> = builder.into();
+    if records.is_empty() {
+        return String::new();
     }
-    if opts.ascii {
-        table.with(Style::ascii());
-    } else {
-        table.with(Style::modern_rounded());
+    let header = records.remove(0);
+    let wrapping = (0..header.len()).filter(|c| !right.contains(c)).collect();
+    Grid {
+        header,
+        rows: records
+            .into_iter()
+            .map(|r| r.into_iter().map(Cell::plain).collect())
+            .collect(),
+        right: right.to_vec(),
+        wrapping,
+        cap: wrap,
     }
-    for &c in right {
-        table.modify(Columns::one(c), Alignment::right());
-    }
-    table.modify(Rows::first(), Alignment::left());
-    table.to_string()
+    .render(opts, false)
 }
 
-fn value(x: f64, opts: &Options) -> String {
-    paint(&opts.number(x), opts, |t| t.bold().to_string())
+fn borders(table: &mut tabled::Table, opts: &Options, compact: bool) {
+    match (opts.ascii, compact) {
+        (false, false) => table.with(Style::modern_rounded()),
+        (false, true) => table.with(Style::rounded()),
+        (true, false) => table.with(Style::ascii()),
+        (true, true) => table.with(
+            Style::ascii()
+                .remove_horizontal()
+                .horizontals([(1, HorizontalLine::full('-', '+', '+', '+'))]),
+        ),
+    };
 }
 
-fn rows_table(rows: &[Row], opts: &Options) -> String {
-    let mut b = Builder::default();
-    b.push_record(["id", "quantity", "formula", "value", "note"]);
-    for r in rows {
-        let formula = match &r.formula {
-            Some(f) => format!("{}\n= {}", opts.text(f), opts.text(&r.substituted)),
-            None => "given".to_string(),
+/// How a line of a cell is coloured.
+#[derive(Clone, Copy)]
+enum Paint {
+    Plain,
+    Bold,
+    Note,
+}
+
+/// A cell before layout: logical lines, each wrapped and painted on its own.
+struct Cell(Vec<(String, Paint)>);
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Cell {
+        Cell(vec![(text.into(), Paint::Plain)])
+    }
+
+    fn bold(text: impl Into<String>) -> Cell {
+        Cell(vec![(text.into(), Paint::Bold)])
+    }
+
+    fn width(&self) -> usize {
+        self.0
+            .iter()
+            .map(|(t, _)| get_text_width(t))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The cell's text at `width` columns: continuation lines indented, each line painted.
+    fn lay_out(&self, width: usize, opts: &Options) -> String {
+        let mut lines = Vec::new();
+        for (text, how) in &self.0 {
+            for line in wrap_lines(text, width, "  ") {
+                lines.push(match how {
+                    Paint::Plain => line,
+                    Paint::Bold => paint(&line, opts, |t| t.bold().to_string()),
+                    Paint::Note => note_colour(&line, opts),
+                });
+            }
+        }
+        lines.join("\n")
+    }
+}
+
+/// A table before layout: which columns are numbers (right-aligned) and which may wrap.
+struct Grid {
+    header: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    right: Vec<usize>,
+    wrapping: Vec<usize>,
+    /// A column wrapped at a width however wide the terminal.
+    cap: Option<(usize, usize)>,
+}
+
+impl Grid {
+    /// Each column's width with nothing wrapped.
+    fn natural(&self) -> Vec<usize> {
+        (0..self.header.len())
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r[c].width())
+                    .chain([get_text_width(&self.header[c])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// The natural widths, the capped column at its cap.
+    fn capped(&self) -> Vec<usize> {
+        let mut widths = self.natural();
+        if let Some((c, cap)) = self.cap {
+            widths[c] = widths[c].min(cap);
+        }
+        widths
+    }
+
+    /// The columns' content widths that fit `width` with borders and padding.
+    fn widths(&self, width: usize) -> Vec<usize> {
+        let n = self.header.len();
+        let budget = width.saturating_sub(3 * n + 1);
+        let mut widths = self.capped();
+        shrink(&mut widths, &self.wrapping, budget, MIN_WRAPPED);
+        let every: Vec<usize> = (0..n).collect();
+        shrink(&mut widths, &every, budget, 4);
+        widths
+    }
+
+    /// Whether the table fits `width` with only the capped column wrapped.
+    fn fits(&self, width: usize) -> bool {
+        self.capped().iter().sum::<usize>() + 3 * self.header.len() < width
+    }
+
+    fn render(&self, opts: &Options, compact: bool) -> String {
+        let widths = self.widths(opts.width);
+        let mut b = Builder::default();
+        b.push_record(
+            self.header
+                .iter()
+                .zip(&widths)
+                .map(|(h, &w)| wrap_lines(h, w, " ").join("\n")),
+        );
+        for row in &self.rows {
+            b.push_record(row.iter().zip(&widths).map(|(c, &w)| c.lay_out(w, opts)));
+        }
+        let mut table = b.build();
+        borders(&mut table, opts, compact);
+        for &c in &self.right {
+            table.modify(Columns::one(c), Alignment::right());
+        }
+        table.modify(Rows::first(), Alignment::left());
+        table.to_string()
+    }
+}
+
+/// Takes columns off the widest of `columns` (never below `floor`) until the widths sum
+/// to at most `budget`.
+fn shrink(widths: &mut [usize], columns: &[usize], budget: usize, floor: usize) {
+    let mut excess = widths.iter().sum::<usize>().saturating_sub(budget);
+    while excess > 0 {
+        let Some(&widest) = columns
+            .iter()
+            .filter(|&&c| widths[c] > floor)
+            .max_by_key(|&&c| widths[c])
+        else {
+            return;
         };
-        b.push_record([
-            r.id.clone(),
-            opts.text(&r.symbol),
-            formula,
-            value(r.value, opts),
-            r.note
-                .as_deref()
-                .map(|n| note_colour(n, opts))
-                .unwrap_or_default(),
-        ]);
+        let next = columns
+            .iter()
+            .filter(|&&c| c != widest)
+            .map(|&c| widths[c])
+            .max()
+            .unwrap_or(0)
+            .max(floor);
+        let take = (widths[widest] - next).clamp(1, excess);
+        widths[widest] -= take;
+        excess -= take;
     }
-    style(b, opts, &[3], Some((2, FORMULA_WIDTH)))
 }
 
-fn contrib_table(grid: &ContribGrid, opts: &Options) -> String {
-    let mut b = Builder::default();
+/// The formula cell: the formula, then its numbers (on the same line when compact), then
+/// the note when it is folded in.
+fn formula_cell(r: &Row, opts: &Options, compact: bool, note_inside: bool) -> Cell {
+    let mut lines = match &r.formula {
+        Some(f) if compact => vec![(opts.text(&format!("{f} = {}", r.substituted)), Paint::Plain)],
+        Some(f) => vec![
+            (opts.text(f), Paint::Plain),
+            (opts.text(&format!("= {}", r.substituted)), Paint::Plain),
+        ],
+        None => vec![("given".to_string(), Paint::Plain)],
+    };
+    if note_inside && let Some(n) = &r.note {
+        lines.push((opts.text(&format!("({n})")), Paint::Note));
+    }
+    Cell(lines)
+}
+
+fn rows_grid(rows: &[Row], opts: &Options, compact: bool, note_inside: bool) -> Grid {
+    let mut header = vec!["id", "quantity", "formula", "value"];
+    if !note_inside {
+        header.push("note");
+    }
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                Cell::plain(r.id.clone()),
+                Cell::plain(opts.text(&r.symbol)),
+                formula_cell(r, opts, compact, note_inside),
+                Cell::bold(opts.number(r.value)),
+            ];
+            if !note_inside {
+                let note = r.note.as_deref().map(|n| opts.text(n)).unwrap_or_default();
+                cells.push(Cell(vec![(note, Paint::Note)]));
+            }
+            cells
+        })
+        .collect();
+    Grid {
+        header: header.into_iter().map(String::from).collect(),
+        rows,
+        right: vec![3],
+        wrapping: if note_inside { vec![2] } else { vec![2, 4] },
+        cap: Some((2, FORMULA_WIDTH)),
+    }
+}
+
+/// One row per quantity; where the notes do not fit beside the formulas, each note goes
+/// under its formula.
+fn rows_table(rows: &[Row], opts: &Options, compact: bool) -> String {
+    let beside = rows_grid(rows, opts, compact, false);
+    if beside.fits(opts.width) {
+        beside.render(opts, compact)
+    } else {
+        rows_grid(rows, opts, compact, true).render(opts, compact)
+    }
+}
+
+fn contrib_table(grid: &ContribGrid, opts: &Options, compact: bool) -> String {
     let mut header = vec!["position k".to_string(), opts.text("∂L/∂f_k")];
     header.extend(
         grid.weight_names
             .iter()
             .map(|w| opts.text(&format!("term of ∂L/∂{w}"))),
     );
-    b.push_record(header);
-    for (k, (node, grad, cells)) in grid.positions.iter().enumerate() {
-        let mut record = vec![format!("{} ({node})", k + 1), opts.number(*grad)];
-        record.extend(cells.iter().map(|c| {
-            format!(
-                "{}\n= {}\n= {}",
-                opts.text(&c.symbol),
-                opts.text(&c.substituted),
-                value(c.value, opts)
-            )
-        }));
-        b.push_record(record);
+    let mut rows: Vec<Vec<Cell>> = grid
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(k, (node, grad, cells))| {
+            let mut record = vec![
+                Cell::plain(format!("{} ({node})", k + 1)),
+                Cell::plain(opts.number(*grad)),
+            ];
+            record.extend(cells.iter().map(|c| {
+                let symbol = opts.text(&c.symbol);
+                let substituted = opts.text(&format!("= {}", c.substituted));
+                let value = opts.text(&format!("= {}", opts.number(c.value)));
+                if compact {
+                    Cell(vec![(
+                        format!("{symbol} {substituted} {value}"),
+                        Paint::Plain,
+                    )])
+                } else {
+                    Cell(vec![
+                        (symbol, Paint::Plain),
+                        (substituted, Paint::Plain),
+                        (value, Paint::Bold),
+                    ])
+                }
+            }));
+            record
+        })
+        .collect();
+    let mut sums = vec![Cell::plain(opts.text("Σ over k")), Cell::plain("")];
+    sums.extend(grid.weight_names.iter().zip(&grid.sums).map(|(w, s)| {
+        Cell(vec![(
+            format!("{} = {}", opts.text(&format!("∂L/∂{w}")), opts.number(*s)),
+            Paint::Bold,
+        )])
+    }));
+    rows.push(sums);
+    let terms = (2..header.len()).collect();
+    Grid {
+        header,
+        rows,
+        right: vec![],
+        wrapping: terms,
+        cap: None,
     }
-    let mut sums = vec![opts.text("Σ over k"), String::new()];
-    sums.extend(
-        grid.weight_names
-            .iter()
-            .zip(&grid.sums)
-            .map(|(w, s)| format!("{} = {}", opts.text(&format!("∂L/∂{w}")), value(*s, opts))),
-    );
-    b.push_record(sums);
-    style(b, opts, &[], None)
+    .render(opts, compact)
 }
 
-fn update_table(updates: &[Update], opts: &Options) -> String {
-    let mut b = Builder::default();
-    b.push_record(
-        [
-            "layer",
-            "weight",
-            "w (old)",
-            &opts.text("∂L/∂w"),
-            &opts.text("Δw (held)"),
-            "new w",
-        ]
-        .map(String::from),
-    );
-    for u in updates {
-        b.push_record([
-            u.layer.clone(),
-            u.weight.clone(),
-            opts.number(u.w),
-            opts.number(u.wgrad),
-            opts.number(u.dw),
-            value(u.new, opts),
-        ]);
+fn update_table(updates: &[Update], opts: &Options, compact: bool) -> String {
+    let header = [
+        "layer",
+        "weight",
+        "w (old)",
+        &opts.text("∂L/∂w"),
+        &opts.text("Δw (held)"),
+        "new w",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = updates
+        .iter()
+        .map(|u| {
+            vec![
+                Cell::plain(u.layer.clone()),
+                Cell::plain(u.weight.clone()),
+                Cell::plain(opts.number(u.w)),
+                Cell::plain(opts.number(u.wgrad)),
+                Cell::plain(opts.number(u.dw)),
+                Cell::bold(opts.number(u.new)),
+            ]
+        })
+        .collect();
+    Grid {
+        header,
+        rows,
+        right: vec![2, 3, 4, 5],
+        wrapping: vec![],
+        cap: None,
     }
-    style(b, opts, &[2, 3, 4, 5], None)
+    .render(opts, compact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrinking_takes_from_the_widest_first() {
+        let mut w = [10, 40, 30];
+        shrink(&mut w, &[1, 2], 60, 12);
+        assert_eq!(w, [10, 25, 25]);
+        let mut w = [10, 40, 30];
+        shrink(&mut w, &[1, 2], 20, 12);
+        assert_eq!(w, [10, 12, 12], "never below the floor");
+        let mut w = [10, 40, 30];
+        shrink(&mut w, &[1, 2], 100, 12);
+        assert_eq!(w, [10, 40, 30], "nothing to take when it fits");
+    }
 }

@@ -52,7 +52,7 @@ fn verdict(run: &Run, set: &Settings) -> String {
 
 pub fn summary(s: &Scenario, set: &Settings, run: &Run, opts: &Options) -> String {
     let n = |x: f64| opts.number(x);
-    let mut out = opts.text(&format!(
+    let mut out = paragraphs(&opts.text(&format!(
         "{} — {}\n{}\ntraining: {} patterns in data order, held Δw applied after each; α = {}, λ = {}; at most {} epochs, stop when SSE < {}\n\n",
         s.name,
         s.description,
@@ -62,7 +62,7 @@ pub fn summary(s: &Scenario, set: &Settings, run: &Run, opts: &Options) -> Strin
         number(set.setup.lambda, 6),
         set.epochs,
         number(set.stop_sse, 6)
-    ));
+    )), opts);
     let mut b = Builder::default();
     b.push_record(["epoch", "SSE", "mean loss", "accuracy"]);
     for e in milestones(&run.history) {
@@ -77,14 +77,21 @@ pub fn summary(s: &Scenario, set: &Settings, run: &Run, opts: &Options) -> Strin
     out.push('\n');
     let first = &run.history[0];
     let last = run.last();
-    out.push_str(&opts.text(&format!(
-        "SSE {}  from {} to {} in {} epochs; {}\n\nfinal weights:\n",
-        sparkline(&run.history, 48, opts.ascii),
-        n(first.sse),
-        n(last.sse),
-        run.epochs(),
-        verdict(run, set)
-    )));
+    out.push_str(&paragraphs(
+        &opts.text(&format!(
+            "SSE {}  from {} to {} in {} epochs; {}\n",
+            sparkline(&run.history, 48, opts.ascii),
+            n(first.sse),
+            n(last.sse),
+            run.epochs(),
+            verdict(run, set)
+        )),
+        opts,
+    ));
+    if let Some(hint) = hint(set, run) {
+        out.push_str(&super::table::fill(&opts.text(&hint), opts.width, "  "));
+    }
+    out.push_str("\nfinal weights:\n");
     let mut w = Builder::default();
     w.push_record(["layer", "weight", "initial", "final"]);
     for (before, after) in s.network.layers.iter().zip(&run.network.layers) {
@@ -133,23 +140,14 @@ pub fn json(s: &Scenario, set: &Settings, run: &Run) -> Value {
 
 pub fn compare_table(rows: &[(&Scenario, Settings, Run)], slides: bool, opts: &Options) -> String {
     let mut b = Builder::default();
-    let mut header = vec![
-        "scenario",
-        "architecture",
-        "α",
-        "λ",
-        "SSE",
-        "epochs",
-        "converged",
-    ];
+    let mut header = vec!["scenario", "α", "λ", "SSE", "epochs", "converged"];
     if slides {
-        header.extend(["slides: network", "slides: SSE", "slides: epochs"]);
+        header.extend(["slides: SSE", "slides: epochs"]);
     }
     b.push_record(header.into_iter().map(|h| opts.text(h)));
     for (s, set, run) in rows {
         let mut record = vec![
             s.name.clone(),
-            opts.text(&architecture(&s.network, set.setup.loss)),
             opts.number(set.setup.alpha),
             opts.number(set.setup.lambda),
             opts.number(run.last().sse),
@@ -162,30 +160,106 @@ pub fn compare_table(rows: &[(&Scenario, Settings, Run)], slides: bool, opts: &O
         ];
         if slides {
             match slides_row(&s.name) {
-                Some((title, sse, epochs)) => {
-                    record.extend([title.to_string(), sse.to_string(), epochs.to_string()])
-                }
-                None => record.extend([String::new(), String::new(), String::new()]),
+                Some((_, sse, epochs)) => record.extend([sse.to_string(), epochs.to_string()]),
+                None => record.extend([String::new(), String::new()]),
             }
         }
         b.push_record(record);
     }
-    let mut out = style(b, opts, &[2, 3, 4, 5], None);
+    let mut out = style(b, opts, &[1, 2, 3, 4], None);
     out.push('\n');
-    if let Some((_, set, _)) = rows.first() {
-        out.push_str(&opts.text(&format!(
-            "SSE = Σ over patterns and outputs of (t − y)², after the last epoch; stop when SSE < {}.\n",
-            number(set.stop_sse, 3)
-        )));
-    }
-    if slides {
-        out.push_str(&opts.text(
-            "The slides do not say which initial weights (beyond the CNN's, reconstructed), λ or stopping rule \
-             their table used, so their numbers cannot be reproduced exactly; these runs use the settings shown. \
-             With λ = 0.1 the L2 penalty holds the weights too small for SSE to reach 0; try --l2 0.\n",
+    let name_width = rows
+        .iter()
+        .map(|(s, _, _)| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (s, set, _) in rows {
+        let line = format!(
+            "{:<name_width$}  {}",
+            s.name,
+            architecture(&s.network, set.setup.loss)
+        );
+        out.push_str(&super::table::fill(
+            &opts.text(&line),
+            opts.width,
+            &" ".repeat(name_width + 4),
         ));
     }
+    let mut notes = Vec::new();
+    if let Some((_, set, _)) = rows.first() {
+        notes.push(format!(
+            "SSE = Σ over patterns and outputs of (t − y)², after the last epoch; stop when SSE < {}.",
+            number(set.stop_sse, 3)
+        ));
+    }
+    if slides {
+        let titles: Vec<String> = rows
+            .iter()
+            .filter_map(|(s, _, _)| {
+                slides_row(&s.name).map(|(title, _, _)| format!("{} is \"{title}\"", s.name))
+            })
+            .collect();
+        if !titles.is_empty() {
+            notes.push(format!("On the slides, {}.", titles.join(", ")));
+        }
+        notes.push(
+            "The slides do not say which initial weights (beyond the CNN's, reconstructed), λ or stopping rule \
+             their table used, so their numbers cannot be reproduced exactly; these runs use the settings shown."
+                .into(),
+        );
+    }
+    let held: Vec<&str> = rows
+        .iter()
+        .filter(|(_, set, run)| held_by_l2(set, run))
+        .map(|(s, _, _)| s.name.as_str())
+        .collect();
+    if !held.is_empty() {
+        notes.push(format!(
+            "Not converged with λ > 0 ({}): the L2 penalty pulls every weight towards 0, which can keep \
+             SSE above the stop rule; try --l2 0.",
+            held.join(", ")
+        ));
+    }
+    for note in notes {
+        out.push_str(&super::table::fill(&opts.text(&note), opts.width, ""));
+    }
     out
+}
+
+/// Each line of `text` filled to the width, later lines of a paragraph indented.
+fn paragraphs(text: &str, opts: &Options) -> String {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    body.split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                super::table::fill(line, opts.width, "  ")
+            }
+        })
+        .collect()
+}
+
+/// Whether a run that did not converge had an L2 penalty that may be what held it back.
+fn held_by_l2(set: &Settings, run: &Run) -> bool {
+    !run.converged && run.diverged.is_none() && set.setup.lambda > 0.0
+}
+
+/// Why a run did not converge, and what to try.
+fn hint(set: &Settings, run: &Run) -> Option<String> {
+    if run.converged || run.diverged.is_some() {
+        return None;
+    }
+    Some(if held_by_l2(set, run) {
+        format!(
+            "hint: with λ = {} the L2 term pulls the weights towards 0 and keeps SSE above the \
+             stop rule; try --l2 0",
+            number(set.setup.lambda, 6)
+        )
+    } else {
+        "hint: more epochs (--epochs) or a larger learning rate (--learning-rate) may get there"
+            .into()
+    })
 }
 
 pub fn compare_json(rows: &[(&Scenario, Settings, Run)], slides: bool) -> Value {

@@ -68,6 +68,8 @@ impl Test {
                 .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
             cmd.args(&self.args).current_dir(dir);
             cmd.env_remove("NO_COLOR");
+            // Tables fit COLUMNS (else 100): every run starts from the same width.
+            cmd.env_remove("COLUMNS");
             for (k, v) in &self.env {
                 cmd.env(k, v);
             }
