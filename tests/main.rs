@@ -6,6 +6,7 @@ mod broken;
 mod check;
 mod classroom;
 mod cli;
+mod diagnoses;
 mod diagram;
 mod gradcheck;
 mod hostile;

@@ -3,7 +3,8 @@
 //! other convention; or on the quantity's own formula — and a wrong answer that the
 //! replay reproduces is named. A new mistake is a few lines here.
 
-use crate::network::{Activation, Explainer, Layer, Setup};
+use crate::network::maxpool1d::tie_rule;
+use crate::network::{Activation, Conv1d, Explainer, Layer, Loss, Setup, Ties};
 use crate::scenario::Scenario;
 use crate::trace::{Alter, Key, Kind, LOSS_LAYER, Phase, Trace};
 use std::collections::{HashMap, HashSet};
@@ -13,59 +14,256 @@ pub struct Mistake {
     pub code: &'static str,
     pub replay: Replay,
     /// One line in the slides' words, from the exact trace.
-    pub explain: fn(&Explainer, Key) -> String,
+    pub explain: Explain,
 }
+
+/// Explains a mistake at a quantity, from the exact trace.
+pub type Explain = Rc<dyn Fn(&Explainer, Key) -> String>;
 
 pub enum Replay {
     /// The recorded values are changed as they pass, so the mistake carries forward.
     Alter(Rc<dyn Alter>),
     /// The step run with other settings.
     Setup(Setup),
-    /// What the quantity would be, from the values of the trace it is read in.
-    Local(fn(&Explainer, Key) -> Option<f64>),
+    /// What the quantity could be with the mistake, from the values of the trace it is
+    /// read in (several values where the mistake can be made in several ways).
+    Local(fn(&Explainer, Key) -> Vec<f64>),
 }
 
-/// Every mistake that can happen in this scenario, most specific first.
+/// Positions of a shared filter at most, each tried as the one a gradient was taken from
+/// instead of the sum (hand-sized networks; larger ones try the first and the last).
+const UNSUMMED_POSITIONS: usize = 8;
+
+/// Every mistake that can happen in this scenario, most specific first: slips in one
+/// quantity's own formula, then routing and conventions, then a forgotten factor carried
+/// through the backward pass, then the update, and a flipped sign last.
 pub fn catalogue(s: &Scenario, pattern: usize) -> Vec<Mistake> {
-    let setup = &s.setup;
-    let last = s.network.layers.len() as u16;
     let mut list = Vec::new();
+    formula_slips(s, &mut list);
+    routing_slips(s, &mut list);
+    backward_slips(s, pattern, &mut list);
+    update_slips(s, &mut list);
+    list.push(Mistake {
+        code: "sign-flip",
+        replay: Replay::Local(flipped),
+        explain: Rc::new(|ex, key| {
+            let e = ex.explain(key);
+            let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+            format!(
+                "the right size with the wrong sign: {} = {formula}",
+                e.symbol
+            )
+        }),
+    });
+    list
+}
+
+/// A gradient, delta or update with its sign flipped. A forward value has no sign
+/// convention to slip on: a wrong sign there comes from another mistake.
+fn flipped(ex: &Explainer, key: Key) -> Vec<f64> {
+    if key.kind.phase() != Phase::Backward {
+        return Vec::new();
+    }
+    ex.trace.computed(key).map(|v| -v).into_iter().collect()
+}
+
+/// Slips in one quantity's own formula: a receptive field shifted, a weight's gradient
+/// taken with another input, a shared filter's gradient without its inputs or from one
+/// position only.
+fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
+    let convs: Vec<(u16, &Conv1d)> = s
+        .network
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| match l {
+            Layer::Conv1d(c) => Some(((i + 1) as u16, c)),
+            Layer::Dense(_) | Layer::Relu(_) | Layer::MaxPool1d(_) => None,
+        })
+        .collect();
+    if !convs.is_empty() {
+        list.push(Mistake {
+            code: "receptive-field-shift",
+            replay: Replay::Local(shifted_field),
+            explain: Rc::new(explain_shift),
+        });
+    }
+    let has_dense = s
+        .network
+        .layers
+        .iter()
+        .any(|l| matches!(l, Layer::Dense(_)));
+    if has_dense {
+        list.push(Mistake {
+            code: "wrong-weight-index",
+            replay: Replay::Local(other_input),
+            explain: Rc::new(explain_weight_index),
+        });
+    }
+    for &(layer, conv) in &convs {
+        list.push(Mistake {
+            code: "filter-sum-without-input",
+            replay: Replay::Alter(Rc::new(WithoutInput {
+                layer,
+                conv: conv.clone(),
+            })),
+            explain: Rc::new(|ex, key| {
+                format!(
+                    "a shared filter's gradient is Σ_k ∂L/∂f_k·In, each ∂L/∂f_k times the input \
+                     under the weight{}; your value leaves out the inputs",
+                    sum_shown(ex, key)
+                )
+            }),
+        });
+    }
+    for &(layer, conv) in &convs {
+        let positions = conv.positions();
+        let tried: Vec<usize> = if positions <= UNSUMMED_POSITIONS {
+            (0..positions).collect()
+        } else {
+            vec![0, positions - 1]
+        };
+        for position in tried {
+            list.push(Mistake {
+                code: "unsummed-filter-gradient",
+                replay: Replay::Alter(Rc::new(OnePosition {
+                    layer,
+                    conv: conv.clone(),
+                    position,
+                })),
+                explain: Rc::new(move |ex, key| {
+                    format!(
+                        "the filter is shared: its gradient is the sum over every position; your \
+                         value takes position {} alone{}",
+                        position + 1,
+                        sum_shown(ex, key)
+                    )
+                }),
+            });
+        }
+    }
+}
+
+/// ` (∂L/∂w1 = ∂L/∂f1·In1 + …)` for a filter weight's gradient, its held update or new
+/// value, else nothing.
+fn sum_shown(ex: &Explainer, key: Key) -> String {
+    if !matches!(key.kind, Kind::Wgrad | Kind::Dw | Kind::New) {
+        return String::new();
+    }
+    let e = ex.explain(Key {
+        kind: Kind::Wgrad,
+        ..key
+    });
+    let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+    format!(" ({} = {formula})", e.symbol)
+}
+
+/// A pooled value taken from, or its gradient sent to, the wrong input; ties routed by
+/// another convention; the other ReLU-at-zero convention.
+fn routing_slips(s: &Scenario, list: &mut Vec<Mistake>) {
+    let setup = &s.setup;
+    let windows = pool_windows(s);
+    if !windows.is_empty() {
+        for other in [Ties::All, Ties::First, Ties::Split] {
+            if other == setup.conventions.maxpool_ties {
+                continue;
+            }
+            let mut changed = setup.clone();
+            changed.conventions.maxpool_ties = other;
+            list.push(Mistake {
+                code: "tie-convention",
+                replay: Replay::Setup(changed),
+                explain: Rc::new(move |ex, key| explain_ties(ex, key, other)),
+            });
+        }
+        list.push(Mistake {
+            code: "wrong-pool-input",
+            replay: Replay::Alter(Rc::new(RunnerUp(windows))),
+            explain: Rc::new(explain_pool),
+        });
+        list.push(Mistake {
+            code: "wrong-pool-input",
+            replay: Replay::Local(misrouted),
+            explain: Rc::new(explain_pool),
+        });
+    }
     if has_relu(s) {
         let mut other = setup.clone();
         other.conventions.relu_passes_zero = !other.conventions.relu_passes_zero;
         list.push(Mistake {
             code: "relu-at-zero",
             replay: Replay::Setup(other),
-            explain: |ex, _| {
+            explain: Rc::new(|ex, _| {
                 let (passes, n) = if ex.setup.conventions.relu_passes_zero { ("passes", 1) } else { ("blocks", 0) };
                 format!("at an input of exactly 0 this scenario's ReLU {passes} the gradient (relu_grad_at_zero: {n}); your value uses the other convention")
-            },
+            }),
+        });
+    }
+}
+
+/// A factor forgotten or wrong on the way back: the softmax deltas, the ½ of a squared
+/// error, an activation's derivative, the log base.
+fn backward_slips(s: &Scenario, pattern: usize, list: &mut Vec<Mistake>) {
+    let setup = &s.setup;
+    let last = s.network.layers.len() as u16;
+    if let Some(class) = s.data[pattern].class.filter(|_| setup.loss.gives_delta()) {
+        list.push(Mistake {
+            code: "p-minus-1-everywhere",
+            replay: Replay::Alter(Rc::new(MinusOneEverywhere { last, class })),
+            explain: Rc::new(|_, _| {
+                "∂L_i/∂f_j = p_j − t_j: only the target's t is 1, so 1 comes off p_target \
+                 alone; every other p stays as it is"
+                    .into()
+            }),
+        });
+        let target = Key::new(last, Kind::Delta, class);
+        list.push(Mistake {
+            code: "p-instead-of-p-minus-1",
+            replay: Replay::Alter(Rc::new(At(target, |v| v + 1.0))),
+            explain: Rc::new(|_, _| {
+                "for the target, ∂L_i/∂f_target = p_target − 1, not p; every other p stays as it is"
+                    .into()
+            }),
+        });
+    }
+    if let Some(factor) = setup.loss.half_slip() {
+        list.push(Mistake {
+            code: "missing-half",
+            replay: Replay::Alter(Rc::new(LossGradient { last, factor })),
+            explain: Rc::new(|ex, _| match ex.setup.loss {
+                Loss::SquaredError => "L_i = Σ(t − y)² gives ∂L_i/∂y = −2(t − y); your value \
+                                       has (y − t), the derivative of ½Σ(t − y)²"
+                    .into(),
+                Loss::HalfSquaredError | Loss::CrossEntropy => "L_i = ½Σ(t − y)² gives \
+                     ∂L_i/∂y = −(t − y): the ½ cancels the 2; your value has 2(y − t)"
+                    .into(),
+            }),
         });
     }
     // Left out at one layer, or at every layer.
     let with_derivative = (1..=last).filter(|&id| match s.network.layer(id) {
         Some(Layer::Relu(_)) => true,
         Some(Layer::Dense(d)) => !matches!(d.activation, Activation::Softmax | Activation::Linear),
-        _ => false,
+        Some(Layer::Conv1d(_) | Layer::MaxPool1d(_)) | None => false,
     });
     let layers = with_derivative.map(Some).chain([None]);
     for layer in layers {
         list.push(Mistake {
             code: "missing-activation-derivative",
             replay: Replay::Alter(Rc::new(NoDerivative(layer))),
-            explain: |ex, key| {
+            explain: Rc::new(|ex, key| {
                 format!(
                     "{} passes through an activation: multiply by its derivative (f·(1 − f) for a sigmoid); your value leaves it out",
                     ex.explain(key).symbol
                 )
-            },
+            }),
         });
     }
     if setup.loss.gives_delta() {
         list.push(Mistake {
             code: "log10-loss",
             replay: Replay::Alter(Rc::new(Kinds(Kind::Loss, |v| v / std::f64::consts::LN_10))),
-            explain: |ex, _| {
+            explain: Rc::new(|ex, _| {
                 let p = ex
                     .pattern
                     .class
@@ -78,33 +276,14 @@ pub fn catalogue(s: &Scenario, pattern: usize) -> Vec<Mistake> {
                     n(p),
                     n(-p.ln())
                 )
-            },
+            }),
         });
     }
-    let windows = pool_windows(s);
-    if !windows.is_empty() {
-        list.push(Mistake {
-            code: "wrong-pool-input",
-            replay: Replay::Alter(Rc::new(RunnerUp(windows))),
-            explain: explain_pool,
-        });
-        list.push(Mistake {
-            code: "wrong-pool-input",
-            replay: Replay::Local(misrouted),
-            explain: explain_pool,
-        });
-    }
-    if let Some(class) = s.data[pattern].class.filter(|_| setup.loss.gives_delta()) {
-        let target = Key::new(last, Kind::Delta, class);
-        list.push(Mistake {
-            code: "p-instead-of-p-minus-1",
-            replay: Replay::Alter(Rc::new(At(target, |v| v + 1.0))),
-            explain: |_, _| {
-                "for the target, ∂L_i/∂f_target = p_target − 1, not p; every other p stays as it is"
-                    .into()
-            },
-        });
-    }
+}
+
+/// The held update: without λw, without −α, or backpropagated through updated weights.
+fn update_slips(s: &Scenario, list: &mut Vec<Mistake>) {
+    let setup = &s.setup;
     if setup.lambda != 0.0 {
         let (alpha, lambda) = (setup.alpha, setup.lambda);
         let biases = bias_keys(s);
@@ -115,7 +294,9 @@ pub fn catalogue(s: &Scenario, pattern: usize) -> Vec<Mistake> {
                 lambda,
                 biases,
             })),
-            explain: |_, _| "Δw = −α(∂L_i/∂w + λw): the regularisation term λw is missing".into(),
+            explain: Rc::new(|_, _| {
+                "Δw = −α(∂L_i/∂w + λw): the regularisation term λw is missing".into()
+            }),
         });
     }
     if setup.alpha != 0.0 {
@@ -123,32 +304,145 @@ pub fn catalogue(s: &Scenario, pattern: usize) -> Vec<Mistake> {
         list.push(Mistake {
             code: "missing-learning-rate",
             replay: Replay::Alter(Rc::new(Kinds(Kind::Dw, move |v| v / -alpha))),
-            explain: |_, _| {
+            explain: Rc::new(|_, _| {
                 "Δw = −α(∂L_i/∂w + λw): that is the gradient itself, not −α times it".into()
-            },
+            }),
         });
     }
     list.push(Mistake {
         code: "updated-weight",
         replay: Replay::Local(through_updated_weights),
-        explain: |_, _| {
+        explain: Rc::new(|_, _| {
             "backpropagate through the old weights: every Δw is held and applied only at the end"
                 .into()
-        },
+        }),
     });
-    list.push(Mistake {
-        code: "sign-flip",
-        replay: Replay::Local(|ex, key| ex.trace.computed(key).map(|v| -v)),
-        explain: |ex, key| {
-            let e = ex.explain(key);
-            let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+}
+
+/// A convolution output computed from a window off by one, or with the stride ignored.
+fn shifted_field(ex: &Explainer, key: Key) -> Vec<f64> {
+    match (key.kind, ex.net.layer(key.layer)) {
+        (Kind::Out, Some(Layer::Conv1d(conv))) => {
+            let i = key.index as usize;
+            conv.slipped_starts(i)
+                .into_iter()
+                .map(|start| conv.output_at(key.layer, i, start, ex))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// "f2 reads In2..In3 (stride 1): f2 = In2·w1 + In3·w2".
+fn explain_shift(ex: &Explainer, key: Key) -> String {
+    let e = ex.explain(key);
+    let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+    let stride = match ex.net.layer(key.layer) {
+        Some(Layer::Conv1d(conv)) => conv.stride,
+        _ => 1,
+    };
+    let field = e
+        .note
+        .as_deref()
+        .and_then(|n| n.strip_prefix("receptive field "))
+        .unwrap_or("its window");
+    format!(
+        "{} reads {field} (stride {stride}): {} = {formula}; your value uses another window",
+        e.symbol, e.symbol
+    )
+}
+
+/// A dense weight's gradient taken with each other input: δ_j·In_i' for i' ≠ i.
+fn other_input(ex: &Explainer, key: Key) -> Vec<f64> {
+    let Some(Layer::Dense(dense)) = ex.net.layer(key.layer) else {
+        return Vec::new();
+    };
+    let p = key.index as usize;
+    if key.kind != Kind::Wgrad {
+        return Vec::new();
+    }
+    let Some(own) = dense.input_of(p) else {
+        return Vec::new();
+    };
+    (0..dense.inputs())
+        .filter(|&i| i != own)
+        .filter_map(|i| dense.wgrad_with_input(key.layer, p, i, ex))
+        .collect()
+}
+
+/// "∂L/∂w5 = ∂L/∂I@C·A: w5 multiplies A".
+fn explain_weight_index(ex: &Explainer, key: Key) -> String {
+    let e = ex.explain(key);
+    let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+    let weight = ex.name(key);
+    let input = match ex.net.layer(key.layer) {
+        Some(Layer::Dense(d)) => d
+            .input_of(key.index as usize)
+            .map(|i| ex.net.node_names(key.layer - 1)[i].clone()),
+        _ => None,
+    };
+    let multiplies = input.map_or(String::new(), |i| format!(": {weight} multiplies {i}"));
+    format!(
+        "{} = {formula}{multiplies}; your value takes another input",
+        e.symbol
+    )
+}
+
+/// "r3 and r4 tie at 0 for B; under `first` only r3 gets B's gradient, but this scenario's
+/// maxpool_ties is `all`: each gets it whole".
+fn explain_ties(ex: &Explainer, key: Key, other: Ties) -> String {
+    let current = ex.setup.conventions.maxpool_ties;
+    let mut ties = Vec::new();
+    for (i, layer) in ex.net.layers.iter().enumerate() {
+        let Layer::MaxPool1d(pool) = layer else {
+            continue;
+        };
+        let id = (i + 1) as u16;
+        let names = ex.net.node_names(id - 1);
+        for (o, tied) in pool.ties(id, ex) {
+            let holds = key.layer == id - 1 && tied.contains(&(key.index as usize));
+            ties.push((
+                holds,
+                id,
+                o,
+                tied.iter().map(|&t| names[t].clone()).collect::<Vec<_>>(),
+                pool.outputs[o].clone(),
+            ));
+        }
+    }
+    // The tie this quantity is part of, else every tie the gradient passed.
+    ties.sort_by_key(|t| !t.0);
+    let shown: Vec<String> = ties
+        .iter()
+        .take_while(|t| t.0 == ties[0].0)
+        .map(|(_, id, o, names, pooled)| {
+            let value = crate::formula::number(ex.value(*id, Kind::Out, *o), 6);
+            let rule = |ties: Ties, what: &str| match ties {
+                Ties::All => format!("each gets {what} whole"),
+                Ties::First => format!("only {} gets {what}", names[0]),
+                Ties::Split => format!("they share {what} equally"),
+            };
             format!(
-                "the right size with the wrong sign: {} = {formula}",
-                e.symbol
+                "{} tie at {value} for {pooled}; under `{}` {}, but this scenario's maxpool_ties is `{}`: {}",
+                names.join(" and "),
+                other.as_str(),
+                rule(other, &format!("{pooled}'s gradient")),
+                current.as_str(),
+                rule(current, "it")
             )
-        },
-    });
-    list
+        })
+        .collect();
+    if shown.is_empty() {
+        format!(
+            "tied maxima: your value follows `{}` ({}), this scenario `{}` ({})",
+            other.as_str(),
+            tie_rule(other),
+            current.as_str(),
+            tie_rule(current)
+        )
+    } else {
+        shown.join("; ")
+    }
 }
 
 /// Every activation derivative taken as 1: at one layer, or at all of them.
@@ -241,6 +535,18 @@ impl Alter for RunnerUp {
     }
 }
 
+/// Every pooled output of the network.
+fn pool_windows_of(ex: &Explainer) -> Vec<Key> {
+    let mut keys = Vec::new();
+    for (i, layer) in ex.net.layers.iter().enumerate() {
+        if let Layer::MaxPool1d(pool) = layer {
+            let id = (i + 1) as u16;
+            keys.extend((0..pool.outputs.len()).map(|o| Key::new(id, Kind::Out, o)));
+        }
+    }
+    keys
+}
+
 /// For every pooled output, the outputs of the layer below in its window.
 fn pool_windows(s: &Scenario) -> HashMap<Key, Vec<Key>> {
     let mut windows = HashMap::new();
@@ -267,31 +573,22 @@ fn has_relu(s: &Scenario) -> bool {
     })
 }
 
-/// The gradient an input of a pooling window gets when the pooled value's gradient is
-/// sent to the wrong input: the whole gradient where the input was not the maximum, 0
-/// where it was.
-fn misrouted(ex: &Explainer, key: Key) -> Option<f64> {
-    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer.saturating_add(1)) else {
-        return None;
-    };
-    if key.kind != Kind::Grad {
-        return None;
+/// The gradient an input of a pooling window gets when a pooled value's gradient is sent
+/// to the wrong input, for each window that holds it.
+fn misrouted(ex: &Explainer, key: Key) -> Vec<f64> {
+    let pool_id = key.layer.saturating_add(1);
+    match (key.kind, ex.net.layer(pool_id)) {
+        (Kind::Grad, Some(Layer::MaxPool1d(pool))) => {
+            pool.misrouted_grads(pool_id, key.index as usize, ex)
+        }
+        _ => Vec::new(),
     }
-    let input = key.index as usize;
-    let o = (0..pool.outputs.len()).find(|&o| pool.window(o).contains(&input))?;
-    let pooled = Key::new(key.layer.saturating_add(1), Kind::Out, o);
-    let chosen = ex.trace.route(pooled)?.chosen.contains(&(input as u32));
-    Some(if chosen {
-        0.0
-    } else {
-        ex.value(key.layer.saturating_add(1), Kind::Grad, o)
-    })
 }
 
 /// A gradient of the backward pass recomputed with every weight already updated.
-fn through_updated_weights(ex: &Explainer, key: Key) -> Option<f64> {
+fn through_updated_weights(ex: &Explainer, key: Key) -> Vec<f64> {
     if key.kind.phase() != Phase::Backward {
-        return None;
+        return Vec::new();
     }
     let formula = ex.explain(key).formula;
     let updated = |k: Key, v: f64| match k.kind {
@@ -304,7 +601,7 @@ fn through_updated_weights(ex: &Explainer, key: Key) -> Option<f64> {
             .unwrap_or(v),
         _ => v,
     };
-    Some(formula.eval(&updated))
+    vec![formula.eval(&updated)]
 }
 
 /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2", or where a pooled gradient goes.
@@ -344,20 +641,105 @@ fn explain_pool(ex: &Explainer, key: Key) -> String {
             others.join(", ")
         ))
     };
-    if key.kind == Kind::Out {
-        return describe(key).unwrap_or_default();
+    if let Some(here) = describe(key).filter(|_| key.kind == Kind::Out) {
+        return here;
     }
-    // A gradient below a pool: name the pooled value whose window holds this input.
-    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(key.layer.saturating_add(1)) else {
-        return String::new();
+    // A gradient below a pool: every pooled value whose window holds this input.
+    let pool_id = key.layer.saturating_add(1);
+    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(pool_id).filter(|_| key.kind == Kind::Grad)
+    else {
+        // Further on: the pooled values it was computed from.
+        let pooled: Vec<String> = pool_windows_of(ex)
+            .into_iter()
+            .filter_map(describe)
+            .take(3)
+            .collect();
+        return format!(
+            "computed from a pooled value taken from an input that did not hold the maximum: {}",
+            pooled.join("; ")
+        );
     };
-    let pooled = (0..pool.outputs.len()).find(|&o| pool.window(o).contains(&(key.index as usize)));
-    match pooled {
-        Some(o) => format!(
-            "the gradient of {} goes only to the input that held the maximum: {}",
-            pool.outputs[o],
-            describe(Key::new(key.layer.saturating_add(1), Kind::Out, o)).unwrap_or_default()
-        ),
-        None => String::new(),
+    let windows: Vec<String> = pool
+        .windows_holding(key.index as usize)
+        .map(|o| {
+            format!(
+                "the gradient of {} goes only to the input that held the maximum: {}",
+                pool.outputs[o],
+                describe(Key::new(pool_id, Kind::Out, o)).unwrap_or_default()
+            )
+        })
+        .collect();
+    windows.join("; ")
+}
+
+/// A shared filter's gradient summed without the inputs: each contribution ∂L/∂f_k·In
+/// taken as ∂L/∂f_k.
+struct WithoutInput {
+    layer: u16,
+    conv: Conv1d,
+}
+
+impl Alter for WithoutInput {
+    fn alter(&self, key: Key, value: f64, so_far: &Trace) -> f64 {
+        if key.layer != self.layer || key.kind != Kind::Contrib {
+            return value;
+        }
+        let (c, k, _) = self.conv.contrib_parts(key.index as usize);
+        let f = c * self.conv.positions() + k;
+        so_far
+            .value(Key::new(self.layer, Kind::Grad, f))
+            .unwrap_or(value)
+    }
+}
+
+/// A shared filter's gradient taken from one position instead of the sum over all.
+struct OnePosition {
+    layer: u16,
+    conv: Conv1d,
+    position: usize,
+}
+
+impl Alter for OnePosition {
+    fn alter(&self, key: Key, value: f64, so_far: &Trace) -> f64 {
+        if key.layer != self.layer || key.kind != Kind::Wgrad {
+            return value;
+        }
+        let Some((c, j)) = self.conv.filter_of(key.index as usize) else {
+            return value;
+        };
+        let term = self.conv.contrib_index(c, self.position, j);
+        so_far
+            .value(Key::new(self.layer, Kind::Contrib, term))
+            .unwrap_or(value)
+    }
+}
+
+/// 1 taken off every softmax output's delta, not only the target's.
+struct MinusOneEverywhere {
+    last: u16,
+    class: usize,
+}
+
+impl Alter for MinusOneEverywhere {
+    fn alter(&self, key: Key, value: f64, _: &Trace) -> f64 {
+        let other =
+            key.layer == self.last && key.kind == Kind::Delta && key.index as usize != self.class;
+        if other { value - 1.0 } else { value }
+    }
+}
+
+/// ∂L/∂y of a squared error off by a factor (the ½ mishandled).
+struct LossGradient {
+    last: u16,
+    factor: f64,
+}
+
+impl Alter for LossGradient {
+    fn alter(&self, key: Key, value: f64, _: &Trace) -> f64 {
+        if key.layer == self.last && key.kind == Kind::Grad {
+            value * self.factor
+        } else {
+            value
+        }
     }
 }

@@ -186,7 +186,7 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
         })
         .collect();
     let mistakes = mistakes::catalogue(s, pattern);
-    let mut replays: Option<Vec<[Trace; 2]>> = None;
+    let mut replays: Option<Vec<Option<[Trace; 2]>>> = None;
 
     for (_, given, j) in &mut judged {
         let key = j.key.expect("a known id");
@@ -245,14 +245,15 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
                 mistakes
                     .iter()
                     .map(|m| {
-                        [
-                            replay(s, pattern, m, &HashMap::new()),
-                            replay(s, pattern, m, &overrides),
-                        ]
+                        Some([
+                            replay(s, pattern, m, &HashMap::new())?,
+                            replay(s, pattern, m, &overrides)?,
+                        ])
                     })
                     .collect()
             });
-            let found = diagnose(s, pattern, key, *given, &mistakes, replays);
+            let plain = [&exact, &carried[0].1];
+            let found = diagnose(s, pattern, key, *given, &mistakes, replays, plain);
             let explained: Vec<String> = found
                 .iter()
                 .enumerate()
@@ -287,59 +288,65 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
     }
 }
 
-/// The trace with a mistake replayed, on the student's values (or on none).
-fn replay(s: &Scenario, pattern: usize, m: &Mistake, overrides: &HashMap<Key, f64>) -> Trace {
+/// The trace with a mistake replayed, on the student's values (or on none); None for a
+/// mistake read off the plain traces.
+fn replay(
+    s: &Scenario,
+    pattern: usize,
+    m: &Mistake,
+    overrides: &HashMap<Key, f64>,
+) -> Option<Trace> {
     let overrides = overrides.clone();
     match &m.replay {
-        Replay::Alter(alter) => s.trace(
+        Replay::Alter(alter) => Some(s.trace(
             pattern,
             Policy {
                 overrides,
                 alter: Some(alter.clone()),
                 ..Policy::default()
             },
-        ),
+        )),
         Replay::Setup(setup) => {
             let mut t = Trace::new(Policy {
                 overrides,
                 ..Policy::default()
             });
             s.network.step(setup, &s.data[pattern], &mut t);
-            t
+            Some(t)
         }
-        Replay::Local(_) => s.trace(
-            pattern,
-            Policy {
-                overrides,
-                ..Policy::default()
-            },
-        ),
+        Replay::Local(_) => None,
     }
 }
 
 /// Every mistake that reproduces the student's value, on the exact values or on the
 /// student's own, each code once, in the catalogue's order (the most specific first). A
 /// mistake that reproduces a wrong value has changed it: the value without it is the exact
-/// or the carried one, which the student's value does not match.
+/// or the carried one, which the student's value does not match. `plain` holds the exact
+/// and the carried trace, which the mistakes read off a quantity's formula use.
 fn diagnose<'m>(
     s: &Scenario,
     pattern: usize,
     key: Key,
     given: Given,
     mistakes: &'m [Mistake],
-    replays: &[[Trace; 2]],
+    replays: &[Option<[Trace; 2]>],
+    plain: [&Trace; 2],
 ) -> Vec<&'m Mistake> {
     let mut found: Vec<&Mistake> = Vec::new();
-    for (m, traces) in mistakes.iter().zip(replays) {
+    for (m, replayed) in mistakes.iter().zip(replays) {
         if found.iter().any(|f| f.code == m.code) {
             continue;
         }
+        let traces: [&Trace; 2] = match replayed {
+            Some([a, b]) => [a, b],
+            None => plain,
+        };
         let reproduces = traces.iter().any(|t| {
-            let value = match m.replay {
+            let values = match m.replay {
                 Replay::Local(local) => local(&s.explainer(pattern, t), key),
-                _ => t.computed(key),
+                _ => t.computed(key).into_iter().collect(),
             };
-            value.is_some_and(|v| given.matches(v))
+            values.into_iter().any(|v| given.matches(v))
         });
         if reproduces {
             found.push(m);

@@ -83,15 +83,7 @@ impl Conv1d {
             let b = self.params.bias.as_ref().map_or(0.0, |b| b[c]);
             let w = self.filter(c);
             for k in 0..positions {
-                let field = &x[k * self.stride..k * self.stride + size];
-                out.push(
-                    field
-                        .iter()
-                        .zip(w.iter())
-                        .map(|(xi, wj)| xi * wj)
-                        .sum::<f64>()
-                        + b,
-                );
+                out.push(respond(&x[k * self.stride..k * self.stride + size], w, b));
             }
         }
         ctx.record_run(Kind::Out, &mut out);
@@ -134,6 +126,45 @@ impl Conv1d {
             back
         });
         Backward { input_grad, dw }
+    }
+
+    /// Where the window of output `i` starts, and where a student may have put it instead:
+    /// one input earlier or later (off by one), or at the output's position itself (the
+    /// stride ignored). Only windows that fit and differ from the true one.
+    pub fn slipped_starts(&self, i: usize) -> Vec<usize> {
+        let k = i % self.positions();
+        let start = k * self.stride;
+        let mut starts = vec![start.wrapping_sub(1), start + 1, k];
+        starts.retain(|&s| {
+            s != start
+                && s.checked_add(self.size())
+                    .is_some_and(|end| end <= self.input_len)
+        });
+        starts.dedup();
+        starts
+    }
+
+    /// Output `i` as it would be with its window starting at input `start`, from the
+    /// inputs and weights recorded in a trace.
+    pub fn output_at(&self, id: LayerId, i: usize, start: usize, ex: &Explainer) -> f64 {
+        let (size, c) = (self.size(), i / self.positions());
+        let field: Vec<f64> = (start..start + size)
+            .map(|x| ex.value(id - 1, Kind::Out, x))
+            .collect();
+        let w: Vec<f64> = (0..size)
+            .map(|j| ex.value(id, Kind::W, c * size + j))
+            .collect();
+        let b = self
+            .params
+            .bias
+            .as_ref()
+            .map_or(0.0, |_| ex.value(id, Kind::W, self.params.bias_index(c)));
+        respond(&field, &w, b)
+    }
+
+    /// The (filter, weight within the filter) of parameter `p`; None for a bias.
+    pub fn filter_of(&self, p: usize) -> Option<(usize, usize)> {
+        (!self.params.is_bias(p)).then(|| (p / self.size(), p % self.size()))
     }
 
     /// The weights of filter `c`: one column, contiguous in the column-major storage.
@@ -276,4 +307,9 @@ impl Conv1d {
             Expr::add(terms)
         }
     }
+}
+
+/// One filter's response at one window: Σ_j In_j·w_j + b.
+fn respond(field: &[f64], w: &[f64], b: f64) -> f64 {
+    field.iter().zip(w).map(|(xi, wj)| xi * wj).sum::<f64>() + b
 }

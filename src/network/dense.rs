@@ -190,12 +190,51 @@ impl Dense {
             let (j, i) = self.at(p);
             (j, Some(i))
         };
+        Explained::new(symbol, self.wgrad_formula(id, unit, input, ex))
+    }
+
+    /// ∂L/∂w = δ_unit·In_input (a bias: δ_unit).
+    fn wgrad_formula(
+        &self,
+        id: LayerId,
+        unit: usize,
+        input: Option<usize>,
+        ex: &Explainer,
+    ) -> Expr {
         let delta = ex.operand(self.delta_symbol(unit), id, Kind::Delta, unit);
-        let formula = match input {
+        match input {
             Some(i) => Expr::mul(vec![delta, ex.node(id - 1, i)]),
             None => delta,
-        };
-        Explained::new(symbol, formula)
+        }
+    }
+
+    /// The gradient of weight parameter `p` taken with input `input` instead of the one it
+    /// multiplies, δ_unit·In_input, from the values in a trace; None for a bias.
+    pub fn wgrad_with_input(
+        &self,
+        id: LayerId,
+        p: usize,
+        input: usize,
+        ex: &Explainer,
+    ) -> Option<f64> {
+        if self.params.is_bias(p) {
+            return None;
+        }
+        let (unit, _) = self.at(p);
+        Some(
+            self.wgrad_formula(id, unit, Some(input), ex)
+                .eval(&|_, v| v),
+        )
+    }
+
+    /// The input weight parameter `p` multiplies; None for a bias.
+    pub fn input_of(&self, p: usize) -> Option<usize> {
+        (!self.params.is_bias(p)).then(|| self.at(p).1)
+    }
+
+    /// How many inputs each unit reads.
+    pub fn inputs(&self) -> usize {
+        self.params.weights.ncols()
     }
 
     /// ∂L/∂In_i = Σ_j δ_j·w_ji, the slides' Σ(∂L/∂f·w@c).

@@ -35,6 +35,17 @@ impl Loss {
         self == Loss::CrossEntropy
     }
 
+    /// The factor by which ∂L/∂y is off when the ½ of a squared error is mishandled:
+    /// (y − t) for Σ(t − y)² is half the true −2(t − y), and 2(y − t) for ½Σ(t − y)² twice
+    /// the true −(t − y). None for cross-entropy.
+    pub fn half_slip(self) -> Option<f64> {
+        match self {
+            Loss::SquaredError => Some(0.5),
+            Loss::HalfSquaredError => Some(2.0),
+            Loss::CrossEntropy => None,
+        }
+    }
+
     /// Records L_i (and its log10 form for cross-entropy) and L_i + ½λΣw²; returns L_i.
     pub fn forward<R: Recorder>(
         self,

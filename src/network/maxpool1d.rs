@@ -121,11 +121,61 @@ impl MaxPool1d {
         Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(note)
     }
 
+    /// The pooled outputs whose window holds input `i` (several where windows overlap).
+    pub fn windows_holding(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.outputs.len()).filter(move |&o| self.window(o).contains(&i))
+    }
+
+    /// The gradient input `i` gets when the gradient of a window holding it is sent to the
+    /// wrong input — all of ∂L/∂out where `i` was not the maximum, none of it where it was
+    /// — for each such window in turn, and (where windows overlap) for all at once. A
+    /// window where `i` ties for the maximum is left to the tie convention.
+    pub fn misrouted_grads(&self, id: LayerId, i: usize, ex: &Explainer) -> Vec<f64> {
+        let recorded = ex.value(id - 1, Kind::Grad, i);
+        let changes: Vec<f64> = self
+            .windows_holding(i)
+            .filter_map(|o| {
+                let route = ex.trace.route(Key::new(id, Kind::Out, o))?;
+                let top = ex.value(id, Kind::Out, o);
+                let at_top = |k: usize| ex.value(id - 1, Kind::Out, k) == top;
+                if at_top(i) && self.window(o).filter(|&k| at_top(k)).count() > 1 {
+                    return None;
+                }
+                let g = ex.value(id, Kind::Grad, o);
+                Some(if route.chosen.contains(&(i as u32)) {
+                    -route.share * g
+                } else {
+                    g
+                })
+            })
+            .collect();
+        let mut grads: Vec<f64> = changes.iter().map(|c| recorded + c).collect();
+        if changes.len() > 1 {
+            grads.push(recorded + changes.iter().sum::<f64>());
+        }
+        grads
+    }
+
+    /// The windows whose maximum several inputs hold, in a trace: each pooled output with
+    /// the tied inputs (indices into the previous layer's outputs).
+    pub fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        (0..self.outputs.len())
+            .filter_map(|o| {
+                let top = ex.value(id, Kind::Out, o);
+                let tied: Vec<usize> = self
+                    .window(o)
+                    .filter(|&i| ex.value(id - 1, Kind::Out, i) == top)
+                    .collect();
+                (tied.len() > 1).then_some((o, tied))
+            })
+            .collect()
+    }
+
     /// What decided whether input `i` receives a gradient: each pooled value whose window
     /// holds it, and that window's inputs.
     pub fn routing_inputs(&self, id: LayerId, i: usize) -> Vec<Key> {
         let mut keys = Vec::new();
-        for o in (0..self.outputs.len()).filter(|&o| self.window(o).contains(&i)) {
+        for o in self.windows_holding(i) {
             keys.push(Key::new(id, Kind::Out, o));
             keys.extend(self.window(o).map(|k| Key::new(id - 1, Kind::Out, k)));
         }
@@ -171,7 +221,7 @@ impl MaxPool1d {
     }
 }
 
-fn tie_rule(ties: Ties) -> &'static str {
+pub fn tie_rule(ties: Ties) -> &'static str {
     match ties {
         Ties::All => "each gets the whole gradient",
         Ties::First => "the first gets the gradient",
