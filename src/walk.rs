@@ -10,6 +10,9 @@ use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetFor
 use crossterm::{cursor, execute, queue, terminal};
 use std::io::{self, Write};
 
+mod strip;
+mod table;
+
 /// The smallest terminal the walk draws in.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -21,6 +24,8 @@ pub struct Step {
     pub layer: LayerId,
     /// Which table of the trace it belongs to (a layer in a phase).
     pub section: usize,
+    /// Which table it is shown in: its section, or the shared filter's terms within it.
+    pub table: usize,
     pub heading: String,
     /// A line of plain language, after the slides' reasoning.
     pub why: String,
@@ -28,22 +33,30 @@ pub struct Step {
 
 pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
     let mut section = 0;
+    let mut table = 0;
     let mut last = None;
     ex.entries()
         .iter()
         .map(|e| {
             let group = e.key.section();
             let phase = group.0;
-            if last.is_some_and(|l| l != group) {
-                section += 1;
+            let terms = e.key.kind == Kind::Contrib;
+            if let Some((l, was_terms)) = last {
+                if l != group {
+                    section += 1;
+                }
+                if l != group || was_terms != terms {
+                    table += 1;
+                }
             }
-            last = Some(group);
+            last = Some((group, terms));
             let heading = place(ex.net, group);
             Step {
                 row: row(ex, e, digits),
                 phase,
                 layer: e.key.layer,
                 section,
+                table,
                 heading,
                 why: why(ex, e.key),
             }
@@ -153,6 +166,9 @@ pub fn print_all(steps: &[Step], opts: &Options) -> String {
     opts.text(&out)
 }
 
+/// What stands where the numbers are while they are hidden.
+const HIDDEN_LINE: &str = "= ?   (numbers hidden: work it out, then press f)";
+
 /// The lines that reveal a step: what it is, the formula, the numbers, the result.
 fn lines(s: &Step, numbers: bool) -> Vec<String> {
     let r = &s.row;
@@ -163,6 +179,8 @@ fn lines(s: &Step, numbers: bool) -> Vec<String> {
             if numbers {
                 out.push(format!("= {}", r.substituted));
                 out.push(format!("= {}", r.shown_value));
+            } else {
+                out.push(HIDDEN_LINE.into());
             }
         }
         None => out.push(format!("= {} (given)", r.substituted)),
@@ -187,6 +205,13 @@ pub struct Walk {
     /// The layer name being typed after `g`.
     pub jump: Option<String>,
     pub message: Option<String>,
+    /// How many steps from the start have had their numbers shown: with the numbers
+    /// hidden, the strip shows only these.
+    pub revealed: usize,
+    /// Whether the whole table of the step is shown (`t`) rather than the step alone.
+    pub whole_table: bool,
+    /// Each step's table (see [`Step::table`]), for `t`.
+    pub tables: Vec<usize>,
 }
 
 pub enum Action {
@@ -203,21 +228,110 @@ impl Walk {
             help: false,
             jump: None,
             message: None,
+            revealed: 1,
+            whole_table: false,
+            tables: (0..count).collect(),
+        }
+    }
+
+    /// The walk with each step's table, so that `t` can take a whole table at once.
+    pub fn with_tables(mut self, tables: Vec<usize>) -> Walk {
+        self.tables = tables;
+        self
+    }
+
+    /// How many steps from the start the strip may show numbers of: every one up to the
+    /// current step, or, with the numbers hidden, those revealed before it.
+    pub fn visible(&self) -> usize {
+        if self.numbers {
+            self.at + 1
+        } else {
+            self.revealed.min(self.at)
         }
     }
 
     /// What a key does. `sections[i]` is step i's section; `layers[i]` its layer's name.
     pub fn key(&mut self, key: KeyEvent, sections: &[usize], layers: &[&str]) -> Action {
+        let action = if self.help {
+            self.help_key(key)
+        } else {
+            self.step_key(key, sections, layers)
+        };
+        if self.numbers {
+            self.revealed = self.revealed.max(self.at + 1);
+        }
+        action
+    }
+
+    /// With the help shown: Esc, `?` or any other key closes it; `q` and Ctrl-C still quit.
+    fn help_key(&mut self, key: KeyEvent) -> Action {
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c || key.code == KeyCode::Char('q') {
+            return Action::Quit;
+        }
+        self.help = false;
+        Action::Stay
+    }
+
+    /// `t`: the whole table of this step at once, ending on its last step; again, the next.
+    fn whole_table_key(&mut self) {
+        let here = self.tables[self.at];
+        let next = if self.whole_table {
+            self.tables.iter().position(|&t| t > here)
+        } else {
+            Some(self.at)
+        };
+        if let Some(start) = next {
+            let table = self.tables[start];
+            self.at = self
+                .tables
+                .iter()
+                .rposition(|&t| t == table)
+                .unwrap_or(start);
+            self.whole_table = true;
+        }
+    }
+
+    /// `g NAME`: the next table of that layer (its forward, then its backward table); an
+    /// unknown name is answered with the nearest name and the list.
+    fn jump_to(&mut self, name: &str, sections: &[usize], layers: &[&str]) {
+        let starts: Vec<usize> = (0..layers.len())
+            .filter(|&i| layers[i] == name && (i == 0 || sections[i] != sections[i - 1]))
+            .collect();
+        if let Some(&first) = starts.first() {
+            self.at = starts
+                .iter()
+                .copied()
+                .find(|&i| i > self.at)
+                .unwrap_or(first);
+            return;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for l in layers {
+            if !names.contains(l) {
+                names.push(l);
+            }
+        }
+        let hint = match crate::error::nearest(name, names.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? "),
+            None => String::new(),
+        };
+        self.message = Some(format!(
+            "no layer named `{name}`; {hint}the layers: {}",
+            names.join(", ")
+        ));
+    }
+
+    fn step_key(&mut self, key: KeyEvent, sections: &[usize], layers: &[&str]) -> Action {
         self.message = None;
+        let whole = std::mem::take(&mut self.whole_table);
         if let Some(typed) = &mut self.jump {
             match key.code {
                 KeyCode::Enter => {
                     let name = typed.clone();
                     self.jump = None;
-                    match layers.iter().position(|l| *l == name) {
-                        Some(at) => self.at = at,
-                        None => self.message = Some(format!("no layer named `{name}`")),
-                    }
+                    self.jump_to(name.trim(), sections, layers);
                 }
                 KeyCode::Esc => self.jump = None,
                 KeyCode::Backspace => {
@@ -251,9 +365,19 @@ impl Walk {
                 }
             }
             KeyCode::Char('g') => self.jump = Some(String::new()),
-            KeyCode::Char('f') => self.numbers = !self.numbers,
-            KeyCode::Char('?') => self.help = !self.help,
-            _ => {}
+            KeyCode::Char('f') => {
+                self.numbers = !self.numbers;
+                self.whole_table = whole;
+            }
+            KeyCode::Char('t') => {
+                self.whole_table = whole;
+                self.whole_table_key();
+            }
+            KeyCode::Char('?') => {
+                self.help = true;
+                self.whole_table = whole;
+            }
+            _ => self.whole_table = whole,
         }
         Action::Stay
     }
@@ -292,7 +416,7 @@ pub fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::R
     let _screen = Screen::enter()?;
     let sections: Vec<usize> = steps.iter().map(|s| s.section).collect();
     let layers: Vec<&str> = steps.iter().map(|s| ex.net.layer_name(s.layer)).collect();
-    let mut walk = Walk::new(steps.len());
+    let mut walk = Walk::new(steps.len()).with_tables(steps.iter().map(|s| s.table).collect());
     loop {
         draw(&mut io::stdout(), ex, title, steps, &walk, opts)?;
         match event::read()? {
@@ -339,58 +463,14 @@ fn draw(
     }
     let w = width as usize;
     let step = &steps[walk.at];
-    let counter = format!("step {}/{}", walk.at + 1, steps.len());
-    let head = t(&format!("nntrace walk · {title}"));
-    queue!(
-        out,
-        SetAttribute(Attribute::Bold),
-        Print(clip(&head, w.saturating_sub(counter.len() + 1))),
-        SetAttribute(Attribute::Reset)
-    )?;
-    queue!(
-        out,
-        cursor::MoveTo((width as usize - counter.len()) as u16, 0),
-        Print(&counter)
-    )?;
-    let known = &ex.entries()[..=walk.at];
+    header(out, title, walk, steps.len(), w, opts)?;
+    let known = &ex.entries()[..walk.visible()];
     let mut y = 2u16;
-    for (i, line) in strip_lines(ex, step.layer, known, opts).iter().enumerate() {
-        queue!(out, cursor::MoveTo(0, y))?;
-        if i == 1 {
-            for (text, here) in line_parts(line) {
-                if here {
-                    queue!(
-                        out,
-                        SetForegroundColor(Color::Yellow),
-                        SetAttribute(Attribute::Bold),
-                        Print(clip(&text, w)),
-                        SetAttribute(Attribute::Reset),
-                        ResetColor
-                    )?;
-                } else {
-                    queue!(out, Print(clip(&text, w)))?;
-                }
-            }
-        } else {
-            let color = if i == 0 { Color::Reset } else { Color::Blue };
-            queue!(
-                out,
-                SetForegroundColor(color),
-                Print(clip(line, w)),
-                ResetColor
-            )?;
-        }
+    for line in strip::lines(ex, step.layer, known, w, opts) {
+        draw_strip_line(out, &line, y, w)?;
         y += 1;
     }
-    queue!(
-        out,
-        cursor::MoveTo(0, y),
-        Print(
-            "─"
-                .repeat(w)
-                .replace('─', if opts.ascii { "-" } else { "─" })
-        )
-    )?;
+    queue!(out, cursor::MoveTo(0, y), Print(opts.text("─").repeat(w)))?;
     y += 2;
     queue!(
         out,
@@ -402,13 +482,124 @@ fn draw(
         ResetColor
     )?;
     y += 2;
-    let footer = height - 1;
-    for (i, line) in lines(step, walk.numbers).iter().enumerate() {
-        for piece in wrap(&t(line), w.saturating_sub(2)) {
-            if y >= footer - 1 {
-                break;
+    let bottom = bottom_lines(ex, walk, w, opts);
+    let footer = height - bottom.len() as u16;
+    if walk.whole_table {
+        draw_whole_table(out, ex, steps, walk, (y, footer - 1), w, opts)?;
+    } else {
+        draw_step(out, step, walk.numbers, (y, footer - 1), w, opts)?;
+    }
+    if walk.help {
+        help(out, width, height, opts)?;
+    }
+    for (i, line) in bottom.iter().enumerate() {
+        queue!(
+            out,
+            cursor::MoveTo(0, footer + i as u16),
+            SetAttribute(Attribute::Dim),
+            Print(line),
+            SetAttribute(Attribute::Reset)
+        )?;
+    }
+    out.flush()
+}
+
+/// The bottom lines (at most three): the layer being typed after `g` with the names it
+/// takes, a message, or the keys.
+fn bottom_lines(ex: &Explainer, walk: &Walk, w: usize, opts: &Options) -> Vec<String> {
+    let text = match (&walk.jump, &walk.message) {
+        (Some(typed), _) => format!(
+            "jump to layer ({}): {typed}_   (Enter to go, Esc to cancel)",
+            layer_names(ex).join(", ")
+        ),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "Enter/Space/→ next · ← back · PgDn/PgUp layer · t table · g jump · f numbers · ? keys · q quit".into(),
+    };
+    let mut lines = wrap(&opts.text(&text), w);
+    if lines.len() > 3 {
+        lines.drain(..lines.len() - 3);
+    }
+    lines
+}
+
+/// The top line: the title, the "numbers hidden" marker while they are, the step counter.
+fn header(
+    out: &mut impl Write,
+    title: &str,
+    walk: &Walk,
+    count: usize,
+    w: usize,
+    opts: &Options,
+) -> io::Result<()> {
+    let counter = format!("step {}/{}", walk.at + 1, count);
+    let marker = if walk.numbers {
+        String::new()
+    } else {
+        " NUMBERS HIDDEN (f shows them) ".to_string()
+    };
+    let head = opts.text(&format!("nntrace walk · {title}"));
+    let room = w.saturating_sub(counter.len() + marker.chars().count() + 2);
+    queue!(
+        out,
+        SetAttribute(Attribute::Bold),
+        Print(clip(&head, room)),
+        SetAttribute(Attribute::Reset)
+    )?;
+    let right = w.saturating_sub(counter.len());
+    if !marker.is_empty() {
+        let x = right.saturating_sub(marker.chars().count() + 1);
+        queue!(
+            out,
+            cursor::MoveTo(x as u16, 0),
+            SetAttribute(Attribute::Reverse),
+            SetForegroundColor(Color::Yellow),
+            Print(&marker),
+            SetAttribute(Attribute::Reset),
+            ResetColor
+        )?;
+    }
+    queue!(out, cursor::MoveTo(right as u16, 0), Print(&counter))
+}
+
+/// One line of the strip; the current layer's name in bold yellow.
+fn draw_strip_line(out: &mut impl Write, line: &strip::Line, y: u16, w: usize) -> io::Result<()> {
+    queue!(out, cursor::MoveTo(0, y))?;
+    let mut left = w;
+    for (text, here) in line {
+        let piece = clip(text, left);
+        left = left.saturating_sub(piece.chars().count());
+        if *here {
+            queue!(
+                out,
+                SetForegroundColor(Color::Yellow),
+                SetAttribute(Attribute::Bold),
+                Print(piece),
+                SetAttribute(Attribute::Reset),
+                ResetColor
+            )?;
+        } else {
+            queue!(out, Print(piece))?;
+        }
+    }
+    Ok(())
+}
+
+/// One step: what it is, its formula, its numbers (or that they are hidden), its reasoning,
+/// between the lines `rows.0` and `rows.1`.
+fn draw_step(
+    out: &mut impl Write,
+    step: &Step,
+    numbers: bool,
+    (mut y, end): (u16, u16),
+    w: usize,
+    opts: &Options,
+) -> io::Result<()> {
+    for (i, line) in lines(step, numbers).iter().enumerate() {
+        for piece in wrap(&opts.text(line), w.saturating_sub(2)) {
+            if y >= end {
+                return Ok(());
             }
-            let bold = i == 0 || (walk.numbers && line.starts_with("= ") && i == 3);
+            let bold = i == 0 || (numbers && line.starts_with("= ") && i == 3);
             queue!(out, cursor::MoveTo(2, y))?;
             if bold {
                 queue!(
@@ -417,30 +608,74 @@ fn draw(
                     Print(piece),
                     SetAttribute(Attribute::Reset)
                 )?;
+            } else if line == HIDDEN_LINE {
+                queue!(
+                    out,
+                    SetForegroundColor(Color::Yellow),
+                    Print(piece),
+                    ResetColor
+                )?;
             } else {
                 queue!(out, Print(piece))?;
             }
             y += 1;
         }
     }
-    if walk.help {
-        help(out, width, height, opts)?;
-    }
-    let bottom = match (&walk.jump, &walk.message) {
-        (Some(typed), _) => format!("jump to layer: {typed}_   (Enter to go, Esc to cancel)"),
-        (None, Some(message)) => message.clone(),
-        (None, None) => t(
-            "Enter/Space/→ next · ← back · PgDn/PgUp layer · g jump · f numbers · ? keys · q quit",
-        ),
-    };
+    Ok(())
+}
+
+/// `t`: the step's whole table, as many lines as fit, then how many are left out.
+fn draw_whole_table(
+    out: &mut impl Write,
+    ex: &Explainer,
+    steps: &[Step],
+    walk: &Walk,
+    (mut y, end): (u16, u16),
+    w: usize,
+    opts: &Options,
+) -> io::Result<()> {
+    let (first, last) = table::range(steps, walk.at);
+    let about = format!(
+        "the whole table: steps {} to {}{}",
+        first + 1,
+        last + 1,
+        if walk.numbers { "" } else { ", numbers hidden" }
+    );
     queue!(
         out,
-        cursor::MoveTo(0, footer),
-        SetAttribute(Attribute::Dim),
-        Print(clip(&bottom, w)),
-        SetAttribute(Attribute::Reset)
+        cursor::MoveTo(2, y),
+        Print(clip(&opts.text(&about), w - 2))
     )?;
-    out.flush()
+    y += 1;
+    let rows = table::lines(ex, steps, walk.at, walk.numbers, w.saturating_sub(2), opts);
+    let room = usize::from(end.saturating_sub(y));
+    let cut = rows.len() > room;
+    let shown = if cut {
+        room.saturating_sub(1)
+    } else {
+        rows.len()
+    };
+    for line in &rows[..shown] {
+        queue!(out, cursor::MoveTo(2, y), Print(clip(line, w - 2)))?;
+        y += 1;
+    }
+    if cut {
+        let more = format!(
+            "… {} more lines: enlarge the terminal, or step through with Enter",
+            rows.len() - shown
+        );
+        queue!(
+            out,
+            cursor::MoveTo(2, y),
+            Print(clip(&opts.text(&more), w - 2))
+        )?;
+    }
+    Ok(())
+}
+
+/// The names `g` takes: the stages of the strip.
+fn layer_names(ex: &Explainer) -> Vec<String> {
+    strip(ex, 0).into_iter().map(|(name, _)| name).collect()
 }
 
 fn help(out: &mut impl Write, width: u16, height: u16, opts: &Options) -> io::Result<()> {
@@ -450,9 +685,10 @@ fn help(out: &mut impl Write, width: u16, height: u16, opts: &Options) -> io::Re
         "Enter, Space, →   next step",
         "←                 previous step",
         "PgDn / PgUp       next / previous layer",
-        "g NAME Enter      jump to a layer",
+        "t                 the whole table at once (again: the next table)",
+        "g NAME Enter      jump to a layer (again: its next table)",
         "f                 hide / show the numbers (work them out first)",
-        "?                 this help",
+        "?                 this help (Esc closes it)",
         "q, Esc, Ctrl-C    quit",
     ];
     let top = (height.saturating_sub(keys.len() as u16 + 2)) / 2;
@@ -474,99 +710,6 @@ fn help(out: &mut impl Write, width: u16, height: u16, opts: &Options) -> io::Re
     Ok(())
 }
 
-/// The strip of layers: known output values above each name, known gradients below.
-fn strip_lines(
-    ex: &Explainer,
-    current: LayerId,
-    known: &[crate::trace::Entry],
-    opts: &Options,
-) -> [String; 3] {
-    let mut lines = [String::new(), String::new(), String::new()];
-    let sep = if opts.ascii { " -> " } else { " ▸ " };
-    for (i, (name, here)) in strip(ex, current).into_iter().enumerate() {
-        let id = match name.as_str() {
-            "input" => 0,
-            "loss" => LOSS_LAYER,
-            _ => ex
-                .net
-                .layers
-                .iter()
-                .position(|l| l.name() == name)
-                .map_or(0, |p| p as LayerId + 1),
-        };
-        let pick = |kinds: &[Kind]| -> String {
-            let values: Vec<String> = known
-                .iter()
-                .filter(|e| e.key.layer == id && kinds.contains(&e.key.kind))
-                .map(|e| crate::formula::number(e.value, 3))
-                .collect();
-            clip(&values.join(" "), 22)
-        };
-        let values = if id == LOSS_LAYER {
-            pick(&[Kind::Loss])
-        } else {
-            pick(&[Kind::Out])
-        };
-        let grads = pick(&[Kind::Grad, Kind::Delta]);
-        let name = clip(&name, 22);
-        let label = if here {
-            format!("[{name}]")
-        } else {
-            name.clone()
-        };
-        let width = [
-            label.chars().count(),
-            values.chars().count(),
-            grads.chars().count(),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-        let pad = |s: &str| crate::text::pad(s, width);
-        let lead = if i == 0 {
-            String::new()
-        } else {
-            " ".repeat(sep.chars().count())
-        };
-        lines[0].push_str(&format!("{lead}{}", pad(&values)));
-        lines[1].push_str(&format!(
-            "{}{}",
-            if i == 0 { "" } else { sep },
-            if here {
-                format!("\u{1}{}\u{2}", pad(&label))
-            } else {
-                pad(&label)
-            }
-        ));
-        lines[2].push_str(&format!(
-            "{lead}{}",
-            pad(&if grads.is_empty() {
-                String::new()
-            } else {
-                format!("∂ {grads}")
-            })
-        ));
-    }
-    lines.map(|l| if opts.ascii { asciify(&l) } else { l })
-}
-
-/// Splits the strip's name line into plain and highlighted parts (marked \u{1}…\u{2}).
-fn line_parts(line: &str) -> Vec<(String, bool)> {
-    let mut parts = Vec::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('\u{1}') {
-        parts.push((rest[..start].to_string(), false));
-        let end = rest[start..]
-            .find('\u{2}')
-            .map_or(rest.len(), |e| start + e);
-        parts.push((rest[start + 1..end].to_string(), true));
-        rest = rest.get(end + 1..).unwrap_or("");
-    }
-    parts.push((rest.to_string(), false));
-    parts
-}
-
-/// `text` shortened to `width` characters, ending in `…` when shortened.
 fn clip(text: &str, width: usize) -> String {
     crate::text::clip(text, width).into_owned()
 }
@@ -627,7 +770,19 @@ mod tests {
         press(&mut w, KeyCode::Char('g'), &sections, &layers);
         press(&mut w, KeyCode::Char('x'), &sections, &layers);
         press(&mut w, KeyCode::Enter, &sections, &layers);
-        assert_eq!(w.message.as_deref(), Some("no layer named `x`"));
+        assert_eq!(
+            w.message.as_deref(),
+            Some("no layer named `x`; the layers: input, conv, relu")
+        );
+        press(&mut w, KeyCode::Char('g'), &sections, &layers);
+        for c in "rleu".chars() {
+            press(&mut w, KeyCode::Char(c), &sections, &layers);
+        }
+        press(&mut w, KeyCode::Enter, &sections, &layers);
+        assert_eq!(
+            w.message.as_deref(),
+            Some("no layer named `rleu`; did you mean `relu`? the layers: input, conv, relu")
+        );
         assert!(matches!(
             w.key(
                 KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
@@ -636,6 +791,49 @@ mod tests {
             ),
             Action::Quit
         ));
+    }
+
+    #[test]
+    fn esc_closes_the_help_and_t_takes_whole_tables() {
+        let sections = [0, 0, 1, 1, 1, 1, 2];
+        let layers = ["input", "input", "conv", "conv", "conv", "conv", "relu"];
+        let mut w = Walk::new(7).with_tables(vec![0, 0, 1, 1, 2, 2, 3]);
+        press(&mut w, KeyCode::Char('?'), &sections, &layers);
+        assert!(w.help);
+        assert!(matches!(
+            w.key(
+                KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                &sections,
+                &layers
+            ),
+            Action::Stay
+        ));
+        assert!(!w.help, "Esc closes the help, the walk goes on");
+        press(&mut w, KeyCode::Char('t'), &sections, &layers);
+        assert_eq!(
+            (w.at, w.whole_table),
+            (1, true),
+            "the end of the first table"
+        );
+        press(&mut w, KeyCode::Char('t'), &sections, &layers);
+        assert_eq!((w.at, w.whole_table), (3, true), "again: the next table");
+        press(&mut w, KeyCode::Enter, &sections, &layers);
+        assert_eq!((w.at, w.whole_table), (4, false), "Enter: one step again");
+    }
+
+    #[test]
+    fn hidden_numbers_show_only_what_was_revealed() {
+        let (sections, layers) = ([0; 5], ["input"; 5]);
+        let mut w = Walk::new(5);
+        press(&mut w, KeyCode::Right, &sections, &layers);
+        assert_eq!(w.visible(), 2);
+        press(&mut w, KeyCode::Char('f'), &sections, &layers);
+        assert_eq!(w.visible(), 1, "not the current step");
+        press(&mut w, KeyCode::Right, &sections, &layers);
+        press(&mut w, KeyCode::Right, &sections, &layers);
+        assert_eq!(w.visible(), 2, "nothing new while hidden");
+        press(&mut w, KeyCode::Char('f'), &sections, &layers);
+        assert_eq!(w.visible(), 4);
     }
 
     #[test]

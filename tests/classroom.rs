@@ -265,13 +265,13 @@ fn a_layer_too_large_to_draw_is_shortened_and_said_so() {
 }
 
 /// A terminal for `walk`: a tmux session of its own, driven by keys, read by capture-pane.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     /// None when tmux is missing (CI installs it and sets NNTRACE_REQUIRE_TOOLS).
-    fn start(name: &str, size: (u16, u16), args: &str) -> Option<Tmux> {
+    pub(crate) fn start(name: &str, size: (u16, u16), args: &str) -> Option<Tmux> {
         if std::process::Command::new("tmux")
             .arg("-V")
             .output()
@@ -309,7 +309,7 @@ impl Tmux {
         Some(Tmux { socket })
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "0"];
         args.extend_from_slice(keys);
         std::process::Command::new("tmux")
@@ -318,7 +318,7 @@ impl Tmux {
             .unwrap();
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = std::process::Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
             .output()
@@ -327,12 +327,12 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `text` (at most ten seconds), and returns the screen.
-    fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         self.wait_until(&format!("{text:?} shown"), |screen| screen.contains(text))
     }
 
     /// Waits until the screen satisfies `done` (at most ten seconds), and returns it.
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         for _ in 0..200 {
             let screen = self.screen();
             if done(&screen) {

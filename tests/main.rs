@@ -17,3 +17,4 @@ mod seesaw;
 mod snapshots;
 mod tables;
 mod training;
+mod walk;

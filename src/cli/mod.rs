@@ -81,7 +81,8 @@ pub enum Command {
         digits: u8,
     },
     /// The trace revealed one step at a time in the terminal (Enter/Space/→ next, ← back,
-    /// PgDn/PgUp layer, g jump, f numbers, ? keys, q quit). Not a terminal: prints every step.
+    /// PgDn/PgUp layer, t whole table, g jump, f hide numbers, ? keys, q quit). Not a
+    /// terminal: prints every step.
     Walk {
         /// A scenario file, or the name of a built-in scenario.
         scenario: String,
@@ -405,6 +406,7 @@ pub fn trace(
             Some(text) => Some(only(&s.network, text)?),
             None => None,
         },
+        hidden: false,
     };
     let round = tables.round.map(u32::from);
     let t = s.trace(

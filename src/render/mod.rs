@@ -178,7 +178,8 @@ pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
     out
 }
 
-fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
+/// One section of consecutive entries (a layer in a phase, or a part of one).
+pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
     let head = entries[0].key;
     let phase = head.kind.phase();
     if phase == Phase::Update {

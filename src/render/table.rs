@@ -26,6 +26,8 @@ pub struct View {
     pub compact: bool,
     /// `--only LAYER[.PHASE]`: the tables of one layer, or of one layer in one phase.
     pub only: Option<Only>,
+    /// Formulas only, every computed number `?` and no notes (the walk's hidden numbers).
+    pub hidden: bool,
 }
 
 /// A choice of tables: a layer (its rows of the update table included), a phase, or both.
@@ -51,7 +53,7 @@ pub fn render(
     for section in chosen(ex, opts, view.only) {
         out.push('\n');
         out.push_str(&heading(ex, &section, opts));
-        out.push_str(&section_tables(&section, opts, view.compact));
+        out.push_str(&section_tables(&section, opts, view));
     }
     out
 }
@@ -84,13 +86,13 @@ pub fn chosen(ex: &Explainer, opts: &Options, only: Option<Only>) -> Vec<Section
 }
 
 /// Every table of one section, each followed by a blank line.
-pub fn section_tables(section: &Section, opts: &Options, compact: bool) -> String {
+pub fn section_tables(section: &Section, opts: &Options, view: &View) -> String {
     let mut out = String::new();
     for block in &section.blocks {
         out.push_str(&match block {
-            Block::Rows(rows) => rows_table(rows, opts, compact),
-            Block::Contribs(grid) => contrib_table(grid, opts, compact),
-            Block::Updates(updates) => update_table(updates, opts, compact),
+            Block::Rows(rows) => rows_table(rows, opts, view),
+            Block::Contribs(grid) => contrib_table(grid, opts, view),
+            Block::Updates(updates) => update_table(updates, opts, view),
         });
         out.push('\n');
     }
@@ -363,24 +365,41 @@ fn shrink(widths: &mut [usize], columns: &[usize], budget: usize, floor: usize) 
     }
 }
 
+/// A computed number as shown: the number, or `?` while the numbers are hidden.
+fn shown(x: f64, opts: &Options, view: &View) -> String {
+    if view.hidden {
+        "?".into()
+    } else {
+        opts.number(x)
+    }
+}
+
 /// The formula cell: the formula, then its numbers (on the same line when compact), then
-/// the note when it is folded in.
-fn formula_cell(r: &Row, opts: &Options, compact: bool, note_inside: bool) -> Cell {
+/// the note when it is folded in. Hidden numbers leave the formula alone.
+fn formula_cell(r: &Row, opts: &Options, view: &View, note_inside: bool) -> Cell {
     let mut lines = match &r.formula {
-        Some(f) if compact => vec![(opts.text(&format!("{f} = {}", r.substituted)), Paint::Plain)],
+        Some(f) if view.hidden => vec![(opts.text(f), Paint::Plain)],
+        Some(f) if view.compact => {
+            vec![(opts.text(&format!("{f} = {}", r.substituted)), Paint::Plain)]
+        }
         Some(f) => vec![
             (opts.text(f), Paint::Plain),
             (opts.text(&format!("= {}", r.substituted)), Paint::Plain),
         ],
         None => vec![("given".to_string(), Paint::Plain)],
     };
-    if note_inside && let Some(n) = &r.note {
+    if note_inside && let Some(n) = note(r, view) {
         lines.push((opts.text(&format!("({n})")), Paint::Note));
     }
     Cell(lines)
 }
 
-fn rows_grid(rows: &[Row], opts: &Options, compact: bool, note_inside: bool) -> Grid {
+/// A row's note; hidden with the numbers, since notes tell the routing and the target.
+fn note<'a>(r: &'a Row, view: &View) -> Option<&'a str> {
+    r.note.as_deref().filter(|_| !view.hidden)
+}
+
+fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Grid {
     let mut header = vec!["id", "quantity", "formula", "value"];
     if !note_inside {
         header.push("note");
@@ -388,14 +407,18 @@ fn rows_grid(rows: &[Row], opts: &Options, compact: bool, note_inside: bool) -> 
     let rows = rows
         .iter()
         .map(|r| {
+            let value = match r.formula {
+                Some(_) => shown(r.value, opts, view),
+                None => opts.number(r.value),
+            };
             let mut cells = vec![
                 Cell::plain(r.id.clone()),
                 Cell::plain(opts.text(&r.symbol)),
-                formula_cell(r, opts, compact, note_inside),
-                Cell::bold(opts.number(r.value)),
+                formula_cell(r, opts, view, note_inside),
+                Cell::bold(value),
             ];
             if !note_inside {
-                let note = r.note.as_deref().map(|n| opts.text(n)).unwrap_or_default();
+                let note = note(r, view).map(|n| opts.text(n)).unwrap_or_default();
                 cells.push(Cell(vec![(note, Paint::Note)]));
             }
             cells
@@ -412,16 +435,38 @@ fn rows_grid(rows: &[Row], opts: &Options, compact: bool, note_inside: bool) -> 
 
 /// One row per quantity; where the notes do not fit beside the formulas, each note goes
 /// under its formula.
-fn rows_table(rows: &[Row], opts: &Options, compact: bool) -> String {
-    let beside = rows_grid(rows, opts, compact, false);
+fn rows_table(rows: &[Row], opts: &Options, view: &View) -> String {
+    let beside = rows_grid(rows, opts, view, false);
     if beside.fits(opts.width) {
-        beside.render(opts, compact)
+        beside.render(opts, view.compact)
     } else {
-        rows_grid(rows, opts, compact, true).render(opts, compact)
+        rows_grid(rows, opts, view, true).render(opts, view.compact)
     }
 }
 
-fn contrib_table(grid: &ContribGrid, opts: &Options, compact: bool) -> String {
+/// A term of the shared filter's gradient: its formula, numbers and value.
+fn term_cell(c: &Row, opts: &Options, view: &View) -> Cell {
+    let symbol = opts.text(&c.symbol);
+    if view.hidden {
+        return Cell(vec![(format!("{symbol} = ?"), Paint::Plain)]);
+    }
+    let substituted = opts.text(&format!("= {}", c.substituted));
+    let value = opts.text(&format!("= {}", opts.number(c.value)));
+    if view.compact {
+        Cell(vec![(
+            format!("{symbol} {substituted} {value}"),
+            Paint::Plain,
+        )])
+    } else {
+        Cell(vec![
+            (symbol, Paint::Plain),
+            (substituted, Paint::Plain),
+            (value, Paint::Bold),
+        ])
+    }
+}
+
+fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
     let mut header = vec!["position k".to_string(), opts.text("∂L/∂f_k")];
     header.extend(
         grid.weight_names
@@ -435,32 +480,20 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, compact: bool) -> String {
         .map(|(k, (node, grad, cells))| {
             let mut record = vec![
                 Cell::plain(format!("{} ({node})", k + 1)),
-                Cell::plain(opts.number(*grad)),
+                Cell::plain(shown(*grad, opts, view)),
             ];
-            record.extend(cells.iter().map(|c| {
-                let symbol = opts.text(&c.symbol);
-                let substituted = opts.text(&format!("= {}", c.substituted));
-                let value = opts.text(&format!("= {}", opts.number(c.value)));
-                if compact {
-                    Cell(vec![(
-                        format!("{symbol} {substituted} {value}"),
-                        Paint::Plain,
-                    )])
-                } else {
-                    Cell(vec![
-                        (symbol, Paint::Plain),
-                        (substituted, Paint::Plain),
-                        (value, Paint::Bold),
-                    ])
-                }
-            }));
+            record.extend(cells.iter().map(|c| term_cell(c, opts, view)));
             record
         })
         .collect();
     let mut sums = vec![Cell::plain(opts.text("Σ over k")), Cell::plain("")];
     sums.extend(grid.weight_names.iter().zip(&grid.sums).map(|(w, s)| {
         Cell(vec![(
-            format!("{} = {}", opts.text(&format!("∂L/∂{w}")), opts.number(*s)),
+            format!(
+                "{} = {}",
+                opts.text(&format!("∂L/∂{w}")),
+                shown(*s, opts, view)
+            ),
             Paint::Bold,
         )])
     }));
@@ -473,10 +506,10 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, compact: bool) -> String {
         wrapping: terms,
         cap: None,
     }
-    .render(opts, compact)
+    .render(opts, view.compact)
 }
 
-fn update_table(updates: &[Update], opts: &Options, compact: bool) -> String {
+fn update_table(updates: &[Update], opts: &Options, view: &View) -> String {
     let header = [
         "layer",
         "weight",
@@ -494,9 +527,9 @@ fn update_table(updates: &[Update], opts: &Options, compact: bool) -> String {
                 Cell::plain(u.layer.clone()),
                 Cell::plain(u.weight.clone()),
                 Cell::plain(opts.number(u.w)),
-                Cell::plain(opts.number(u.wgrad)),
-                Cell::plain(opts.number(u.dw)),
-                Cell::bold(opts.number(u.new)),
+                Cell::plain(shown(u.wgrad, opts, view)),
+                Cell::plain(shown(u.dw, opts, view)),
+                Cell::bold(shown(u.new, opts, view)),
             ]
         })
         .collect();
@@ -507,7 +540,7 @@ fn update_table(updates: &[Update], opts: &Options, compact: bool) -> String {
         wrapping: vec![],
         cap: None,
     }
-    .render(opts, compact)
+    .render(opts, view.compact)
 }
 
 #[cfg(test)]

@@ -1,0 +1,191 @@
+//! The walk in a real terminal (tmux), at 80 and 120 columns: hidden numbers stay hidden,
+//! the strip always shows where we are, Esc closes the help, `g` helps with a misspelt
+//! layer, `t` takes a whole table.
+
+use crate::classroom::Tmux;
+
+/// The screen once it shows step `n` (of the seesaw's 96).
+fn at_step(t: &Tmux, n: usize) -> String {
+    t.wait_for(&format!("step {n}/96"))
+}
+
+/// Presses Enter `n` times, one at a time, waiting for each step.
+fn forward(t: &Tmux, from: usize, n: usize) -> String {
+    let mut screen = String::new();
+    for step in from + 1..=from + n {
+        t.keys(&["Enter"]);
+        screen = at_step(t, step);
+    }
+    screen
+}
+
+/// The layer of the step on screen: the first part of its id (the body's first line).
+fn layer_of_step(screen: &str) -> String {
+    let id = screen
+        .lines()
+        .skip(8)
+        .find(|l| l.starts_with("  ") && !l.trim().is_empty())
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no step on the screen:\n{screen}"));
+    id.split('.').next().unwrap().to_string()
+}
+
+fn strip(screen: &str) -> Vec<&str> {
+    screen.lines().skip(2).take(4).collect()
+}
+
+#[test]
+fn hidden_numbers_are_hidden_everywhere_and_say_so() {
+    for width in [80, 120] {
+        let Some(t) = Tmux::start(&format!("hide{width}"), (width, 30), "walk seesaw-cnn") else {
+            return;
+        };
+        at_step(&t, 1);
+        // Step 24 is C = σ(I@C) = 0.495: hidden from step 23 on, it appears nowhere, not
+        // even in the strip.
+        forward(&t, 1, 22);
+        t.keys(&["f"]);
+        t.wait_for("NUMBERS HIDDEN");
+        let hidden = forward(&t, 23, 1);
+        assert!(hidden.contains("hidden.out.C"), "{hidden}");
+        assert!(
+            !hidden.contains("0.495"),
+            "C is given away at {width}:\n{hidden}"
+        );
+        assert!(hidden.contains("= ?   (numbers hidden: work it out, then press f)"));
+        // Walking on with the numbers hidden reveals nothing new: step 37 is ∂L/∂f@p1.
+        let later = forward(&t, 24, 13);
+        assert!(later.contains("output.delta.p1") && later.contains("NUMBERS HIDDEN"));
+        for secret in ["0.495", "0.505", "0.513", "0.487", "0.668"] {
+            assert!(
+                !later.contains(secret),
+                "{secret} shown at {width}:\n{later}"
+            );
+        }
+        assert!(
+            later.contains("0.2 0.1 0 0"),
+            "what was revealed stays:\n{later}"
+        );
+        t.keys(&["f"]);
+        let revealed = t.wait_until("the numbers back", |s| !s.contains("NUMBERS HIDDEN"));
+        assert!(revealed.contains("= 0.512872 − 1"), "{revealed}");
+        assert!(
+            revealed.contains("0.495 0.505"),
+            "the strip shows them again"
+        );
+    }
+}
+
+#[test]
+fn the_strip_shows_the_current_layer_one_kind_per_row_at_every_step() {
+    for width in [80u16, 120] {
+        let Some(t) = Tmux::start(&format!("strip{width}"), (width, 30), "walk seesaw-cnn") else {
+            return;
+        };
+        at_step(&t, 1);
+        forward(&t, 1, 63);
+        for step in 64..=96 {
+            let screen = if step == 64 {
+                at_step(&t, 64)
+            } else {
+                forward(&t, step - 1, 1)
+            };
+            let rows = strip(&screen);
+            let layer = layer_of_step(&screen);
+            assert!(
+                rows[0].contains(&format!("[{layer}]")),
+                "step {step} at {width}: [{layer}] is not in the strip:\n{screen}"
+            );
+            for row in &rows {
+                assert!(row.chars().count() <= usize::from(width), "{row}");
+            }
+            assert!(rows[1].starts_with("value "), "{screen}");
+            assert!(rows[2].starts_with("∂L/∂out "), "{screen}");
+            assert!(rows[3].starts_with("∂L/∂I"), "{screen}");
+        }
+        // At the end every gradient is known: ∂L/∂C in its row, δ of C in its own.
+        let last = t.screen();
+        let rows = strip(&last);
+        if rows[0].contains("hidden") {
+            assert!(
+                rows[2].contains("0.0487") && !rows[2].contains("0.0122"),
+                "{last}"
+            );
+            assert!(
+                rows[3].contains("0.0122") && !rows[3].contains("0.0487"),
+                "{last}"
+            );
+        }
+    }
+}
+
+#[test]
+fn esc_closes_the_help_and_q_still_quits() {
+    let Some(t) = Tmux::start("help", (80, 30), "walk seesaw-cnn") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["?"]);
+    t.wait_for("Esc closes it");
+    t.keys(&["Escape"]);
+    let after = t.wait_until("the help closed", |s| !s.contains("Esc closes it"));
+    assert!(after.contains("step 1/96"), "the walk goes on:\n{after}");
+    t.keys(&["Right"]);
+    at_step(&t, 2);
+    t.keys(&["q"]);
+    let gone = t.wait_for("EXITED");
+    assert!(gone.contains("EXITED 0"), "{gone}");
+}
+
+#[test]
+fn g_with_an_unknown_name_suggests_and_lists_and_again_goes_on() {
+    let Some(t) = Tmux::start("jump", (120, 30), "walk seesaw-cnn") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["g"]);
+    t.wait_for("jump to layer (input, conv, relu, pool, hidden, output, loss): _");
+    t.keys(&["h", "i", "d", "e", "n", "Enter"]);
+    t.wait_for(
+        "no layer named `hiden`; did you mean `hidden`? the layers: input, conv, relu, pool, hidden, output, loss",
+    );
+    t.keys(&["g", "h", "i", "d", "d", "e", "n", "Enter"]);
+    t.wait_for("FORWARD · hidden");
+    t.keys(&["g", "h", "i", "d", "d", "e", "n", "Enter"]);
+    t.wait_for("BACKWARD · hidden");
+}
+
+#[test]
+fn t_takes_a_whole_table_the_filter_table_and_the_update_table() {
+    let Some(t) = Tmux::start("table", (80, 40), "walk seesaw-cnn") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["g", "c", "o", "n", "v", "Enter"]);
+    t.wait_for("FORWARD · conv");
+    t.keys(&["g", "c", "o", "n", "v", "Enter"]);
+    let start = t.wait_for("BACKWARD · conv");
+    assert!(start.contains("step 71/96"), "{start}");
+    t.keys(&["t"]);
+    t.wait_for("the whole table: steps 71 to 74");
+    t.keys(&["t"]);
+    let terms = t.wait_for("the whole table: steps 75 to 82");
+    assert!(terms.contains("step 82/96"), "{terms}");
+    assert!(
+        terms.contains("│ 1 (f1)     │ −0.00365309 │ ∂L/∂f1·In1 =  "),
+        "{terms}"
+    );
+    t.keys(&["f"]);
+    let hidden = t.wait_for("the whole table: steps 75 to 82, numbers hidden");
+    assert!(hidden.contains("│ ∂L/∂f1·In1 = ? │"), "{hidden}");
+    assert!(!hidden.contains("0.00365309"), "{hidden}");
+    t.keys(&["f", "t", "t"]);
+    let update = t.wait_for("the whole table: steps 87 to 96");
+    assert!(
+        update.contains("step 96/96") && update.contains("0.0744001"),
+        "{update}"
+    );
+    t.keys(&["Left"]);
+    let single = t.wait_for("step 95/96");
+    assert!(!single.contains("the whole table"), "{single}");
+}
