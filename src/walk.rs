@@ -125,9 +125,13 @@ fn why(ex: &Explainer, key: crate::trace::Key) -> String {
                 "The gradient flows through the ReLU only where its input was positive; otherwise it is 0."
             }
         }
-        (Kind::Dact, _) => {
-            "Chain rule: multiply by the derivative of the activation (for a sigmoid f(1 − f))."
+        (Kind::Dact, Some(Layer::Dense(d))) => {
+            return format!(
+                "Chain rule: multiply by the derivative of the activation ({}).",
+                d.activation.derivative_in_words()
+            );
         }
+        (Kind::Dact, _) => "Chain rule: multiply by the derivative of the activation.",
         (Kind::Delta, _) => "∂L_i/∂I = ∂L_i/∂f · f′(I): the gradient of the node's sum.",
         (Kind::Contrib, _) => {
             "The filter is shared, so every position adds a term ∂L_i/∂f_k · In to the weight's gradient."

@@ -228,6 +228,14 @@ fn seesaw_texts_stay_in_the_seesaw() {
     let out = t.stdout();
     assert!(out.contains("The same loss with log base 10"), "{out}");
     assert!(!out.contains("(0.29)") && !out.contains("f@c"), "{out}");
+    let mut t = Test::new()
+        .args(["walk", "tests/scenarios/relu-at-zero.yaml"])
+        .status(0);
+    let out = t.stdout();
+    assert!(
+        out.contains("Chain rule: multiply by the derivative of the activation (the ReLU's is 1 where the sum is positive, else 0)."),
+        "the reasoning follows the layer's activation:\n{out}"
+    );
 }
 
 #[test]

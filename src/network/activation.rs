@@ -25,6 +25,17 @@ impl Activation {
         }
     }
 
+    /// Its derivative in words, for the walk's reasoning: `f(1 − f)` for the sigmoid.
+    pub fn derivative_in_words(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "the sigmoid's is f(1 − f)",
+            Activation::Tanh => "tanh's is 1 − f²",
+            Activation::Relu => "the ReLU's is 1 where the sum is positive, else 0",
+            Activation::Linear => "a linear unit's is 1",
+            Activation::Softmax => "softmax's comes with the loss",
+        }
+    }
+
     /// The middle of the output range, where one output is read as yes (above) or no:
     /// 0.5 for sigmoid (and for the unbounded ones, whose targets are usually 0 and 1),
     /// 0 for tanh (targets −1 and 1).
