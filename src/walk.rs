@@ -471,7 +471,7 @@ fn draw(
     let known = &ex.entries()[..walk.visible()];
     let mut y = 2u16;
     for line in strip::lines(ex, step.layer, known, w, opts) {
-        draw_strip_line(out, &line, y, w)?;
+        draw_strip_line(out, &line, y, w, opts)?;
         y += 1;
     }
     queue!(out, cursor::MoveTo(0, y), Print(opts.text("─").repeat(w)))?;
@@ -479,7 +479,7 @@ fn draw(
     queue!(
         out,
         cursor::MoveTo(0, y),
-        SetForegroundColor(Color::Cyan),
+        SetForegroundColor(ink(opts, Color::Cyan)),
         SetAttribute(Attribute::Bold),
         Print(clip(&t(&step.heading), w)),
         SetAttribute(Attribute::Reset),
@@ -556,7 +556,7 @@ fn header(
             out,
             cursor::MoveTo(x as u16, 0),
             SetAttribute(Attribute::Reverse),
-            SetForegroundColor(Color::Yellow),
+            SetForegroundColor(ink(opts, Color::Yellow)),
             Print(&marker),
             SetAttribute(Attribute::Reset),
             ResetColor
@@ -566,7 +566,13 @@ fn header(
 }
 
 /// One line of the strip; the current layer's name in bold yellow.
-fn draw_strip_line(out: &mut impl Write, line: &strip::Line, y: u16, w: usize) -> io::Result<()> {
+fn draw_strip_line(
+    out: &mut impl Write,
+    line: &strip::Line,
+    y: u16,
+    w: usize,
+    opts: &Options,
+) -> io::Result<()> {
     queue!(out, cursor::MoveTo(0, y))?;
     let mut left = w;
     for (text, here) in line {
@@ -575,7 +581,7 @@ fn draw_strip_line(out: &mut impl Write, line: &strip::Line, y: u16, w: usize) -
         if *here {
             queue!(
                 out,
-                SetForegroundColor(Color::Yellow),
+                SetForegroundColor(ink(opts, Color::Yellow)),
                 SetAttribute(Attribute::Bold),
                 Print(piece),
                 SetAttribute(Attribute::Reset),
@@ -615,7 +621,7 @@ fn draw_step(
             } else if line == HIDDEN_LINE {
                 queue!(
                     out,
-                    SetForegroundColor(Color::Yellow),
+                    SetForegroundColor(ink(opts, Color::Yellow)),
                     Print(piece),
                     ResetColor
                 )?;
@@ -675,6 +681,11 @@ fn draw_whole_table(
         )?;
     }
     Ok(())
+}
+
+/// A colour, or the terminal's own when colour is off (`--color never`, `NO_COLOR`).
+fn ink(opts: &Options, colour: Color) -> Color {
+    if opts.color { colour } else { Color::Reset }
 }
 
 /// The names `g` takes: the stages of the strip.

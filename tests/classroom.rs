@@ -318,6 +318,15 @@ impl Tmux {
             .unwrap();
     }
 
+    /// The screen with its colours and attributes as escape sequences.
+    pub(crate) fn screen_with_escapes(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-e", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub(crate) fn screen(&self) -> String {
         let out = std::process::Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])

@@ -189,3 +189,28 @@ fn t_takes_a_whole_table_the_filter_table_and_the_update_table() {
     let single = t.wait_for("step 95/96");
     assert!(!single.contains("the whole table"), "{single}");
 }
+
+#[test]
+fn no_colour_when_told_so() {
+    let foreground = |screen: &str| {
+        screen.contains("\x1b[38;") || (30..=37).any(|c| screen.contains(&format!("\x1b[{c}m")))
+    };
+    let Some(t) = Tmux::start("colour", (80, 30), "walk seesaw-cnn") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["f"]);
+    t.wait_for("NUMBERS HIDDEN");
+    assert!(
+        foreground(&t.screen_with_escapes()),
+        "coloured on a terminal"
+    );
+    let Some(t) = Tmux::start("nocolour", (80, 30), "walk seesaw-cnn --color never") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["f"]);
+    t.wait_for("NUMBERS HIDDEN");
+    let screen = t.screen_with_escapes();
+    assert!(!foreground(&screen), "--color never:\n{screen:?}");
+}
