@@ -5,6 +5,8 @@
 //! Every substituted formula is written so a student can re-type it into a calculator:
 //! negative numbers are parenthesised wherever a sign could be misread.
 
+pub use crate::numbers::round_sig;
+use crate::numbers::{self, Decimal};
 use crate::trace::Key;
 
 /// An expression whose leaves carry both a name and the value that was used.
@@ -192,7 +194,8 @@ impl Expr {
         }
     }
 
-    /// The value of the expression, with each traced quantity's value taken from
+    /// The value of the expression, its sums snapped as the engine's are
+    /// ([`crate::numbers`]), with each traced quantity's value taken from
     /// `value_of(key, recorded value)`: the same formula with other operands, as when a
     /// checker asks what a mistaken step would have given.
     pub fn eval(&self, value_of: &dyn Fn(Key, f64) -> f64) -> f64 {
@@ -201,8 +204,8 @@ impl Expr {
             Expr::Num(v) => *v,
             Expr::Var(_, v, None) => *v,
             Expr::Var(_, v, Some(key)) => value_of(*key, *v),
-            Expr::Add(terms) => terms.iter().map(ev).sum(),
-            Expr::Sub(a, b) => ev(a) - ev(b),
+            Expr::Add(terms) => numbers::sum(terms.iter().map(ev)),
+            Expr::Sub(a, b) => numbers::difference(ev(a), ev(b)),
             Expr::Mul(factors) => factors.iter().map(ev).product(),
             Expr::Div(a, b) => ev(a) / ev(b),
             Expr::Neg(a) => -ev(a),
@@ -211,7 +214,7 @@ impl Expr {
             Expr::Call(name, args) => {
                 let x = args.first().map_or(0.0, ev);
                 match *name {
-                    "σ" => 1.0 / (1.0 + (-x).exp()),
+                    "σ" => crate::network::activation::sigmoid(x),
                     "tanh" => x.tanh(),
                     "ln" => x.ln(),
                     "log10" => x.log10(),
@@ -333,7 +336,9 @@ pub fn number(x: f64, digits: usize) -> String {
     plain_number(x, digits).replace('-', "−")
 }
 
-/// Like [`number`] but with an ASCII hyphen-minus.
+/// Like [`number`] but with an ASCII hyphen-minus. The digits are the value's decimal
+/// digits rounded as a calculator rounds, a half away from zero (see [`crate::numbers`]);
+/// in fixed notation the whole integer part is kept.
 pub fn plain_number(x: f64, digits: usize) -> String {
     if x == 0.0 {
         return "0".into();
@@ -342,34 +347,38 @@ pub fn plain_number(x: f64, digits: usize) -> String {
         return format!("{x}");
     }
     let digits = digits.clamp(1, 17);
-    let sci = format!("{:.*e}", digits - 1, x);
-    let (mantissa, exp) = sci.split_once('e').expect("exponent format");
-    let exp: i32 = exp.parse().expect("exponent is an integer");
-    if (-5..15).contains(&exp) {
-        let decimals = (digits as i32 - 1 - exp).max(0) as usize;
-        trim_zeros(format!("{x:.decimals$}"))
+    let exact = Decimal::of(x);
+    let rounded = exact.clone().round(digits);
+    let text = if (-5..15).contains(&rounded.exponent) {
+        fixed(&exact.round(digits.max((rounded.exponent + 1).max(0) as usize)))
     } else {
-        format!("{}e{exp}", trim_zeros(mantissa.to_string()))
+        let d = &rounded.digits;
+        let rest = if d.len() > 1 {
+            format!(".{}", ascii(&d[1..]))
+        } else {
+            String::new()
+        };
+        format!("{}{rest}e{}", d[0] as char, rounded.exponent)
+    };
+    if x < 0.0 { format!("-{text}") } else { text }
+}
+
+/// The digits of a decimal with exponent −5..15 in fixed notation, without its sign.
+fn fixed(d: &Decimal) -> String {
+    let digits = ascii(&d.digits);
+    if d.exponent < 0 {
+        return format!("0.{}{digits}", "0".repeat((-d.exponent - 1) as usize));
+    }
+    let units = d.exponent as usize + 1;
+    if digits.len() <= units {
+        format!("{digits}{}", "0".repeat(units - digits.len()))
+    } else {
+        format!("{}.{}", &digits[..units], &digits[units..])
     }
 }
 
-fn trim_zeros(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// Rounds to `digits` significant digits, exactly as [`number`] would print it.
-pub fn round_sig(x: f64, digits: u32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let digits = digits.clamp(1, 17) as usize;
-    format!("{:.*e}", digits - 1, x)
-        .parse()
-        .expect("a formatted float parses")
+fn ascii(digits: &[u8]) -> &str {
+    std::str::from_utf8(digits).expect("ASCII digits")
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod formula;
 pub mod network;
+pub mod numbers;
 pub mod output;
 pub mod render;
 pub mod scenario;

@@ -46,7 +46,7 @@ pub struct Run {
     pub history: Vec<Epoch>,
     pub network: Network,
     pub converged: bool,
-    /// The epoch at which the numbers stopped being finite, if they did.
+    /// The epoch at which the numbers (SSE, loss or a weight) stopped being finite, if they did.
     pub diverged: Option<u64>,
     /// The weights just before one chosen step (see `train`'s `keep`).
     pub kept: Option<Network>,
@@ -132,6 +132,8 @@ pub fn train(
         let measured = measure(&net, &settings.setup, &s.data, epoch);
         on_epoch(&measured);
         let finite = measured.sse.is_finite()
+            && measured.loss.is_finite()
+            && measured.total.is_finite()
             && net.layers.iter().all(|l| l.params().all(|w| w.is_finite()));
         converged = measured.sse < settings.stop_sse;
         history.push(measured);

@@ -11,6 +11,7 @@ mod diagram;
 mod gradcheck;
 mod hostile;
 mod marking;
+mod numbers;
 mod one_output;
 mod round;
 mod seesaw;

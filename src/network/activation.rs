@@ -2,6 +2,7 @@
 //! deserialises to, and it is also the code that runs.
 
 use crate::formula::Expr;
+use crate::numbers::difference;
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -64,8 +65,8 @@ impl Activation {
     /// Softmax has no per-unit derivative (its Jacobian is not diagonal).
     pub fn derivative(self, net: f64, out: f64, relu_passes_zero: bool) -> f64 {
         match self {
-            Activation::Sigmoid => out * (1.0 - out),
-            Activation::Tanh => 1.0 - out * out,
+            Activation::Sigmoid => out * difference(1.0, out),
+            Activation::Tanh => difference(1.0, out * out),
             Activation::Relu => relu_step(net, relu_passes_zero),
             Activation::Linear | Activation::Softmax => 1.0,
         }
@@ -98,8 +99,15 @@ impl Activation {
     }
 }
 
+/// σ(x) = 1 / (1 + e^(−x)). Below x = −37, e^x is under half an ulp of 1, so
+/// σ(x) = e^x / (1 + e^x) is e^x to the last bit: a very negative x gives the correctly
+/// rounded tiny value (σ(−740) = 4.2e−322) where 1 / (1 + e^740) would be 1/∞ = 0.
 pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    if x < -37.0 {
+        x.exp()
+    } else {
+        1.0 / (1.0 + (-x).exp())
+    }
 }
 
 /// 1 where a ReLU passes the gradient: x > 0, and x = 0 too under the slides' convention.
@@ -112,8 +120,17 @@ pub fn relu_step(x: f64, passes_zero: bool) -> f64 {
 }
 
 /// p_j = e^(f_j) / Σ_k e^(f_k), computed with the maximum subtracted so it cannot overflow.
+/// Infinite scores are the limit: the units at the largest score (+∞, or all of them at
+/// −∞) share the probability equally; no score that is a number gives NaN.
 pub fn softmax(scores: &[f64]) -> Vec<f64> {
     let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top.is_infinite() {
+        let at_top = scores.iter().filter(|&&s| s == top).count() as f64;
+        return scores
+            .iter()
+            .map(|&s| if s == top { 1.0 / at_top } else { 0.0 })
+            .collect();
+    }
     let exps: Vec<f64> = scores.iter().map(|&s| (s - top).exp()).collect();
     let total: f64 = exps.iter().sum();
     exps.iter().map(|e| e / total).collect()
@@ -135,6 +152,22 @@ mod tests {
     fn softmax_survives_huge_scores() {
         let p = softmax(&[1000.0, 0.0]);
         assert!(p.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn softmax_of_infinite_scores_is_the_limit() {
+        assert_eq!(softmax(&[f64::INFINITY, 0.0]), vec![1.0, 0.0]);
+        assert_eq!(softmax(&[f64::INFINITY, f64::INFINITY]), vec![0.5, 0.5]);
+        assert_eq!(softmax(&[f64::NEG_INFINITY; 2]), vec![0.5, 0.5]);
+        assert_eq!(softmax(&[f64::NEG_INFINITY, 0.0]), vec![0.0, 1.0]);
+    }
+
+    #[test]
+    fn sigmoid_keeps_tiny_values() {
+        assert_eq!(sigmoid(-740.0), 4.2e-322);
+        assert_eq!(sigmoid(-745.2), 0.0);
+        assert_eq!(sigmoid(800.0), 1.0);
+        assert_eq!(sigmoid(0.0), 0.5);
     }
 
     #[test]

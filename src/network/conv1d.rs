@@ -5,6 +5,7 @@
 use super::Params;
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
 use crate::formula::Expr;
+use crate::numbers::{Sum, sum};
 use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -80,7 +81,7 @@ impl Conv1d {
         let (size, positions) = (self.size(), self.positions());
         let mut out = Vec::with_capacity(self.filters() * positions);
         for c in 0..self.filters() {
-            let b = self.params.bias.as_ref().map_or(0.0, |b| b[c]);
+            let b = self.params.bias.as_ref().map(|b| b[c]);
             let w = self.filter(c);
             for k in 0..positions {
                 out.push(respond(&x[k * self.stride..k * self.stride + size], w, b));
@@ -106,22 +107,24 @@ impl Conv1d {
         }
         if self.params.bias.is_some() {
             for c in 0..self.filters() {
-                let g: f64 = grad[c * positions..(c + 1) * positions].iter().sum();
+                let g = sum(grad[c * positions..(c + 1) * positions].iter().copied());
                 let p = self.params.bias_index(c);
                 dw[p] = ctx.hold(p, self.params.get(p), g, true);
             }
         }
         let input_grad = ctx.wants_input_grad.then(|| {
-            let mut back = vec![0.0; x.len()];
+            // Each input's terms in the order printed: filter by filter, position by position.
+            let mut sums = vec![Sum::default(); x.len()];
             for c in 0..self.filters() {
                 let w = self.filter(c);
                 for k in 0..positions {
                     let g = grad[c * positions + k];
-                    for (b, wj) in back[k * stride..k * stride + size].iter_mut().zip(w.iter()) {
-                        *b += g * wj;
+                    for (s, wj) in sums[k * stride..k * stride + size].iter_mut().zip(w) {
+                        s.add_product(g, *wj);
                     }
                 }
             }
+            let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
             ctx.record_input_grads(&mut back);
             back
         });
@@ -158,7 +161,7 @@ impl Conv1d {
             .params
             .bias
             .as_ref()
-            .map_or(0.0, |_| ex.value(id, Kind::W, self.params.bias_index(c)));
+            .map(|_| ex.value(id, Kind::W, self.params.bias_index(c)));
         respond(&field, &w, b)
     }
 
@@ -173,19 +176,19 @@ impl Conv1d {
         &self.params.weights.as_slice()[c * size..(c + 1) * size]
     }
 
-    /// ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k)·In_(k·stride + j), summed as it goes.
+    /// ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k)·In_(k·stride + j), summed as it goes (snapped, [`Sum`]).
     fn wgrad(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
         let (size, positions, stride) = (self.size(), self.positions(), self.stride);
-        let mut wgrad = vec![0.0; self.params.weights.len()];
+        let mut wgrad = vec![Sum::default(); self.params.weights.len()];
         for (c, sums) in wgrad.chunks_exact_mut(size).enumerate() {
             for k in 0..positions {
                 let g = grad[c * positions + k];
                 for (sum, xi) in sums.iter_mut().zip(&x[k * stride..k * stride + size]) {
-                    *sum += g * xi;
+                    sum.add_product(g, *xi);
                 }
             }
         }
-        wgrad
+        wgrad.iter().map(Sum::value).collect()
     }
 
     /// The same sums, every term kept and recorded (`contrib`) first: the same products
@@ -200,18 +203,18 @@ impl Conv1d {
             }
         }
         ctx.record_run(Kind::Contrib, &mut contribs);
-        let mut wgrad = vec![0.0; self.params.weights.len()];
+        let mut wgrad = vec![Sum::default(); self.params.weights.len()];
         for (slab, sums) in contribs
             .chunks_exact(positions * size)
             .zip(wgrad.chunks_exact_mut(size))
         {
             for terms in slab.chunks_exact(size) {
                 for (sum, term) in sums.iter_mut().zip(terms) {
-                    *sum += term;
+                    sum.add(*term);
                 }
             }
         }
-        wgrad
+        wgrad.iter().map(Sum::value).collect()
     }
 
     pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
@@ -309,7 +312,16 @@ impl Conv1d {
     }
 }
 
-/// One filter's response at one window: Σ_j In_j·w_j + b.
-fn respond(field: &[f64], w: &[f64], b: f64) -> f64 {
-    field.iter().zip(w).map(|(xi, wj)| xi * wj).sum::<f64>() + b
+/// One filter's response at one window: Σ_j In_j·w_j (+ b), in the order printed,
+/// snapped ([`Sum`]).
+fn respond(field: &[f64], w: &[f64], b: Option<f64>) -> f64 {
+    let mut sum = Sum::default();
+    field
+        .iter()
+        .zip(w)
+        .for_each(|(xi, wj)| sum.add_product(*xi, *wj));
+    if let Some(b) = b {
+        sum.add(b);
+    }
+    sum.value()
 }

@@ -3,8 +3,8 @@
 use super::Params;
 use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
 use crate::formula::Expr;
+use crate::numbers::{Sum, difference, dot};
 use crate::trace::{Kind, LayerId, Recorder};
-use nalgebra::{DVectorView, DVectorViewMut};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
@@ -40,20 +40,23 @@ impl Dense {
         format!("∂L/∂{}", self.net_symbol(unit))
     }
 
+    /// I_j = In_1·w_j1 + In_2·w_j2 + … + b_j, added in that order (the order printed) and
+    /// snapped to its decimal ([`Sum`]).
     pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        // net = W·x (+ b), computed straight into the step's own vector.
-        let mut net = match &self.params.bias {
-            Some(b) => b.as_slice().to_vec(),
-            None => vec![0.0; self.outputs.len()],
-        };
-        let x = DVectorView::from_slice(x, x.len());
-        let beta = if self.params.bias.is_some() { 1.0 } else { 0.0 };
-        DVectorViewMut::from_slice(&mut net, self.outputs.len()).gemv(
-            1.0,
-            &self.params.weights,
-            &x,
-            beta,
-        );
+        let units = self.outputs.len();
+        let mut sums = vec![Sum::default(); units];
+        // Column by column: each unit's terms still come in input order.
+        for (column, &xi) in self.params.weights.as_slice().chunks_exact(units).zip(x) {
+            for (sum, &w) in sums.iter_mut().zip(column) {
+                sum.add_product(xi, w);
+            }
+        }
+        if let Some(b) = &self.params.bias {
+            for (sum, &b) in sums.iter_mut().zip(b.iter()) {
+                sum.add(b);
+            }
+        }
+        let mut net: Vec<f64> = sums.iter().map(Sum::value).collect();
         ctx.record_run(Kind::Net, &mut net);
         let mut out = self.activation.apply(&net);
         ctx.record_run(Kind::Out, &mut out);
@@ -90,15 +93,12 @@ impl Dense {
             }
         }
         let input_grad = ctx.wants_input_grad.then(|| {
-            // ∂L/∂In = Wᵀ·δ, with the old weights.
-            let mut back = vec![0.0; x.len()];
-            let delta = DVectorView::from_slice(&delta, delta.len());
-            DVectorViewMut::from_slice(&mut back, x.len()).gemv_tr(
-                1.0,
-                &self.params.weights,
-                &delta,
-                0.0,
-            );
+            // ∂L/∂In_i = Σ_j δ_j·w_ji with the old weights: column i of W against δ.
+            let weights = self.params.weights.as_slice();
+            let mut back: Vec<f64> = weights
+                .chunks_exact(delta.len())
+                .map(|column| dot(&delta, column))
+                .collect();
             ctx.record_input_grads(&mut back);
             back
         });
@@ -107,9 +107,9 @@ impl Dense {
 
     fn deltas<R: Recorder>(&self, g: &[f64], y: &[f64], net: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
         if self.activation == Activation::Softmax {
-            let gp: f64 = g.iter().zip(y).map(|(g, p)| g * p).sum();
+            let gp = dot(g, y);
             return (0..g.len())
-                .map(|j| ctx.record(Kind::Delta, j, y[j] * (g[j] - gp)))
+                .map(|j| ctx.record(Kind::Delta, j, y[j] * difference(g[j], gp)))
                 .collect();
         }
         let passes_zero = ctx.setup.conventions.relu_passes_zero;

@@ -7,8 +7,10 @@
 
 use super::{Explained, Explainer, Incoming, Pattern, Setup};
 use crate::formula::{Expr, var};
+use crate::numbers::{difference, sum};
 use crate::trace::{Key, Kind, LOSS_LAYER, LayerId, Recorder};
 use serde::Deserialize;
+use std::f64::consts::LN_10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,9 +49,11 @@ impl Loss {
     }
 
     /// Records L_i (and its log10 form for cross-entropy) and L_i + ½λΣw²; returns L_i.
+    /// `scores` are the last layer's net inputs (the softmax scores under cross-entropy).
     pub fn forward<R: Recorder>(
         self,
         y: &[f64],
+        scores: &[f64],
         pattern: &Pattern,
         sum_w2: f64,
         setup: &Setup,
@@ -58,17 +62,23 @@ impl Loss {
         let key = |kind| Key::new(LOSS_LAYER, kind, 0);
         let loss = match self {
             Loss::CrossEntropy => {
-                let p = y[pattern.class.expect("cross-entropy has a class")];
-                let loss = rec.record(key(Kind::Loss), -p.ln());
-                rec.record(key(Kind::LossLog10), -p.log10());
-                loss
+                let class = pattern.class.expect("cross-entropy has a class");
+                let p = y[class];
+                if through_log_sum_exp(p) {
+                    let loss = rec.record(key(Kind::Loss), log_sum_exp_loss(scores, class));
+                    rec.record(key(Kind::LossLog10), loss / LN_10);
+                    loss
+                } else {
+                    let loss = rec.record(key(Kind::Loss), -p.ln());
+                    rec.record(key(Kind::LossLog10), -p.log10());
+                    loss
+                }
             }
             Loss::HalfSquaredError | Loss::SquaredError => {
-                let sse: f64 = y
-                    .iter()
-                    .zip(&pattern.target)
-                    .map(|(y, t)| (t - y) * (t - y))
-                    .sum();
+                let sse = sum(y.iter().zip(&pattern.target).map(|(y, t)| {
+                    let e = difference(*t, *y);
+                    e * e
+                }));
                 let scale = if self == Loss::HalfSquaredError {
                     0.5
                 } else {
@@ -77,7 +87,10 @@ impl Loss {
                 rec.record(key(Kind::Loss), scale * sse)
             }
         };
-        rec.record(key(Kind::LossTotal), loss + 0.5 * setup.lambda * sum_w2);
+        rec.record(
+            key(Kind::LossTotal),
+            sum([loss, 0.5 * setup.lambda * sum_w2]),
+        );
         loss
     }
 
@@ -93,7 +106,7 @@ impl Loss {
         match self {
             Loss::CrossEntropy => Incoming::Delta(
                 (0..y.len())
-                    .map(|j| rec.record(Key::new(last, Kind::Delta, j), y[j] - t[j]))
+                    .map(|j| rec.record(Key::new(last, Kind::Delta, j), difference(y[j], t[j])))
                     .collect(),
             ),
             Loss::HalfSquaredError | Loss::SquaredError => {
@@ -104,7 +117,10 @@ impl Loss {
                 };
                 Incoming::Grad(
                     (0..y.len())
-                        .map(|j| rec.record(Key::new(last, Kind::Grad, j), -scale * (t[j] - y[j])))
+                        .map(|j| {
+                            let grad = -scale * difference(t[j], y[j]);
+                            rec.record(Key::new(last, Kind::Grad, j), grad)
+                        })
                         .collect(),
                 )
             }
@@ -119,6 +135,9 @@ impl Loss {
         match key.kind {
             Kind::Loss | Kind::LossLog10 if self == Loss::CrossEntropy => {
                 let class = ex.pattern.class.unwrap_or(0);
+                if through_log_sum_exp(ex.value(last, Kind::Out, class)) {
+                    return explain_log_sum_exp(key.kind, class, ex);
+                }
                 let p = ex.node(last, class);
                 if key.kind == Kind::Loss {
                     Explained::new("L_i", Expr::negate(Expr::call("ln", vec![p])))
@@ -197,4 +216,58 @@ impl Loss {
             Expr::mul(vec![var("½", 0.5), var("λ", ex.setup.lambda), penalty]),
         ])
     }
+}
+
+/// Whether −ln p_target would lose digits: p below the smallest normal double (2.2e−308,
+/// a loss above 708) keeps fewer than 53 bits, and 0 gives ∞. The loss then comes from
+/// the scores.
+fn through_log_sum_exp(p_target: f64) -> bool {
+    p_target < f64::MIN_POSITIVE
+}
+
+/// The index of the largest score (the first, on a tie).
+fn top(scores: &[f64]) -> usize {
+    (0..scores.len()).fold(0, |m, k| if scores[k] > scores[m] { k } else { m })
+}
+
+/// −ln p_t = ln Σ_k e^(f_k) − f_t, written with the largest score f_m taken out so that
+/// nothing overflows: L_i = (f_m − f_t) + ln(1 + Σ_(k≠m) e^(f_k − f_m)). Logits (0, 800),
+/// target 0: 800 − 0 + ln(1 + e^(−800)) = 800.
+pub fn log_sum_exp_loss(scores: &[f64], target: usize) -> f64 {
+    let m = top(scores);
+    let rest = sum((0..scores.len())
+        .filter(|&k| k != m)
+        .map(|k| difference(scores[k], scores[m]).exp()));
+    sum([difference(scores[m], scores[target]), rest.ln_1p()])
+}
+
+/// The formula of the loss through log-sum-exp, in the scores' names.
+fn explain_log_sum_exp(kind: Kind, class: usize, ex: &Explainer) -> Explained {
+    let last = ex.net.layers.len() as LayerId;
+    let count = ex.net.output_names().len();
+    let score = |k: usize| {
+        let name = format!("f@{}", ex.net.output_names()[k]);
+        ex.operand(name, last, Kind::Net, k)
+    };
+    let scores: Vec<f64> = (0..count).map(|k| ex.value(last, Kind::Net, k)).collect();
+    let m = top(&scores);
+    let mut inside = vec![Expr::Num(1.0)];
+    inside.extend(
+        (0..count)
+            .filter(|&k| k != m)
+            .map(|k| Expr::exp(Expr::minus(score(k), score(m)))),
+    );
+    let formula = Expr::add(vec![
+        Expr::minus(score(m), score(class)),
+        Expr::call("ln", vec![Expr::add(inside)]),
+    ]);
+    if kind == Kind::Loss {
+        let p = &ex.net.output_names()[class];
+        let note = format!("−ln {p} from the scores (log-sum-exp): {p} is too small for a double");
+        return Explained::new("L_i", formula).note(note);
+    }
+    let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
+    let ln10 = Expr::call("ln", vec![Expr::Num(10.0)]);
+    Explained::new("L_i (log10)", Expr::over(loss, ln10))
+        .note("with log base 10: L_i / ln 10, as the slides' \"Data loss = 0.29\"")
 }

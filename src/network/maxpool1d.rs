@@ -5,6 +5,7 @@
 
 use super::{Backward, Ctx, Explained, Explainer, Forward, Shape, Ties};
 use crate::formula::Expr;
+use crate::numbers::Sum;
 use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -77,15 +78,17 @@ impl MaxPool1d {
             };
         }
         let ties = ctx.setup.conventions.maxpool_ties;
-        let mut back = vec![0.0; x.len()];
+        // Each input's terms in the order printed: window by window.
+        let mut sums = vec![Sum::default(); x.len()];
         let mut chosen = Vec::with_capacity(self.size);
         for (o, g) in grad.iter().enumerate() {
             let window = self.window(o);
             let share = choose(&x[window.clone()], y[o], ties, &mut chosen);
             for &c in &chosen {
-                back[window.start + c] += share * g;
+                sums[window.start + c].add(share * g);
             }
         }
+        let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
         ctx.record_input_grads(&mut back);
         Backward {
             input_grad: Some(back),

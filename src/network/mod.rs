@@ -13,6 +13,7 @@ pub mod params;
 pub mod relu;
 
 use crate::formula::{Expr, quantity, var};
+use crate::numbers;
 use crate::trace::{Entry, INPUT_LAYER, Key, Kind, LOSS_LAYER, LayerId, Recorder, Trace};
 pub use activation::Activation;
 pub use conv1d::Conv1d;
@@ -168,7 +169,7 @@ impl<R: Recorder> Ctx<'_, R> {
         let dw = match (is_bias, self.setup.update_biases) {
             (true, false) => 0.0,
             (true, true) => -self.setup.alpha * wgrad,
-            (false, _) => -self.setup.alpha * (wgrad + self.setup.lambda * w),
+            (false, _) => -self.setup.alpha * numbers::sum([wgrad, self.setup.lambda * w]),
         };
         self.record(Kind::Dw, param, dw)
     }
@@ -269,7 +270,7 @@ impl Network {
         let dw = self.backward(setup, pattern, &pass, rec);
         if R::TRACING {
             for (i, layer) in pass.used.iter().enumerate() {
-                let new = layer.params().zip(&dw[i]).map(|(w, d)| w + d);
+                let new = layer.params().zip(&dw[i]).map(|(&w, &d)| updated(w, d));
                 rec.record_many(Self::layer_id(i), Kind::New, new);
             }
         }
@@ -326,7 +327,7 @@ impl Network {
         for (layer, dw) in self.layers.iter_mut().zip(dw) {
             for (p, d) in dw.iter().enumerate() {
                 let w = layer.param(p);
-                layer.set_param(p, w + d);
+                layer.set_param(p, updated(w, *d));
             }
         }
     }
@@ -364,6 +365,7 @@ impl Network {
         let penalty = if R::TRACING { l2_penalty(&used) } else { 0.0 };
         let loss = setup.loss.forward(
             acts.last().expect("an output"),
+            nets.last().expect("a last layer"),
             pattern,
             penalty,
             setup,
@@ -414,6 +416,12 @@ impl Network {
     }
 }
 
+/// new w = w + Δw, snapped as every sum is ([`numbers`]): 0.1 + (−0.1) is 0.
+#[inline]
+pub fn updated(w: f64, dw: f64) -> f64 {
+    numbers::sum([w, dw])
+}
+
 /// The forward pass as the backward pass needs it.
 struct Pass<'n> {
     /// The layers with the weights actually used (recorded, possibly rounded).
@@ -448,15 +456,15 @@ fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) ->
 
 /// Σw² over every weight (biases excluded).
 fn l2_penalty(layers: &[Cow<Layer>]) -> f64 {
-    layers
+    let squares = layers
         .iter()
         .flat_map(|l| {
             (0..l.param_count())
                 .filter(|&p| !l.is_bias(p))
                 .map(|p| l.param(p))
         })
-        .map(|w| w * w)
-        .sum()
+        .map(|w| w * w);
+    numbers::sum(squares)
 }
 
 impl Layer {

@@ -1,0 +1,257 @@
+//! Numbers as a hand calculation sees them: the one place where sums are added up,
+//! compared and rounded.
+//!
+//! A student adds the printed operands of a formula in decimal. The engine adds doubles,
+//! which carry a tiny binary error: 1·0.1 + 1·0.1 + 1·0.2 + (−0.4) is −2.8e−17 in doubles
+//! and 0 on any calculator. So every sum the trace prints is computed by [`Sum`]: term by
+//! term in the order its formula prints them, with the error bound
+//!
+//! ```text
+//! B = (n + 1)·ε·Σ|tᵢ|        (n terms, ε = 2⁻⁵²)
+//! ```
+//!
+//! between the double result s and the exact decimal sum of the terms' decimal values
+//! (each addition, each product and each operand's decimal-to-binary conversion is off by
+//! at most ½ε relative). The result is then *snapped*: if 0 lies within s ± B it is 0;
+//! otherwise, if a decimal of at most [`DECIMAL_DIGITS`] significant digits lies within
+//! s ± B, it is the double nearest to the shortest such decimal; otherwise it is s. For
+//! operands of a few decimals the exact decimal sum is such a short decimal and the only
+//! one that close, so zeros are exactly 0, sums equal in decimal are the same double
+//! (pooling ties), and a half such as 0.71 + 0.525 = 1.235 is the double that prints as
+//! 1.235. A value that is not such a short decimal moves by at most B.
+//!
+//! [`round_sig`] rounds like a calculator: the value's decimal digits, a half away from
+//! zero; [`Decimal`] gives those digits to the printer too.
+
+/// The precision of a double: the distance from 1 to the next double, 2⁻⁵².
+const EPS: f64 = f64::EPSILON;
+
+/// The longest decimal (significant digits) a result is snapped to.
+pub const DECIMAL_DIGITS: i32 = 12;
+
+/// A sum whose terms are added in the order its formula prints them; its
+/// [`value`](Sum::value) is snapped to the decimal it stands for (see the module).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sum {
+    total: f64,
+    magnitude: f64,
+    terms: u32,
+}
+
+impl Sum {
+    #[inline]
+    pub fn add(&mut self, term: f64) {
+        self.total += term;
+        self.magnitude += term.abs();
+        self.terms += 1;
+    }
+
+    /// Adds a product a·b (a term such as In·w).
+    #[inline]
+    pub fn add_product(&mut self, a: f64, b: f64) {
+        self.add(a * b);
+    }
+
+    /// The sum, 0 if it may be 0 within its error bound, else the shortest decimal within
+    /// it (of at most [`DECIMAL_DIGITS`] digits), else the double sum.
+    #[inline]
+    pub fn value(&self) -> f64 {
+        snap(
+            self.total,
+            (f64::from(self.terms) + 1.0) * EPS * self.magnitude,
+        )
+    }
+}
+
+/// Σ terms, in order, snapped.
+pub fn sum(terms: impl IntoIterator<Item = f64>) -> f64 {
+    let mut s = Sum::default();
+    terms.into_iter().for_each(|t| s.add(t));
+    s.value()
+}
+
+/// Σ aᵢ·bᵢ, in order, snapped.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = Sum::default();
+    a.iter().zip(b).for_each(|(a, b)| s.add_product(*a, *b));
+    s.value()
+}
+
+/// a − b, snapped: 1 − 0.495 is 0.505, 0.3 − 0.1·3 is 0.
+pub fn difference(a: f64, b: f64) -> f64 {
+    sum([a, -b])
+}
+
+/// `value` snapped within `bound`: 0 if |value| ≤ bound, else the double nearest to the
+/// shortest decimal within the bound, if it has at most [`DECIMAL_DIGITS`] digits.
+#[inline]
+pub fn snap(value: f64, bound: f64) -> f64 {
+    if !value.is_finite() {
+        return value;
+    }
+    if value.abs() <= bound {
+        return 0.0;
+    }
+    shortest_decimal_within(value, bound).unwrap_or(value)
+}
+
+/// The double nearest to the shortest decimal (of at most [`DECIMAL_DIGITS`] significant
+/// digits) within `bound` of `x`, if there is one. A quick test on the grid of
+/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value; the digits are
+/// then found exactly, by formatting.
+fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
+    let a = x.abs();
+    if !(1e-290..1e290).contains(&a) {
+        return None;
+    }
+    let exponent = a.log10().floor() as i32;
+    let scale = 10f64.powi(DECIMAL_DIGITS - 1 - exponent);
+    let t = a * scale;
+    // The grid test's own rounding (powi, the product, a log10 one off near a power of
+    // ten) is far below a thousandth of a grid step.
+    const SLACK: f64 = 1e-3;
+    if (t - t.round()).abs() > bound * scale + SLACK {
+        return None;
+    }
+    (1..=DECIMAL_DIGITS as usize).find_map(|digits| {
+        let r: f64 = format!("{:.*e}", digits - 1, x).parse().ok()?;
+        ((r - x).abs() <= bound).then_some(r)
+    })
+}
+
+/// x rounded to `digits` significant digits as a calculator rounds: its decimal value
+/// ([`Decimal::of`]), a half away from zero. 1.235 → 1.24, −0.0625 → −0.063 (2 digits).
+pub fn round_sig(x: f64, digits: u32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    Decimal::of(x).round(digits.clamp(1, 17) as usize).to_f64()
+}
+
+/// A nonzero finite number as decimal digits: ±d₁.d₂d₃… × 10^exponent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decimal {
+    pub negative: bool,
+    /// The significant digits, ASCII, the first nonzero, no trailing zeros.
+    pub digits: Vec<u8>,
+    pub exponent: i32,
+}
+
+impl Decimal {
+    /// The decimal a calculator shows for `x`: the shortest decimal within two units of the
+    /// last place (so a product 0.3·0.35 that lands a bit below 0.105 is 0.105), else the
+    /// shortest decimal that reads back as `x`. `x` must be finite and nonzero.
+    pub fn of(x: f64) -> Decimal {
+        let v = shortest_decimal_within(x, 2.0 * EPS * x.abs()).unwrap_or(x);
+        let text = format!("{:e}", v.abs());
+        let (mantissa, exponent) = text.split_once('e').expect("exponent format");
+        let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+        trim_trailing_zeros(&mut digits);
+        Decimal {
+            negative: x < 0.0,
+            digits,
+            exponent: exponent.parse().expect("an integer exponent"),
+        }
+    }
+
+    /// Rounded to `n` significant digits, a half away from zero.
+    pub fn round(mut self, n: usize) -> Decimal {
+        let n = n.max(1);
+        if self.digits.len() <= n {
+            return self;
+        }
+        let up = self.digits[n] >= b'5';
+        self.digits.truncate(n);
+        if up {
+            match self.digits.iter().rposition(|&d| d != b'9') {
+                Some(i) => {
+                    self.digits[i] += 1;
+                    self.digits.truncate(i + 1);
+                }
+                None => {
+                    self.digits = vec![b'1'];
+                    self.exponent += 1;
+                }
+            }
+        }
+        trim_trailing_zeros(&mut self.digits);
+        self
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        let sign = if self.negative { "-" } else { "" };
+        let digits = std::str::from_utf8(&self.digits).expect("ASCII digits");
+        let exponent = self.exponent - (self.digits.len() as i32 - 1);
+        format!("{sign}{digits}e{exponent}")
+            .parse()
+            .expect("a decimal parses")
+    }
+}
+
+fn trim_trailing_zeros(digits: &mut Vec<u8>) {
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_that_is_zero_in_decimal_is_zero() {
+        let bias_first = -0.4 + 0.1 + 0.1 + 0.2;
+        assert!(bias_first != 0.0, "the doubles leave {bias_first}");
+        assert_eq!(sum([-0.4, 0.1, 0.1, 0.2]).to_bits(), 0.0f64.to_bits());
+        assert_eq!(sum([0.1, 0.1, 0.2, -0.4]).to_bits(), 0.0f64.to_bits());
+        assert_eq!(dot(&[0.3, 0.2], &[0.1, -0.15]), 0.0);
+    }
+
+    #[test]
+    fn sums_equal_in_decimal_are_the_same_double() {
+        let (a, b) = (std::hint::black_box(0.1), 0.2);
+        assert!(a + b != 0.3, "in doubles 0.1 + 0.2 is not 0.3");
+        assert_eq!(sum([0.1, 0.2]).to_bits(), 0.3f64.to_bits());
+        assert_eq!(sum([0.9, 0.8, -1.4]).to_bits(), 0.3f64.to_bits());
+        assert_eq!(sum([0.71, 0.525]).to_bits(), 1.235f64.to_bits());
+    }
+
+    #[test]
+    fn values_that_are_not_short_decimals_keep_their_bits() {
+        let third = 1.0 / 3.0;
+        assert_eq!(sum([third, 0.0]).to_bits(), third.to_bits());
+        assert_eq!(sum([1e-300, 0.0]).to_bits(), 1e-300f64.to_bits());
+        assert_eq!(sum([4.2e-322]).to_bits(), 4.2e-322f64.to_bits());
+        assert!(sum([f64::INFINITY, 1.0]).is_infinite());
+        assert!(sum([f64::NAN]).is_nan());
+    }
+
+    #[test]
+    fn a_genuine_tiny_difference_is_kept() {
+        assert_eq!(difference(0.3, 0.2999999), 1e-7);
+        assert_eq!(difference(1.0, 1.0 - 1e-12), 1e-12);
+    }
+
+    #[test]
+    fn rounding_is_a_calculators() {
+        assert_eq!(round_sig(1.235, 3), 1.24);
+        assert_eq!(round_sig(-1.235, 3), -1.24);
+        assert_eq!(round_sig(0.3 * 0.35, 2), 0.11);
+        assert_eq!(round_sig(0.125, 2), 0.13);
+        assert_eq!(round_sig(0.487128, 2), 0.49);
+        assert_eq!(round_sig(-0.024354, 3), -0.0244);
+        assert_eq!(round_sig(9.996, 3), 10.0);
+        assert_eq!(round_sig(4.2e-322, 3), 4.2e-322);
+        assert_eq!(round_sig(0.0, 3), 0.0);
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let d = Decimal::of(-0.0625).round(2);
+        assert_eq!(
+            (d.negative, d.digits.as_slice(), d.exponent),
+            (true, &b"63"[..], -2)
+        );
+        assert_eq!(Decimal::of(999.96).round(3).to_f64(), 1000.0);
+    }
+}
