@@ -4,7 +4,13 @@
 use crate::support::Test;
 use std::path::PathBuf;
 
-const BUILTINS: [&str; 3] = ["seesaw-cnn", "seesaw-mlp-sigmoid", "seesaw-mlp-softmax"];
+/// Every built-in scenario's name.
+fn builtins() -> Vec<String> {
+    nntrace::scenario::builtins()
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
+}
 
 fn widest_line(text: &str) -> (usize, String) {
     text.lines()
@@ -30,7 +36,8 @@ fn seesaw_with(name: &str, replace: &[(&str, &str)]) -> PathBuf {
 #[test]
 fn no_line_is_longer_than_columns_for_every_builtin() {
     for width in ["80", "100", "120"] {
-        for s in BUILTINS {
+        for s in builtins() {
+            let s = s.as_str();
             for extra in [&[][..], &["--compact"], &["--ascii"], &["--round", "3"]] {
                 let mut args = vec!["trace", s];
                 args.extend_from_slice(extra);
@@ -46,6 +53,15 @@ fn no_line_is_longer_than_columns_for_every_builtin() {
             }
         }
     }
+}
+
+#[test]
+fn list_fits_the_width() {
+    let mut t = Test::new().args(["list"]).env("COLUMNS", "80").status(0);
+    let out = t.stdout();
+    let (longest, line) = widest_line(&out);
+    assert!(longest <= 80, "a line of {longest}:\n{line}");
+    assert!(out.contains("seesaw-cnn           Seesaw problem"), "{out}");
 }
 
 #[test]
@@ -215,8 +231,10 @@ fn a_relu_input_of_exactly_zero_says_what_the_convention_did() {
 
 #[test]
 fn seesaw_texts_stay_in_the_seesaw() {
-    for s in BUILTINS {
-        let mut t = Test::new().args(["trace", s, "--format", "json"]).status(0);
+    for s in builtins() {
+        let mut t = Test::new()
+            .args(["trace", &s, "--format", "json"])
+            .status(0);
         let out = t.stdout();
         assert!(
             !out.contains("Data loss = 0.29"),

@@ -280,7 +280,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::List => {
             let mut out = String::new();
             for s in scenario::builtins() {
-                out.push_str(&format!("{:<20} {}\n", s.name, s.description));
+                let line = format!("{:<20} {}", s.name, s.description);
+                out.push_str(&render::table::fill(&line, width, &" ".repeat(21)));
             }
             emit(&out)
         }
