@@ -257,7 +257,18 @@ impl Expr {
                 SUM,
             ),
             Expr::Mul(factors) => (join(factors, " \\cdot ", PRODUCT, 3), PRODUCT),
-            Expr::Div(a, b) => (format!("\\frac{{{}}}{{{}}}", sub(a).0, sub(b).0), ATOM),
+            // A fraction cannot break across lines: a long one is written inline, where
+            // the line may break at each + of the denominator.
+            Expr::Div(a, b) => {
+                let (num, den) = (sub(a), sub(b));
+                if num.0.len() + den.0.len() <= 60 {
+                    (format!("\\frac{{{}}}{{{}}}", num.0, den.0), ATOM)
+                } else {
+                    let num = wrap(minus_sign(num), PRODUCT, true);
+                    let den = wrap(minus_sign(den), POWER, false);
+                    (format!("{num}/{den}"), PRODUCT)
+                }
+            }
             Expr::Neg(a) => (
                 format!("-{}", wrap(minus_sign(sub(a)), PRODUCT, false)),
                 PRODUCT,
@@ -296,24 +307,66 @@ fn minus_sign((text, strength): (String, u8)) -> (String, u8) {
     }
 }
 
-/// A quantity's name as LaTeX math: `∂L/∂w1` → `\partial L/\partial w1`.
+/// A quantity's name as LaTeX math, for pdflatex and MathJax alike: `∂L/∂w1` →
+/// `\partial L/\partial w1`. Every character that means something to TeX is escaped, so a
+/// name can never run a command (`\input{f}` prints as text); `L_i` is the subscript it
+/// stands for; a long name gets break points.
 pub fn latex_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
+    let (mut out, rest) = match name.strip_prefix("L_i") {
+        Some(rest) if !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') => {
+            ("L_i".to_string(), rest)
+        }
+        _ => (String::new(), name),
+    };
+    // Printed width in characters: a code point written out takes eight.
+    let width = |c: char| {
+        let printable = c.is_ascii() || c as u32 <= 0x17f;
+        if printable || crate::render::document::math_char(c).is_some() {
+            1
+        } else {
+            8
+        }
+    };
+    let long = rest.chars().map(width).sum::<usize>() > 12;
+    let mut run = 0;
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '∂' => out.push_str("\\partial "),
-            'Δ' => out.push_str("\\Delta "),
-            'Σ' => out.push_str("\\Sigma "),
-            'α' => out.push_str("\\alpha "),
-            'λ' => out.push_str("\\lambda "),
-            'σ' => out.push_str("\\sigma "),
-            '½' => out.push_str("\\tfrac{1}{2}"),
-            '²' => out.push_str("^{2}"),
-            '′' => out.push('\''),
+            '\\' => out.push_str("\\backslash "),
+            '{' | '}' | '_' | '%' | '#' | '$' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '^' => out.push_str("\\hat{\\ }"),
+            '~' => out.push_str("\\sim "),
+            '"' => out.push_str("''"),
+            '`' => out.push_str("\\grave{\\ }"),
+            ' ' => out.push_str("\\ "),
             '·' => out.push_str(" \\cdot "),
             '−' => out.push('-'),
-            '_' => out.push_str("\\_"),
-            c => out.push(c),
+            '-' => out.push_str("\\text{-}"),
+            c if c.is_ascii() => out.push(c),
+            c => match crate::render::document::math_char(c) {
+                Some(m) if m.starts_with('\\') => {
+                    out.push_str(m);
+                    out.push(' ');
+                }
+                Some(m) => out.push_str(m),
+                None if ('\u{c0}'..='\u{17f}').contains(&c) => {
+                    out.push_str(&format!("\\text{{{c}}}"))
+                }
+                None => out.push_str(&format!("\\text{{[U+{:04X}]}}", c as u32)),
+            },
+        }
+        // `·` and spaces are already places to break.
+        run = if matches!(c, '·' | ' ') {
+            0
+        } else {
+            run + width(c)
+        };
+        if long && (matches!(c, '_' | '@') || run >= 8) && chars.peek().is_some() {
+            out.push_str("\\allowbreak ");
+            run = 0;
         }
     }
     out.trim_end().to_string()
@@ -424,6 +477,20 @@ mod tests {
             Expr::square(var("w", -0.1)).render_latex(Rendering::Substituted, 6),
             "(-0.1)^{2}"
         );
+    }
+
+    #[test]
+    fn names_in_math_are_escaped_and_long_ones_may_break() {
+        assert_eq!(latex_name("\\input{f}"), "\\backslash input\\{f\\}");
+        assert_eq!(latex_name("y%#$&^~"), "y\\%\\#\\$\\&\\hat{\\ }\\sim");
+        assert_eq!(latex_name("L_i"), "L_i");
+        assert_eq!(latex_name("L_i (log10)"), "L_i\\ (log10)");
+        assert_eq!(latex_name("L_ix"), "L\\_ix");
+        assert_eq!(
+            latex_name("w_output1_hidden2"),
+            "w\\_\\allowbreak output1\\_\\allowbreak hidden2"
+        );
+        assert_eq!(latex_name("中"), "\\text{[U+4E2D]}");
     }
 
     #[test]

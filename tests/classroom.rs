@@ -30,14 +30,35 @@ fn handout_seesaw_cnn_blank_markdown() {
         "handout_seesaw_cnn_blank_markdown",
         &["trace", "seesaw-cnn", "--format", "markdown", "--blank"],
     );
+    let room = "\\_".repeat(14);
     assert!(
-        out.contains("| `pool.out.A` | $A$ | $\\max(r1, r2)$ |  |  |"),
-        "results left empty"
+        out.contains(&format!(
+            "| `pool.out.A` | $A$ | $\\max(r1, r2)$ | {room} |\n"
+        )),
+        "results left empty, with room to write"
     );
     assert!(
         !out.contains("0.512872"),
         "no computed result is given away"
     );
+    for (r, window) in [("r1", "A"), ("r2", "A"), ("r3", "B"), ("r4", "B")] {
+        assert!(
+            out.contains(&format!(
+                "| `relu.grad.{r}` | $\\partial L/\\partial {r}$ | $?$ ({r} is in {window}'s window) | {room} |"
+            )),
+            "the routing of {r} is not given away"
+        );
+    }
+}
+
+/// The answers file does not give the routing away either.
+#[test]
+fn the_template_hides_where_pooled_gradients_go() {
+    let mut t = Test::new().args(["template", "seesaw-cnn"]).status(0);
+    let out = t.stdout();
+    assert!(out.contains("  relu.grad.r2:       # ∂L/∂r2 = ?  (r2 is in A's window)\n"));
+    assert!(!out.contains("= ∂L/∂A"), "{out}");
+    assert!(!out.contains("∂L/∂r2 = 0"), "{out}");
 }
 
 #[test]
@@ -60,56 +81,166 @@ fn handout_seesaw_cnn_latex() {
     );
 }
 
-/// The LaTeX handouts compile. pdflatex comes from Debian's texlive packages, which
-/// `.ci/run` installs; CI sets NNTRACE_REQUIRE_TOOLS so the test cannot pass by skipping.
-#[test]
-fn latex_handouts_compile() {
-    let pdflatex = std::process::Command::new("pdflatex")
+/// Compiles a LaTeX document with pdflatex in its own folder; returns the log, or None
+/// when pdflatex is missing (CI sets NNTRACE_REQUIRE_TOOLS, so there it cannot skip).
+fn pdflatex(tex: &Path, source: &str) -> Option<String> {
+    if std::process::Command::new("pdflatex")
         .arg("--version")
-        .output();
-    if pdflatex.is_err() {
+        .output()
+        .is_err()
+    {
         assert!(
             std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
             "pdflatex is required here"
         );
         eprintln!("pdflatex not found: LaTeX handouts not compiled (CI compiles them)");
-        return;
+        return None;
     }
-    for (name, args) in [
-        ("full", vec!["trace", "seesaw-cnn", "--format", "latex"]),
-        (
-            "blank",
-            vec!["trace", "seesaw-cnn", "--format", "latex", "--blank"],
-        ),
-        (
-            "mlp",
-            vec![
-                "trace",
-                "seesaw-mlp-sigmoid",
-                "--format",
-                "latex",
-                "--round",
-                "3",
-            ],
-        ),
-    ] {
-        let code = if name == "check" { 1 } else { 0 };
+    std::fs::write(tex, source).unwrap();
+    let run = std::process::Command::new("pdflatex")
+        .args([
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            tex.file_name().unwrap().to_str().unwrap(),
+        ])
+        .current_dir(tex.parent().unwrap())
+        .output()
+        .unwrap();
+    let log = std::fs::read_to_string(tex.with_extension("log"))
+        .unwrap_or_else(|_| String::from_utf8_lossy(&run.stdout).into_owned());
+    assert!(
+        run.status.success(),
+        "{} does not compile:\n{log}",
+        tex.display()
+    );
+    assert!(tex.with_extension("pdf").exists());
+    Some(log)
+}
+
+/// Every handout compiles and fits the A4 page: every built-in scenario, a two-filter
+/// CNN with default names, the checker's report, each as a handout and as an exercise
+/// sheet, with no overfull box in the log.
+#[test]
+fn latex_handouts_compile_and_fit_the_page() {
+    let mut runs: Vec<(String, Vec<String>, i32)> = Vec::new();
+    let scenarios = nntrace::scenario::BUILTIN
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .chain(["tests/scenarios/two-filter-cnn.yaml".to_string()]);
+    for s in scenarios {
+        for blank in [false, true] {
+            let mut args = vec![
+                "trace".to_string(),
+                s.clone(),
+                "--format".into(),
+                "latex".into(),
+            ];
+            if blank {
+                args.push("--blank".into());
+            }
+            let name = format!(
+                "{}{}",
+                s.replace(['/', '.'], "-"),
+                if blank { "-blank" } else { "" }
+            );
+            runs.push((name, args, 0));
+        }
+    }
+    runs.push((
+        "check".into(),
+        [
+            "check",
+            "seesaw-cnn",
+            "scenarios/seesaw-cnn.slide-answers.yaml",
+            "--format",
+            "latex",
+        ]
+        .map(String::from)
+        .to_vec(),
+        1,
+    ));
+    runs.push((
+        "round".into(),
+        [
+            "trace",
+            "seesaw-mlp-sigmoid",
+            "--format",
+            "latex",
+            "--round",
+            "3",
+        ]
+        .map(String::from)
+        .to_vec(),
+        0,
+    ));
+    for (name, args, code) in runs {
         let mut t = Test::new().args(args).status(code);
-        let tex = temp(&format!("{name}.tex"));
-        std::fs::write(&tex, t.stdout()).unwrap();
-        let run = std::process::Command::new("pdflatex")
-            .args([
-                "-interaction=nonstopmode",
-                "-halt-on-error",
-                tex.file_name().unwrap().to_str().unwrap(),
-            ])
-            .current_dir(tex.parent().unwrap())
-            .output()
-            .unwrap();
-        let log = String::from_utf8_lossy(&run.stdout);
-        assert!(run.status.success(), "{name}.tex does not compile:\n{log}");
-        assert!(tex.with_extension("pdf").exists());
+        let Some(log) = pdflatex(&temp(&format!("{name}.tex")), &t.stdout()) else {
+            return;
+        };
+        let overfull: Vec<&str> = log.lines().filter(|l| l.contains("Overfull")).collect();
+        assert!(overfull.is_empty(), "{name}: {overfull:#?}");
     }
+}
+
+/// Names that mean something to TeX are printed, never obeyed: a node named
+/// `\input{nntrace-secret}` does not make pdflatex read that file, and `y%`, `a#b&c`,
+/// `$x$`, `c{o}n_v`, `w^1`, `b`t`, `中文` and a 64-character name compile and fit.
+#[test]
+fn hostile_names_are_printed_not_obeyed() {
+    for blank in [false, true] {
+        let mut args = vec![
+            "trace",
+            "tests/scenarios/hostile-names.yaml",
+            "--format",
+            "latex",
+        ];
+        if blank {
+            args.push("--blank");
+        }
+        let mut t = Test::new().args(args).status(0);
+        let tex = temp(&format!("hostile{blank}.tex"));
+        std::fs::write(tex.with_file_name("nntrace-secret.tex"), "SECRETMARKER\n").unwrap();
+        let Some(log) = pdflatex(&tex, &t.stdout()) else {
+            return;
+        };
+        assert!(
+            !log.contains("nntrace-secret.tex"),
+            "the file was read:\n{log}"
+        );
+        assert!(!log.contains("SECRETMARKER"));
+        let overfull: Vec<&str> = log.lines().filter(|l| l.contains("Overfull")).collect();
+        assert!(overfull.is_empty(), "{overfull:#?}");
+    }
+    let mut md = Test::new()
+        .args([
+            "trace",
+            "tests/scenarios/hostile-names.yaml",
+            "--format",
+            "markdown",
+        ])
+        .status(0);
+    let md = md.stdout();
+    assert!(!md.contains("$$"), "no accidental display math");
+    // Every row of a table has as many cell borders as its header.
+    let mut header_borders = None;
+    for line in md.lines() {
+        if !line.starts_with("| ") {
+            header_borders = None;
+            continue;
+        }
+        let borders = line.replace("\\|", "").matches('|').count();
+        let want = *header_borders.get_or_insert(borders);
+        assert_eq!(borders, want, "an unescaped | splits the row: {line}");
+    }
+    assert!(
+        md.contains("| `c{o}n_v.out.f\\|1` |"),
+        "a | in a code span is escaped"
+    );
+    assert!(
+        md.contains("`` c{o}n_v.w.b`t ``"),
+        "a backtick gets a longer fence"
+    );
 }
 
 fn diagram(args: &[&str]) -> String {

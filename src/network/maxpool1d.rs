@@ -185,6 +185,21 @@ impl MaxPool1d {
         keys
     }
 
+    /// For an exercise, where input `i` stands without saying where the gradient went:
+    /// "r2 is in A's window".
+    pub fn window_hint(&self, id: LayerId, i: usize, ex: &Explainer) -> String {
+        let input = &ex.net.node_names(id - 1)[i];
+        let owners: Vec<&str> = (0..self.outputs.len())
+            .filter(|&o| self.window(o).contains(&i))
+            .map(|o| self.outputs[o].as_str())
+            .collect();
+        match owners.as_slice() {
+            [one] => format!("{input} is in {one}'s window"),
+            [] => format!("{input} is in no window"),
+            many => format!("{input} is in the windows of {}", many.join(", ")),
+        }
+    }
+
     pub fn input_grad_formula(
         &self,
         id: LayerId,

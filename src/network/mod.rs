@@ -185,6 +185,10 @@ pub struct Explained {
     /// Quantities the value depends on that the formula does not show: the pooled value
     /// and window that decided where a gradient was routed.
     pub depends: Vec<Key>,
+    /// Set when the formula itself gives the answer away — it shows a decision, such as
+    /// where a pooled gradient was routed. An exercise sheet then shows `?` and this hint
+    /// ("r2 is in A's window") instead of the formula.
+    pub hint: Option<String>,
 }
 
 impl Explained {
@@ -194,6 +198,7 @@ impl Explained {
             formula,
             note: None,
             depends: Vec::new(),
+            hint: None,
         }
     }
 
@@ -758,15 +763,16 @@ impl Layer {
             Layer::MaxPool1d(l) => l.input_grad_formula(id, i, ex),
             Layer::Dense(l) => (l.input_grad_formula(id, i, ex), None),
         };
-        let depends = match self {
-            Layer::MaxPool1d(l) => l.routing_inputs(id, i),
-            _ => Vec::new(),
+        let (depends, hint) = match self {
+            Layer::MaxPool1d(l) => (l.routing_inputs(id, i), Some(l.window_hint(id, i, ex))),
+            Layer::Conv1d(_) | Layer::Relu(_) | Layer::Dense(_) => (Vec::new(), None),
         };
         Explained {
             symbol,
             formula,
             note,
             depends,
+            hint,
         }
     }
 }

@@ -2,8 +2,9 @@
 //! `article` (amsmath, booktabs), with the same steps as the terminal tables. Blank
 //! handouts leave every computed result empty: an exercise sheet.
 
+use super::document::{Col, Latex, Markdown, Writer};
 use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, strip};
-use crate::formula::{Rendering, latex_name, plain_number};
+use crate::formula::{Rendering, latex_name, number};
 use crate::network::Explainer;
 use crate::scenario::Scenario;
 use crate::trace::Phase;
@@ -22,141 +23,6 @@ pub struct Handout<'a> {
     pub round: Option<u32>,
     pub digits: usize,
     pub blank: bool,
-}
-
-/// The two document languages, as far as a handout needs them.
-trait Writer {
-    fn begin(&self, title: &str) -> String;
-    fn end(&self) -> String;
-    fn heading(&self, text: &str) -> String;
-    fn paragraph(&self, lines: &[String]) -> String;
-    /// A table; `right` marks the columns of numbers.
-    fn table(&self, header: &[String], rows: &[Vec<String>], right: &[bool]) -> String;
-    /// Math (already LaTeX) inline: `$…$` in both languages.
-    fn math(&self, latex: &str) -> String {
-        if latex.is_empty() {
-            String::new()
-        } else {
-            format!("${latex}$")
-        }
-    }
-    /// Text escaped for the document, its symbols written the document's way.
-    fn text(&self, text: &str) -> String;
-    fn code(&self, text: &str) -> String;
-    fn bold(&self, text: &str) -> String;
-}
-
-struct Markdown;
-struct Latex;
-
-impl Writer for Markdown {
-    fn begin(&self, title: &str) -> String {
-        format!("# {}\n\n", self.text(title))
-    }
-    fn end(&self) -> String {
-        String::new()
-    }
-    fn heading(&self, text: &str) -> String {
-        format!("## {}\n\n", self.text(text))
-    }
-    fn paragraph(&self, lines: &[String]) -> String {
-        format!("{}\n\n", lines.join("  \n"))
-    }
-    fn table(&self, header: &[String], rows: &[Vec<String>], right: &[bool]) -> String {
-        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
-        let rule: Vec<String> = right
-            .iter()
-            .map(|&r| if r { "---:".into() } else { "---".into() })
-            .collect();
-        let mut out = line(header) + &line(&rule);
-        for r in rows {
-            out.push_str(&line(r));
-        }
-        out + "\n"
-    }
-    fn text(&self, text: &str) -> String {
-        text.replace('|', "\\|")
-    }
-    fn code(&self, text: &str) -> String {
-        format!("`{text}`")
-    }
-    fn bold(&self, text: &str) -> String {
-        format!("**{text}**")
-    }
-}
-
-impl Writer for Latex {
-    fn begin(&self, title: &str) -> String {
-        format!(
-            "\\documentclass{{article}}\n\\usepackage{{amsmath}}\n\\usepackage{{booktabs}}\n\
-             \\addtolength{{\\textwidth}}{{5cm}}\n\\addtolength{{\\oddsidemargin}}{{-2.5cm}}\n\
-             \\addtolength{{\\evensidemargin}}{{-2.5cm}}\n\\setlength{{\\parindent}}{{0pt}}\n\
-             \\begin{{document}}\n\\section*{{{}}}\n\n",
-            self.text(title)
-        )
-    }
-    fn end(&self) -> String {
-        "\\end{document}\n".into()
-    }
-    fn heading(&self, text: &str) -> String {
-        format!("\\subsection*{{{}}}\n\n", self.text(text))
-    }
-    fn paragraph(&self, lines: &[String]) -> String {
-        format!("{}\n\n", lines.join(" \\\\\n"))
-    }
-    fn table(&self, header: &[String], rows: &[Vec<String>], right: &[bool]) -> String {
-        let spec: String = right
-            .iter()
-            .enumerate()
-            .map(|(i, &r)| match (r, header.len(), i) {
-                (true, _, _) => "r",
-                (false, 7, 6) => "p{6cm}",
-                (false, 5, 2) => "p{8cm}",
-                (false, 5, 4) => "p{4cm}",
-                _ => "l",
-            })
-            .collect();
-        let line = |cells: &[String]| format!("{} \\\\\n", cells.join(" & "));
-        let mut out = format!("{{\\small\n\\begin{{tabular}}{{@{{}}{spec}@{{}}}}\n\\toprule\n");
-        out.push_str(&line(header));
-        out.push_str("\\midrule\n");
-        for r in rows {
-            out.push_str(&line(r));
-        }
-        out + "\\bottomrule\n\\end{tabular}}\n\n"
-    }
-    fn text(&self, text: &str) -> String {
-        let mut out = String::new();
-        for c in text.chars() {
-            match c {
-                '\\' => out.push_str("\\textbackslash{}"),
-                '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                '~' => out.push_str("\\textasciitilde{}"),
-                '^' => out.push_str("\\textasciicircum{}"),
-                '−' => out.push_str("$-$"),
-                '·' => out.push_str("$\\cdot$"),
-                '▸' | '→' => out.push_str("$\\to$"),
-                '←' => out.push_str("$\\leftarrow$"),
-                '—' => out.push_str("---"),
-                '…' => out.push_str("\\ldots{}"),
-                '≥' => out.push_str("$\\geq$"),
-                '━' => {}
-                c if c.is_ascii() => out.push(c),
-                c => out.push_str(&format!("${}$", latex_name(&c.to_string()))),
-            }
-        }
-        // Adjacent inline math merges: `$a$$b$` would open display math.
-        out.replace("$$", "")
-    }
-    fn code(&self, text: &str) -> String {
-        format!("\\texttt{{{}}}", self.text(text))
-    }
-    fn bold(&self, text: &str) -> String {
-        format!("\\textbf{{{text}}}")
-    }
 }
 
 /// The checker's report as a handout: a table per layer, then the score.
@@ -186,7 +52,7 @@ fn write_report(
         "{answers_file}, against pattern {}",
         report.pattern
     ))]));
-    let value = |v: Option<f64>| v.map(|v| plain_number(v, digits)).unwrap_or_default();
+    let shown = |v: Option<f64>| v.map(|v| number(v, digits)).unwrap_or_default();
     let answers = &report.answers;
     let mut i = 0;
     while i < answers.len() {
@@ -197,27 +63,32 @@ fn write_report(
             .count();
         let title = heading(net, group).replace("━━ ", "").replace(" ━━", " —");
         out.push_str(&w.heading(title.trim_end_matches(" —")));
-        let header = super::check::COLUMNS.map(String::from);
+        let header = super::check::COLUMNS.map(|c| w.text(c));
         let rows: Vec<Vec<String>> = answers[i..i + n]
             .iter()
             .map(|a| {
-                let carried = super::check::carried_if_different(a, &value);
+                let carried = super::check::carried_if_different(a, &shown);
                 vec![
                     w.code(&a.id),
                     w.math(&latex_name(&a.symbol)),
                     w.text(&a.text),
-                    value(a.exact),
-                    carried,
+                    w.number(&shown(a.exact)),
+                    w.number(&carried),
                     w.text(a.verdict.as_str()),
                     w.text(&remark(a)),
                 ]
             })
             .collect();
-        out.push_str(&w.table(
-            &header,
-            &rows,
-            &[false, false, true, true, true, false, false],
-        ));
+        let cols = [
+            Col::Text(20),
+            Col::Text(14),
+            Col::Text(12),
+            Col::Number,
+            Col::Number,
+            Col::Text(15),
+            Col::Text(39),
+        ];
+        out.push_str(&w.table(&header, &rows, &cols));
         i += n;
     }
     let plain = super::Options {
@@ -248,8 +119,11 @@ impl Handout<'_> {
             .map(|l| w.text(l))
             .collect();
         if self.blank {
-            lines.push(w.text(
-                "Fill in every empty cell; `nntrace template` gives the matching answers file.",
+            lines.push(format!(
+                "{} {} {}",
+                w.text("Fill in every empty cell; a ? marks a formula for you to work out;"),
+                w.code(&format!("nntrace template {}", s.name)),
+                w.text("gives the matching answers file.")
             ));
         }
         out.push_str(&w.paragraph(&lines));
@@ -289,120 +163,174 @@ impl Handout<'_> {
         out
     }
 
-    fn value(&self, x: f64) -> String {
-        plain_number(x, self.digits)
+    /// A computed value, or room to write it on an exercise sheet.
+    fn result(&self, w: &dyn Writer, x: f64) -> String {
+        if self.blank {
+            w.answer()
+        } else {
+            w.number(&number(x, self.digits))
+        }
     }
 
-    /// A row's formula as math: names, then the numbers put in, unless left blank.
+    /// A row's formula as math: names, then the numbers put in, unless left blank. On an
+    /// exercise sheet a formula that would give the answer away (where a pooled gradient
+    /// went) is a `?` with a hint.
     fn formula(&self, w: &dyn Writer, r: &Row) -> String {
-        let symbol = r.expr.render_latex(Rendering::Symbolic, self.digits);
-        let numbers = r.expr.render_latex(Rendering::Substituted, self.digits);
         if r.formula.is_none() {
             return w.text("given");
         }
-        if self.blank {
-            return w.math(&symbol);
+        let symbol = r.expr.render_latex(Rendering::Symbolic, self.digits);
+        match (&r.hint, self.blank) {
+            (Some(hint), true) => format!("{} {}", w.math("?"), w.text(&format!("({hint})"))),
+            (_, true) => w.math(&symbol),
+            (_, false) => {
+                let numbers = r.expr.render_latex(Rendering::Substituted, self.digits);
+                w.math(&format!("{symbol} = {numbers}"))
+            }
         }
-        w.math(&format!("{symbol} = {numbers}"))
     }
 
     fn rows(&self, w: &dyn Writer, rows: &[Row]) -> String {
-        let header = ["id", "quantity", "formula", "value", "note"].map(|h| h.to_string());
+        let mut header: Vec<String> = ["id", "quantity", "formula", "value"]
+            .map(|h| w.text(h))
+            .to_vec();
         let body: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
                 let given = r.formula.is_none();
-                vec![
+                let mut cells = vec![
                     w.code(&r.id),
                     w.math(&latex_name(&r.symbol)),
                     self.formula(w, r),
-                    if self.blank && !given {
-                        String::new()
+                    if given {
+                        w.number(&number(r.value, self.digits))
                     } else {
-                        self.value(r.value)
+                        self.result(w, r.value)
                     },
-                    if self.blank {
-                        String::new()
-                    } else {
-                        w.text(r.note.as_deref().unwrap_or(""))
-                    },
-                ]
+                ];
+                if !self.blank {
+                    cells.push(w.text(r.note.as_deref().unwrap_or("")));
+                }
+                cells
             })
             .collect();
-        w.table(&header, &body, &[false, false, false, true, false])
+        let cols: &[Col] = if self.blank {
+            &[Col::Text(22), Col::Text(14), Col::Text(38), Col::Text(26)]
+        } else {
+            header.push(w.text("note"));
+            &[
+                Col::Text(24),
+                Col::Text(14),
+                Col::Text(36),
+                Col::Number,
+                Col::Text(26),
+            ]
+        };
+        w.table(&header, &body, cols)
     }
 
+    /// The shared filter's terms, one row per position, at most three weights a table.
     fn contribs(&self, w: &dyn Writer, grid: &ContribGrid) -> String {
-        let mut header = vec![
-            "position k".to_string(),
-            w.math("\\partial L/\\partial f_k"),
-        ];
-        header.extend(
-            grid.weight_names
-                .iter()
-                .map(|n| w.text(&format!("term of ∂L/∂{n}"))),
-        );
+        let per_table = 3;
+        let sizes = grid.weight_names.len();
+        (0..sizes)
+            .step_by(per_table)
+            .map(|first| self.contrib_table(w, grid, first..(first + per_table).min(sizes)))
+            .collect()
+    }
+
+    fn contrib_table(
+        &self,
+        w: &dyn Writer,
+        grid: &ContribGrid,
+        weights: std::ops::Range<usize>,
+    ) -> String {
+        let mut header = vec![w.text("position k"), w.math("\\partial L/\\partial f_k")];
+        header.extend(grid.weight_names[weights.clone()].iter().map(|n| {
+            format!(
+                "{} {}",
+                w.text("term of"),
+                w.math(&latex_name(&format!("∂L/∂{n}")))
+            )
+        }));
         let mut body: Vec<Vec<String>> = grid
             .positions
             .iter()
             .enumerate()
             .map(|(k, (node, grad, cells))| {
                 let mut row = vec![
-                    format!("{} ({node})", k + 1),
-                    if self.blank {
-                        String::new()
-                    } else {
-                        self.value(*grad)
-                    },
+                    w.text(&format!("{} ({node})", k + 1)),
+                    self.result(w, *grad),
                 ];
-                row.extend(cells.iter().map(|c| {
+                row.extend(cells[weights.clone()].iter().map(|c| {
                     let symbol = c.expr.render_latex(Rendering::Symbolic, self.digits);
                     if self.blank {
-                        w.math(&symbol)
+                        format!("{} = {}", w.math(&symbol), w.answer())
                     } else {
                         let numbers = c.expr.render_latex(Rendering::Substituted, self.digits);
-                        w.math(&format!("{symbol} = {numbers} = {}", self.value(c.value)))
+                        let value = number(c.value, self.digits).replace('−', "-");
+                        w.math(&format!("{symbol} = {numbers} = {value}"))
                     }
                 }));
                 row
             })
             .collect();
         let mut sums = vec![w.text("Σ over k"), String::new()];
-        sums.extend(grid.sums.iter().map(|&v| {
-            if self.blank {
-                String::new()
-            } else {
-                self.value(v)
-            }
-        }));
+        sums.extend(
+            grid.sums[weights.clone()]
+                .iter()
+                .map(|&v| self.result(w, v)),
+        );
         body.push(sums);
-        let right = vec![false; header.len()];
-        w.table(&header, &body, &right)
+        let mut cols = vec![Col::Text(12), Col::Text(16)];
+        let share = 72 / weights.len() as u32;
+        cols.extend(weights.map(|_| Col::Text(share)));
+        w.table(&header, &body, &cols)
     }
 
     fn updates(&self, w: &dyn Writer, updates: &[Update]) -> String {
-        let header =
-            ["layer", "weight", "w (old)", "∂L/∂w", "Δw (held)", "new w"].map(|h| w.text(h));
-        let blank = |x: f64| {
-            if self.blank {
-                String::new()
+        let header = ["layer", "weight", "w (old)", "∂L/∂w", "Δw (held)", "new w"].map(|h| {
+            if h.contains('∂') || h.contains('Δ') {
+                let (symbol, rest) = h.split_once(' ').unwrap_or((h, ""));
+                format!("{} {}", w.math(&latex_name(symbol)), w.text(rest))
+                    .trim_end()
+                    .to_string()
             } else {
-                self.value(x)
+                w.text(h)
             }
-        };
+        });
         let body: Vec<Vec<String>> = updates
             .iter()
             .map(|u| {
                 vec![
                     w.text(&u.layer),
                     w.math(&latex_name(&u.weight)),
-                    self.value(u.w),
-                    blank(u.wgrad),
-                    blank(u.dw),
-                    blank(u.new),
+                    w.number(&number(u.w, self.digits)),
+                    self.result(w, u.wgrad),
+                    self.result(w, u.dw),
+                    self.result(w, u.new),
                 ]
             })
             .collect();
-        w.table(&header, &body, &[false, false, true, true, true, true])
+        let cols: &[Col] = if self.blank {
+            &[
+                Col::Text(16),
+                Col::Text(18),
+                Col::Number,
+                Col::Text(22),
+                Col::Text(22),
+                Col::Text(22),
+            ]
+        } else {
+            &[
+                Col::Text(50),
+                Col::Text(50),
+                Col::Number,
+                Col::Number,
+                Col::Number,
+                Col::Number,
+            ]
+        };
+        w.table(&header, &body, cols)
     }
 }

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod class;
 pub mod diagram;
+pub mod document;
 pub mod handout;
 pub mod json;
 pub mod plot;
@@ -102,6 +103,8 @@ pub struct Row {
     pub substituted: String,
     pub value: f64,
     pub note: Option<String>,
+    /// For an exercise: the formula gives the answer away, show `?` and this instead.
+    pub hint: Option<String>,
     /// The formula itself, for renderers that write it in another notation.
     pub expr: Expr,
     /// The value as printed, with the digits asked for.
@@ -153,6 +156,7 @@ pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
         symbol: explained.symbol,
         value: entry.value,
         note: explained.note.filter(|n| !n.is_empty()),
+        hint: explained.hint,
         expr: explained.formula,
         shown_value: number(entry.value, digits),
     }

@@ -28,9 +28,10 @@ pub fn render(
             out.push_str(&format!("  # {}\n", super::place(ex.net, here)));
         }
         let key = format!("{}:", r.id);
-        let how = match &r.formula {
-            Some(f) => format!("{} = {f}", r.symbol),
-            None => format!("{} (given)", r.symbol),
+        let how = match (&r.formula, &r.hint) {
+            (Some(_), Some(hint)) => format!("{} = ?  ({hint})", r.symbol),
+            (Some(f), None) => format!("{} = {f}", r.symbol),
+            (None, _) => format!("{} (given)", r.symbol),
         };
         out.push_str(&format!(
             "  {} # {how}\n",
