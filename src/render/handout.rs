@@ -215,13 +215,13 @@ impl Handout<'_> {
             })
             .collect();
         let cols: &[Col] = if self.blank {
-            &[Col::Text(22), Col::Text(14), Col::Text(38), Col::Text(26)]
+            &[Col::Text(22), Col::Text(16), Col::Text(36), Col::Text(26)]
         } else {
             header.push(w.text("note"));
             &[
                 Col::Text(24),
-                Col::Text(14),
-                Col::Text(36),
+                Col::Text(16),
+                Col::Text(34),
                 Col::Number,
                 Col::Text(26),
             ]
