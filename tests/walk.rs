@@ -169,20 +169,28 @@ fn t_takes_a_whole_table_the_filter_table_and_the_update_table() {
     t.keys(&["t"]);
     t.wait_for("the whole table: steps 71 to 74");
     t.keys(&["t"]);
-    let terms = t.wait_for("the whole table: steps 75 to 82");
+    // Wait for the table's last line, not its heading: the screen is drawn top down.
+    let terms = t.wait_for("│ Σ over k");
+    assert!(terms.contains("the whole table: steps 75 to 82"), "{terms}");
     assert!(terms.contains("step 82/96"), "{terms}");
     assert!(
         terms.contains("│ 1 (f1)     │ −0.00365309 │ ∂L/∂f1·In1 =  "),
         "{terms}"
     );
     t.keys(&["f"]);
-    let hidden = t.wait_for("the whole table: steps 75 to 82, numbers hidden");
+    let hidden = t.wait_until("the hidden table drawn", |screen| {
+        screen.contains("numbers hidden") && screen.contains("│ Σ over k")
+    });
+    assert!(
+        hidden.contains("the whole table: steps 75 to 82, numbers hidden"),
+        "{hidden}"
+    );
     assert!(hidden.contains("│ ∂L/∂f1·In1 = ? │"), "{hidden}");
     assert!(!hidden.contains("0.00365309"), "{hidden}");
     t.keys(&["f", "t", "t"]);
-    let update = t.wait_for("the whole table: steps 87 to 96");
+    let update = t.wait_for("0.0744001");
     assert!(
-        update.contains("step 96/96") && update.contains("0.0744001"),
+        update.contains("the whole table: steps 87 to 96") && update.contains("step 96/96"),
         "{update}"
     );
     t.keys(&["Left"]);
