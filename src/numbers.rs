@@ -122,7 +122,10 @@ fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
 /// x rounded to `digits` significant digits as a calculator rounds: its decimal value
 /// ([`Decimal::of`]), a half away from zero. 1.235 → 1.24, −0.0625 → −0.063 (2 digits).
 pub fn round_sig(x: f64, digits: u32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
+    if x == 0.0 {
+        return 0.0;
+    }
+    if !x.is_finite() {
         return x;
     }
     Decimal::of(x).round(digits.clamp(1, 17) as usize).to_f64()

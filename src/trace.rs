@@ -328,7 +328,10 @@ impl Recorder for Trace {
         } else {
             self.apply(key, value)
         };
-        self.entries.push(Entry { key, value });
+        self.entries.push(Entry {
+            key,
+            value: unsigned_zero(value),
+        });
         value
     }
 
@@ -360,7 +363,7 @@ impl Recorder for Trace {
         }
         let entries = values.enumerate().map(|(i, value)| Entry {
             key: Key::new(layer, kind, i),
-            value,
+            value: unsigned_zero(value),
         });
         self.entries.extend(entries);
     }
@@ -373,10 +376,17 @@ impl Recorder for Trace {
         }
         let entries = values.iter().enumerate().map(|(i, &value)| Entry {
             key: Key::new(layer, kind, first + i),
-            value,
+            value: unsigned_zero(value),
         });
         self.entries.extend(entries);
     }
+}
+
+/// A calculator has no −0: a product such as −0.025·0 is recorded as 0 (x + 0 is x for
+/// every other x, and +0 for −0).
+#[inline(always)]
+fn unsigned_zero(value: f64) -> f64 {
+    value + 0.0
 }
 
 #[cfg(test)]
@@ -392,6 +402,19 @@ mod tests {
         let key = Key::new(1, Kind::Out, 0);
         assert_eq!(t.record(key, 0.487128), 0.487);
         assert_eq!(t.value(key), Some(0.487));
+    }
+
+    #[test]
+    fn a_zero_is_recorded_without_a_sign() {
+        let mut t = Trace::new(Policy::default());
+        t.record(Key::new(1, Kind::Wgrad, 0), -0.025 * 0.0);
+        t.record_run(1, Kind::Out, 0, &mut [-0.0, -1.0]);
+        let signs: Vec<bool> = t
+            .entries
+            .iter()
+            .map(|e| e.value.is_sign_negative())
+            .collect();
+        assert_eq!(signs, vec![false, false, true]);
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! mathematics is, tiny sigmoid values, sums that are exactly 0 in decimal, ties equal in
 //! decimal, and calculator rounding (the scenarios are in `tests/scenarios/`).
 
+use crate::support::random::{TIES, decimal, decimal_network};
 use crate::support::{Test, values};
+use nntrace::scenario;
+use nntrace::trace::{Key, Kind, Policy, Trace};
+use proptest::prelude::*;
 use std::collections::HashMap;
 
 fn at(v: &HashMap<String, f64>, id: &str) -> f64 {
@@ -59,7 +63,7 @@ fn scores(gap: &str) -> String {
 #[test]
 fn the_loss_keeps_every_digit_past_a_gap_of_708() {
     for (gap, loss) in [(740.0, 740.0), (708.5, 708.5), (1e6, 1e6), (700.0, 700.0)] {
-        let s = nntrace::scenario::parse(&scores(&gap.to_string()), "gap", "gap").unwrap();
+        let s = scenario::parse(&scores(&gap.to_string()), "gap", "gap").unwrap();
         let got = s.network.loss(&s.setup, &s.data[0]);
         assert!(
             (got - loss).abs() <= 1e-15 * loss,
@@ -162,4 +166,54 @@ fn a_half_rounds_away_from_zero_and_a_zero_prints_0() {
         .status(0)
         .stdout_has("│  1.24 │")
         .stdout_has("│     0 │");
+}
+
+/// What the trace recorded at `layer.kind.index` (layers counted from 1).
+fn recorded(t: &Trace, layer: u16, kind: Kind, index: usize) -> f64 {
+    t.value(Key::new(layer, kind, index))
+        .unwrap_or_else(|| panic!("nothing recorded at {layer}.{kind:?}.{index}"))
+}
+
+/// 1 where a ReLU with this input passes the gradient, worked in decimal.
+fn passes(input: i64, at_zero: bool) -> f64 {
+    f64::from(u8::from(input > 0 || (input == 0 && at_zero)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Networks of two-decimal weights and 0/1 inputs, planted with nets that are exactly
+    /// 0 and pooling windows that tie in decimal: every value is the decimal one, every
+    /// ReLU follows `relu_grad_at_zero` exactly at 0, every window routes its tie by the
+    /// rule — as the hand calculation, in integers here, says.
+    #[test]
+    fn relu_and_pooling_decide_as_in_decimal_arithmetic(net in decimal_network()) {
+        let text = net.yaml();
+        let s = scenario::parse(&text, "planted", "planted").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let t = s.trace(0, Policy::default());
+        let (conv, relu, pool, hidden) = (1, 2, 3, 4);
+        let as_double = |n: i64, places| decimal(n, places).parse::<f64>().unwrap();
+        let f = net.conv();
+        for (k, &fk) in f.iter().enumerate() {
+            prop_assert_eq!(recorded(&t, conv, Kind::Out, k).to_bits(), as_double(fk, 2).to_bits(), "conv {} of\n{}", k, text);
+            prop_assert_eq!(recorded(&t, relu, Kind::Dact, k), passes(fk, net.relu_grad_at_zero), "ReLU {} of\n{}", k, text);
+        }
+        let r: Vec<i64> = f.iter().map(|&v| v.max(0)).collect();
+        let routes: Vec<_> = t.routes().collect();
+        prop_assert_eq!(routes.len(), r.len() - net.pool + 1);
+        for (o, route) in routes.iter().enumerate() {
+            let window = &r[o..o + net.pool];
+            let top = *window.iter().max().unwrap();
+            let mut tied: Vec<u32> = (0..net.pool).filter(|&i| window[i] == top).map(|i| (o + i) as u32).collect();
+            if TIES[net.ties] == "first" {
+                tied.truncate(1);
+            }
+            prop_assert_eq!(route.chosen, &tied[..], "window {} of\n{}", o, text);
+            prop_assert_eq!(recorded(&t, pool, Kind::Out, o).to_bits(), as_double(top, 2).to_bits());
+        }
+        for (u, &net_u) in net.hidden_nets().iter().enumerate() {
+            prop_assert_eq!(recorded(&t, hidden, Kind::Net, u).to_bits(), as_double(net_u, 4).to_bits(), "hidden {} of\n{}", u, text);
+            prop_assert_eq!(recorded(&t, hidden, Kind::Dact, u), passes(net_u, net.relu_grad_at_zero), "hidden ReLU {} of\n{}", u, text);
+        }
+    }
 }

@@ -1,10 +1,61 @@
 //! Hand-calculation mode: every printed line, re-typed into a calculator, gives the
-//! printed result.
+//! printed result — rounded as a calculator rounds: a line that is decimal arithmetic
+//! (numbers, +, −, ·, ², max, [ ]) is evaluated exactly, in decimal, and must print that
+//! value rounded half away from zero (a half such as 1.235 → 1.24 at 3 digits), and 0
+//! where its operands give exactly 0.
 
-use crate::support::{Test, eval::eval};
+use crate::support::random::decimal_network;
+use crate::support::{Test, eval::eval_exact};
 use nntrace::formula::round_sig;
+use nntrace::render;
+use nntrace::scenario;
+use nntrace::trace::Policy;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 
-pub(crate) fn retype_every_line(scenario: &str, pattern: &str, digits: u32) {
+/// How many lines were re-typed, and how many of them were exact halves or exact zeros.
+#[derive(Default, Debug)]
+pub struct Tally {
+    lines: usize,
+    exact: usize,
+    halves: usize,
+    zeros: usize,
+}
+
+/// Re-types one printed line `formula` whose printed value is `printed`.
+fn retype(id: &str, formula: &str, printed: f64, digits: u32, tally: &mut Tally) {
+    let (retyped, exact) =
+        eval_exact(formula).unwrap_or_else(|e| panic!("{id}: cannot re-type {formula:?}: {e}"));
+    tally.lines += 1;
+    assert_eq!(
+        round_sig(printed, digits),
+        printed,
+        "{id}: the printed value is itself rounded"
+    );
+    match exact {
+        Some(d) => {
+            let (expected, half) = d.round_sig(digits);
+            tally.exact += 1;
+            tally.halves += usize::from(half);
+            tally.zeros += usize::from(d.is_zero());
+            assert_eq!(
+                printed.to_bits(),
+                expected.to_bits(),
+                "{id}: {formula} is exactly {d:?}, which a calculator rounds to {expected}, \
+                 but {printed} is printed"
+            );
+        }
+        None => {
+            let rounded = round_sig(retyped, digits);
+            assert!(
+                rounded == printed || (rounded - printed).abs() <= 1e-12 * printed.abs().max(1.0),
+                "{id}: {formula} = {retyped}, rounds to {rounded}, but {printed} is printed"
+            );
+        }
+    }
+}
+
+pub fn retype_every_line(scenario: &str, pattern: &str, digits: u32) -> Tally {
     let round = digits.to_string();
     let mut t = Test::new()
         .args([
@@ -21,38 +72,56 @@ pub(crate) fn retype_every_line(scenario: &str, pattern: &str, digits: u32) {
     let json: serde_json::Value = serde_json::from_str(&t.stdout()).unwrap();
     let quantities = json["quantities"].as_array().unwrap();
     assert!(quantities.len() > 20);
+    let mut tally = Tally::default();
     for q in quantities {
         let id = q["id"].as_str().unwrap();
         let printed = q["value"].as_f64().unwrap();
         let formula = q["substituted"].as_str().unwrap();
-        let retyped =
-            eval(formula).unwrap_or_else(|e| panic!("{id}: cannot re-type {formula:?}: {e}"));
-        let rounded = round_sig(retyped, digits);
-        assert!(
-            rounded == printed || (rounded - printed).abs() <= 1e-12 * printed.abs().max(1.0),
-            "{id}: {formula} = {retyped}, rounds to {rounded}, but {printed} is printed"
-        );
-        assert_eq!(
-            round_sig(printed, digits),
-            printed,
-            "{id}: the printed value is itself rounded"
-        );
+        retype(id, formula, printed, digits, &mut tally);
     }
+    tally
 }
 
 #[test]
 fn every_line_of_the_seesaw_cnn_can_be_retyped_at_3_digits() {
-    retype_every_line("seesaw-cnn", "0", 3);
+    let tally = retype_every_line("seesaw-cnn", "0", 3);
+    assert!(tally.exact > 40 && tally.zeros > 10, "{tally:?}");
 }
 
 #[test]
 fn every_line_of_every_builtin_and_pattern_can_be_retyped() {
-    for s in ["seesaw-cnn", "seesaw-mlp-sigmoid", "seesaw-mlp-softmax"] {
-        for p in ["0", "1", "2", "3"] {
-            retype_every_line(s, p, 2);
-            retype_every_line(s, p, 4);
+    for s in scenario::builtins() {
+        for p in 0..s.data.len().min(4) {
+            retype_every_line(&s.name, &p.to_string(), 2);
+            retype_every_line(&s.name, &p.to_string(), 4);
         }
     }
+}
+
+/// 200 random networks of two-decimal weights and 0/1 inputs (the same every run), every
+/// line at `--round 3`: the halves go away from zero and the exact zeros print 0 — and
+/// there are plenty of both.
+#[test]
+fn halves_go_away_from_zero_and_zeros_print_0_on_random_decimal_networks() {
+    let mut runner = TestRunner::deterministic();
+    let mut tally = Tally::default();
+    for _ in 0..200 {
+        let net = decimal_network().new_tree(&mut runner).unwrap().current();
+        let s = scenario::parse(&net.yaml(), "random", "random").unwrap();
+        let t = s.trace(
+            0,
+            Policy {
+                round: Some(3),
+                ..Policy::default()
+            },
+        );
+        let ex = s.explainer(0, &t);
+        for row in render::rows(&ex, 6) {
+            retype(&row.id, &row.substituted, row.value, 3, &mut tally);
+        }
+    }
+    assert!(tally.halves >= 50, "too few halves to tell: {tally:?}");
+    assert!(tally.zeros >= 200, "too few zeros to tell: {tally:?}");
 }
 
 #[test]

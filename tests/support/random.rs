@@ -63,3 +63,195 @@ pub fn random_scenario() -> impl Strategy<Value = String> {
             )
         })
 }
+
+/// A random network in decimal numbers a student can work by hand — weights of two
+/// decimals, inputs 0 or 1 — planted so that some nets are exactly 0 and a pooling window
+/// ties in decimal: conv1d (one filter, maybe a bias) → relu → maxpool1d (stride 1) →
+/// dense relu → dense linear or sigmoid, half squared error. Numbers are integers:
+/// hundredths, or ten-thousandths for the hidden biases.
+#[derive(Clone, Debug)]
+pub struct DecimalNet {
+    pub input: Vec<i64>,
+    pub kernel: Vec<i64>,
+    pub conv_bias: Option<i64>,
+    pub pool: usize,
+    pub hidden: Vec<Vec<i64>>,
+    pub hidden_bias: Vec<i64>,
+    pub output: Vec<Vec<i64>>,
+    pub sigmoid: bool,
+    pub target: Vec<i64>,
+    pub relu_grad_at_zero: bool,
+    pub ties: usize,
+}
+
+/// The three tie rules in the order of [`DecimalNet::ties`].
+pub const TIES: [&str; 3] = ["all", "first", "split"];
+
+/// `n` × 10^(−places) written out in decimal.
+pub fn decimal(n: i64, places: u32) -> String {
+    if places == 0 {
+        return n.to_string();
+    }
+    let unit = 10i64.pow(places);
+    let sign = if n < 0 { "-" } else { "" };
+    let (int, frac) = (n.abs() / unit, n.abs() % unit);
+    format!("{sign}{int}.{frac:0width$}", width = places as usize)
+}
+
+impl DecimalNet {
+    /// The convolution's outputs in hundredths, exactly.
+    pub fn conv(&self) -> Vec<i64> {
+        let k = self.kernel.len();
+        (0..=self.input.len() - k)
+            .map(|p| {
+                let dot: i64 = (0..k).map(|j| self.input[p + j] * self.kernel[j]).sum();
+                dot + self.conv_bias.unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// The pooled values in hundredths, exactly.
+    pub fn pooled(&self) -> Vec<i64> {
+        let relu: Vec<i64> = self.conv().iter().map(|&f| f.max(0)).collect();
+        relu.windows(self.pool)
+            .map(|w| *w.iter().max().unwrap())
+            .collect()
+    }
+
+    /// The hidden units' nets in ten-thousandths, exactly.
+    pub fn hidden_nets(&self) -> Vec<i64> {
+        let pooled = self.pooled();
+        self.hidden
+            .iter()
+            .zip(&self.hidden_bias)
+            .map(|(row, b)| row.iter().zip(&pooled).map(|(w, a)| w * a).sum::<i64>() + b)
+            .collect()
+    }
+
+    pub fn yaml(&self) -> String {
+        let list = |v: &[i64], places| {
+            let items: Vec<String> = v.iter().map(|&n| decimal(n, places)).collect();
+            format!("[{}]", items.join(", "))
+        };
+        let rows = |m: &[Vec<i64>]| {
+            let rows: Vec<String> = m.iter().map(|r| list(r, 2)).collect();
+            format!("[{}]", rows.join(", "))
+        };
+        let bias = self
+            .conv_bias
+            .map_or(String::new(), |b| format!(", bias: [{}]", decimal(b, 2)));
+        format!(
+            "data:\n  - {{input: {}, target: {}}}\nlearning_rate: 0.1\nl2: 0.1\n\
+             loss: half_squared_error\n\
+             conventions: {{relu_grad_at_zero: {}, maxpool_ties: {}}}\nlayers:\n\
+             \x20 - conv1d: {{name: conv, kernel: {}{bias}}}\n\
+             \x20 - relu: {{name: relu}}\n\
+             \x20 - maxpool1d: {{name: pool, size: {}, stride: 1}}\n\
+             \x20 - dense: {{name: hidden, activation: relu, weights: {}, bias: {}}}\n\
+             \x20 - dense: {{name: output, activation: {}, weights: {}}}\n",
+            list(&self.input, 0),
+            list(&self.target, 0),
+            u8::from(self.relu_grad_at_zero),
+            TIES[self.ties],
+            list(&self.kernel, 2),
+            self.pool,
+            rows(&self.hidden),
+            list(&self.hidden_bias, 4),
+            if self.sigmoid { "sigmoid" } else { "linear" },
+            rows(&self.output),
+        )
+    }
+}
+
+/// Random [`DecimalNet`]s, planted.
+pub fn decimal_network() -> impl Strategy<Value = DecimalNet> {
+    let hundredths = || -100i64..=100;
+    (
+        (4usize..8, 2usize..4, 2usize..4),
+        prop::collection::vec(0i64..=1, 8),
+        prop::collection::vec(hundredths(), 3),
+        (any::<bool>(), any::<bool>(), any::<prop::sample::Index>()),
+        (1usize..4, prop::collection::vec(hundredths(), 40)),
+        (
+            prop::collection::vec(any::<bool>(), 3),
+            prop::collection::vec(hundredths(), 3),
+        ),
+        (1usize..3, any::<bool>(), prop::collection::vec(0i64..=1, 2)),
+        (any::<bool>(), 0usize..3, any::<prop::sample::Index>()),
+    )
+        .prop_map(
+            |(
+                (width, k, pool),
+                input,
+                kernel,
+                (plant_tie, conv_bias, at),
+                (units, weights),
+                (plant_zero, biases),
+                (outputs, sigmoid, target),
+                (relu_zero, ties, window),
+            )| {
+                let k = k.min(width - 2);
+                let positions = width - k + 1;
+                let pool = pool.min(positions);
+                let mut net = DecimalNet {
+                    input: input[..width].to_vec(),
+                    kernel: kernel[..k].to_vec(),
+                    conv_bias: None,
+                    pool,
+                    hidden: Vec::new(),
+                    hidden_bias: Vec::new(),
+                    output: Vec::new(),
+                    sigmoid,
+                    target: target[..outputs].to_vec(),
+                    relu_grad_at_zero: relu_zero,
+                    ties,
+                };
+                if plant_tie {
+                    plant_a_tie(&mut net, window.index(positions - pool + 1));
+                }
+                if conv_bias {
+                    // Exactly 0 at one position: a ReLU input at 0.
+                    let p = at.index(positions);
+                    let without: i64 = (0..k).map(|j| net.input[p + j] * net.kernel[j]).sum();
+                    net.conv_bias = Some(-without);
+                }
+                let pooled = net.pooled().len();
+                let mut weights = weights.into_iter();
+                net.hidden = (0..units)
+                    .map(|_| weights.by_ref().take(pooled).collect())
+                    .collect();
+                net.hidden_bias = vec![0; units];
+                let nets = net.hidden_nets();
+                net.hidden_bias = (0..units)
+                    .map(|u| {
+                        if plant_zero[u] {
+                            -nets[u]
+                        } else {
+                            biases[u] * 100
+                        }
+                    })
+                    .collect();
+                net.output = (0..outputs)
+                    .map(|_| weights.by_ref().take(units).collect())
+                    .collect();
+                net
+            },
+        )
+}
+
+/// Makes two positions of pooling window `o` equal in decimal by changing one filter
+/// weight (where their fields differ at all), however differently they add up in binary.
+fn plant_a_tie(net: &mut DecimalNet, o: usize) {
+    let (a, b) = (o, o + net.pool - 1);
+    let k = net.kernel.len();
+    let c: Vec<i64> = (0..k)
+        .map(|j| net.input[a + j] - net.input[b + j])
+        .collect();
+    if let Some(j) = (0..k).find(|&j| c[j] != 0) {
+        let rest: i64 = (0..k)
+            .filter(|&i| i != j)
+            .map(|i| c[i] * net.kernel[i])
+            .sum();
+        net.kernel[j] = -rest / c[j];
+    }
+}
