@@ -50,6 +50,61 @@ impl fmt::Display for InputError {
     }
 }
 
+/// The first quantity of a trace that is not a finite number: where the arithmetic of
+/// 64-bit floating point (largest about ±1.8·10^308) overflowed, with the formula and the
+/// operands that produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFinite {
+    /// The scenario as the user named it.
+    pub scenario: String,
+    pub pattern: usize,
+    pub id: String,
+    pub value: f64,
+    pub symbol: String,
+    /// The formula with names (None for a given value).
+    pub formula: Option<String>,
+    /// The formula with the operands' values put in.
+    pub substituted: String,
+}
+
+/// Longest formula line quoted in a message.
+const FORMULA_CHARS: usize = 300;
+
+impl NonFinite {
+    /// Where and what: the pattern, the quantity, its formula and operands.
+    fn detail(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let clip = |s: &str| crate::text::clip(s, FORMULA_CHARS).into_owned();
+        writeln!(
+            f,
+            "pattern {}: {} = {} is not a finite number",
+            self.pattern, self.id, self.value
+        )?;
+        match &self.formula {
+            Some(formula) => writeln!(
+                f,
+                "  {} = {}\n  = {}",
+                self.symbol,
+                clip(formula),
+                clip(&self.substituted)
+            ),
+            None => writeln!(f, "  {} is given as {}", self.symbol, self.value),
+        }
+    }
+}
+
+impl fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}: ", self.scenario)?;
+        self.detail(f)?;
+        write!(f, "  help: {SCALE_DOWN}")
+    }
+}
+
+/// What helps when the numbers overflow before anything is learnt.
+const SCALE_DOWN: &str = "64-bit floating point ends near ±1.8e308; scale the inputs and \
+                          weights of the scenario down so that every value of the step stays \
+                          in range";
+
 /// Every way a command can fail.
 #[derive(Debug)]
 pub enum Error {
@@ -59,6 +114,67 @@ pub enum Error {
     Usage(String),
     /// Writing the output failed.
     Io(String),
+    /// A traced quantity overflowed.
+    NonFinite(Box<NonFinite>),
+    /// Training produced a non-finite SSE, loss or weight.
+    Diverged(Divergence),
+}
+
+/// A training run whose numbers stopped being finite, and what would help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divergence {
+    pub scenario: String,
+    /// The epoch (from 1) after which the numbers were no longer finite.
+    pub epoch: u64,
+    /// Whether they were not finite already before the first update.
+    pub from_the_start: bool,
+    pub alpha: f64,
+    pub lambda: f64,
+    /// The first value of the first step that is not finite, when the scenario's own
+    /// pattern overflows before any update.
+    pub overflow: Option<Box<NonFinite>>,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if let Some(overflow) = &self.overflow {
+            write!(
+                f,
+                "{}: the run diverged at epoch 1, before any update: ",
+                self.scenario
+            )?;
+            overflow.detail(f)?;
+            return write!(f, "  help: {SCALE_DOWN}");
+        }
+        write!(
+            f,
+            "{}: the run diverged at epoch {}: the SSE, the loss or a weight is no longer a \
+             finite number",
+            self.scenario, self.epoch
+        )?;
+        if self.from_the_start || self.alpha == 0.0 {
+            return write!(
+                f,
+                "\n  help: the numbers overflow before any update: scale the inputs and weights \
+                 down (64-bit floating point ends near ±1.8e308); `nntrace trace` names the \
+                 first value that overflows"
+            );
+        }
+        write!(
+            f,
+            "\n  help: each step overshoots: try a smaller --learning-rate, e.g. {} (now {})",
+            self.alpha / 10.0,
+            self.alpha
+        )?;
+        if self.alpha * self.lambda >= 1.0 {
+            write!(
+                f,
+                ", or a smaller --l2 (now {}): with α·λ ≥ 1 the weight decay overshoots zero",
+                self.lambda
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl Error {
@@ -73,6 +189,8 @@ impl fmt::Display for Error {
         match self {
             Error::Input(e) => write!(f, "{e}"),
             Error::Usage(msg) | Error::Io(msg) => write!(f, "{msg}"),
+            Error::NonFinite(e) => write!(f, "{e}"),
+            Error::Diverged(e) => write!(f, "{e}"),
         }
     }
 }

@@ -337,3 +337,142 @@ fn standard_output_on_a_full_disk_is_an_error() {
         "error: cannot write the output: No space left on device (os error 28)\n"
     );
 }
+
+#[test]
+fn an_overflowing_quantity_stops_the_trace_naming_its_formula_and_operands() {
+    let dir = folder("overflow");
+    let file = write(
+        &dir,
+        "big.yaml",
+        "data: [{input: [1e308, 0], target: [1]}]\nlearning_rate: 0.1\n\
+         loss: half_squared_error\nlayers:\n  - dense: {name: out, activation: sigmoid, \
+         weights: [[10, 0.2]]}\n",
+    );
+    let message = format!(
+        "error: {file}: pattern 0: out.net.out1 = inf is not a finite number\n  \
+         I@out1 = x1·w_out1_x1 + x2·w_out1_x2\n  = 1e308·10 + 0·0.2\n  \
+         help: 64-bit floating point ends near ±1.8e308; scale the inputs and weights of the \
+         scenario down so that every value of the step stays in range\n"
+    );
+    for args in [
+        vec!["trace", &file],
+        vec!["trace", &file, "--format", "json"],
+        vec!["template", &file],
+        vec!["diagram", &file, "-o", "-"],
+        vec!["walk", &file],
+    ] {
+        let mut t = Test::new().args(args.clone()).status(2);
+        assert_eq!(t.stderr(), message, "{args:?}");
+        assert_eq!(t.stdout(), "", "{args:?}: nothing printed");
+    }
+    let mut t = Test::new()
+        .args(["train", &file, "--epochs", "3"])
+        .status(2);
+    let train = message.replace(
+        ": pattern 0:",
+        ": the run diverged at epoch 1, before any update: pattern 0:",
+    );
+    assert!(t.stderr().ends_with(&train), "{}", t.stderr());
+}
+
+#[test]
+fn a_diverging_run_names_the_epoch_and_what_helps() {
+    Test::new()
+        .args(["train", "tests/scenarios/diverges.yaml"])
+        .status(2)
+        .stderr_has(
+            "error: tests/scenarios/diverges.yaml: the run diverged at epoch 49: the SSE, the loss \
+             or a weight is no longer a finite number\n  help: each step overshoots: try a smaller \
+             --learning-rate, e.g. 0.5 (now 5)\n",
+        );
+    let dir = folder("diverge-at-once");
+    let file = write(
+        &dir,
+        "lin.yaml",
+        "data: [{input: [1e308, 0], target: [1]}, {input: [1, 1], target: [0]}]\npattern: 1\n\
+         learning_rate: 0\nloss: half_squared_error\nlayers:\n  - dense: {name: out, \
+         activation: linear, weights: [[10, 0.2]]}\n",
+    );
+    let mut t = Test::new().args(["train", &file]).status(2);
+    let err = t.stderr();
+    assert!(
+        err.contains("the run diverged at epoch 1")
+            && err.contains("help: the numbers overflow before any update: scale the inputs")
+            && !err.contains("--learning-rate"),
+        "{err}"
+    );
+}
+
+/// A dense layer of `units` sigmoid units reading `inputs` inputs, as scenario text.
+fn dense(inputs: usize, units: usize) -> String {
+    let row = format!("[{}]", vec!["0.01"; inputs].join(", "));
+    format!(
+        "data: [{{input: [{}], target: [{}]}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+         layers:\n  - dense: {{activation: sigmoid, weights: [{}]}}\n",
+        vec!["0.5"; inputs].join(", "),
+        vec!["0"; units].join(", "),
+        vec![row; units].join(", ")
+    )
+}
+
+#[test]
+fn networks_too_large_to_trace_are_refused_before_anything_is_allocated() {
+    let dir = folder("too-large");
+    let help = "  help: nntrace traces networks small enough to read; `nntrace train` trains \
+                larger ones without a trace\n";
+    let conv = format!(
+        "data: [{{input: [{}], target: [0]}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+         layers:\n  - conv1d: {{kernel: [{}]}}\n  - dense: {{activation: linear, weights: [[{}]]}}\n",
+        vec!["0.5"; 2000].join(", "),
+        vec!["0.01"; 1000].join(", "),
+        vec!["0.01"; 1001].join(", ")
+    );
+    let file = write(&dir, "conv.yaml", &conv);
+    for command in ["trace", "template", "walk"] {
+        let mut t = Test::new().args([command, &file]).status(2);
+        assert_eq!(
+            t.stderr(),
+            format!(
+                "error: {file}: layers[0]: a traced step of this network records about 1015015 \
+                 quantities; at most 200000 are traced\n{help}"
+            )
+        );
+    }
+    let file = write(&dir, "dense.yaml", &dense(49, 1000));
+    Test::new()
+        .args(["trace", &file, "--format", "json"])
+        .status(2)
+        .stderr_has("about 200052 quantities; at most 200000 are traced");
+    Test::new()
+        .args(["train", &file, "--epochs", "2"])
+        .status(0);
+    let file = write(&dir, "wide.yaml", &dense(10_000, 1));
+    Test::new()
+        .args(["trace", &file])
+        .status(2)
+        .stderr_has(&format!(
+            "error: {file}: layers[0]: this layer's longest formula has 10001 terms; traced \
+             formulas have at most 10000\n{help}"
+        ));
+}
+
+#[test]
+fn a_softmax_of_3000_outputs_writes_its_denominator_once() {
+    let dir = folder("softmax");
+    let weights = vec!["[0.01]"; 3000].join(", ");
+    let text = format!(
+        "data: [{{input: [1], target: 0}}]\nlearning_rate: 0.1\nloss: cross_entropy\n\
+         layers:\n  - dense: {{name: out, activation: softmax, weights: [{weights}]}}\n"
+    );
+    let file = write(&dir, "softmax.yaml", &text);
+    let mut t = Test::new()
+        .args(["trace", &file, "--format", "json"])
+        .status(0);
+    let out = t.stdout();
+    assert!(out.contains("\"formula\": \"e^f@out1 / Σe^f\""));
+    let longest = out.lines().map(str::len).max().unwrap();
+    assert!(
+        longest < 200,
+        "a line of {longest} bytes: each output's formula names the sum, not 3000 terms"
+    );
+}

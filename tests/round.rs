@@ -125,6 +125,35 @@ fn halves_go_away_from_zero_and_zeros_print_0_on_random_decimal_networks() {
 }
 
 #[test]
+fn a_large_softmax_names_its_sums_and_every_line_can_still_be_retyped() {
+    for p in ["0", "1"] {
+        for digits in [2, 3, 4] {
+            retype_every_line("tests/scenarios/softmax-six.yaml", p, digits);
+        }
+    }
+    let mut t = Test::new()
+        .args([
+            "trace",
+            "tests/scenarios/softmax-six.yaml",
+            "--format",
+            "json",
+        ])
+        .status(0);
+    let json: serde_json::Value = serde_json::from_str(&t.stdout()).unwrap();
+    let q = |id: &str| {
+        json["quantities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(q("out.out.out3")["formula"], "e^f@out3 / Σe^f");
+    assert_eq!(q("out.delta.out3")["formula"], "out3·(∂L/∂out3 − Σ∂L/∂p·p)");
+}
+
+#[test]
 fn hand_calculation_carries_the_rounded_values_forward() {
     let mut t = Test::new()
         .args(["trace", "seesaw-cnn", "--round", "2", "--format", "json"])

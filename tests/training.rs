@@ -231,7 +231,7 @@ fn a_diverging_run_stops_and_says_why() {
         .args(["train", "tests/scenarios/diverges.yaml"])
         .status(2)
         .stderr_has("the run diverged at epoch")
-        .stderr_has("try a smaller --learning-rate (now 5)");
+        .stderr_has("try a smaller --learning-rate, e.g. 0.5 (now 5)");
 }
 
 #[test]

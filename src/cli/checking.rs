@@ -161,6 +161,7 @@ fn judge<'a>(
     file.something_to_check()?;
     let s = scenario_of(chosen, &file)?;
     let pattern = pattern_of(&s, &file, show.pattern)?;
+    super::traced(&s, pattern, crate::trace::Policy::default())?;
     let report = check::check(&s, pattern, &file);
     Ok(Checked {
         scenario: s,

@@ -3,11 +3,11 @@
 mod checking;
 mod training;
 
-use crate::error::Error;
+use crate::error::{Error, InputError, NonFinite};
 use crate::network::Explainer;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
-use crate::trace::Policy;
+use crate::trace::{Policy, Trace};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 
@@ -264,6 +264,11 @@ impl ColorChoice {
     }
 }
 
+/// Quantities a traced step may record (weights count four times: w, ∂L/∂w, Δw, new w).
+pub const MAX_TRACED_QUANTITIES: usize = 200_000;
+/// Terms the longest formula of a trace may have.
+pub const MAX_FORMULA_TERMS: usize = 10_000;
+
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
     let color = cli.color.decide();
@@ -290,7 +295,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
             let opts = options(6);
-            let t = s.trace(pattern, Policy::default());
+            let t = traced(&s, pattern, Policy::default())?;
             let ex = s.explainer(pattern, &t);
             emit(&render::template::render(
                 &scenario, &s.name, pattern, &ex, &opts,
@@ -305,7 +310,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         } => {
             let s = scenario::load(&scenario)?;
             let pattern = pattern_index(&s, pattern)?;
-            let t = s.trace(pattern, Policy::default());
+            let t = traced(&s, pattern, Policy::default())?;
             let ex = s.explainer(pattern, &t);
             let upto = match step {
                 Some(id) => Some(step_index(&ex, &id)?),
@@ -330,7 +335,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 round: round.map(u32::from),
                 ..Policy::default()
             };
-            let t = s.trace(pattern, policy);
+            let t = traced(&s, pattern, policy)?;
             let ex = s.explainer(pattern, &t);
             let opts = options(digits);
             let steps = crate::walk::steps(&ex, opts.digits);
@@ -410,13 +415,14 @@ pub fn trace(
         hidden: false,
     };
     let round = tables.round.map(u32::from);
-    let t = s.trace(
+    let t = traced(
+        s,
         pattern,
         Policy {
             round,
             ..Policy::default()
         },
-    );
+    )?;
     let ex = s.explainer(pattern, &t);
     if let (Some(only), Some(text)) = (view.only, &tables.only) {
         no_empty_choice(&ex, opts, only, text)?;
@@ -442,6 +448,60 @@ pub fn trace(
             handout.render(&ex)
         }
     })
+}
+
+/// One step traced, refused when a quantity is not a finite number: the first one is
+/// named with its formula and operands.
+pub fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Trace, Error> {
+    traceable(s)?;
+    let t = s.trace(pattern, policy);
+    let Some(entry) = t.entries.iter().find(|e| !e.value.is_finite()) else {
+        return Ok(t);
+    };
+    let row = render::row(&s.explainer(pattern, &t), entry, 6);
+    Err(Error::NonFinite(Box::new(NonFinite {
+        scenario: s.source.clone(),
+        pattern,
+        id: row.id,
+        value: row.value,
+        symbol: row.symbol,
+        formula: row.formula,
+        substituted: row.substituted,
+    })))
+}
+
+/// Refuses, before anything is allocated, a network whose trace would be too large to
+/// read or to hold: too many quantities, or a formula too long.
+pub fn traceable(s: &Scenario) -> Result<(), InputError> {
+    let size = s.network.trace_size();
+    let fail =
+        |layer: usize, message: String| {
+            Err(InputError::at_path(&s.source, format!("layers[{layer}]"), message).help(
+            "nntrace traces networks small enough to read; `nntrace train` trains larger ones \
+             without a trace",
+        ))
+        };
+    if size.quantities > MAX_TRACED_QUANTITIES {
+        return fail(
+            size.most_quantities,
+            format!(
+                "a traced step of this network records about {} quantities; at most \
+                 {MAX_TRACED_QUANTITIES} are traced",
+                size.quantities
+            ),
+        );
+    }
+    if size.widest_formula > MAX_FORMULA_TERMS {
+        return fail(
+            size.widest_layer,
+            format!(
+                "this layer's longest formula has {} terms; traced formulas have at most \
+                 {MAX_FORMULA_TERMS}",
+                size.widest_formula
+            ),
+        );
+    }
+    Ok(())
 }
 
 pub(crate) fn pretty(value: &serde_json::Value) -> String {

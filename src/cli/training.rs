@@ -2,7 +2,7 @@
 //! progress bar, the chart.
 
 use super::{Format, RunFormat, ShowArgs, TraceArgs, TrainArgs, emit, pretty, write_file};
-use crate::error::Error;
+use crate::error::{Divergence, Error};
 use crate::render::{self, Options};
 use crate::scenario::{MAX_EPOCHS, Scenario};
 use crate::train::{self, Run, Settings};
@@ -56,7 +56,27 @@ fn progress(epochs: u64, name: &str) -> ProgressBar {
     bar
 }
 
-fn run(s: &Scenario, set: &Settings, keep: Option<(u64, usize)>) -> Run {
+/// Trains, after refusing a scenario whose own pattern overflows before any update (the
+/// trace names the quantity; training alone could only name the epoch). A network too
+/// large to trace is trained all the same.
+fn run(s: &Scenario, set: &Settings, keep: Option<(u64, usize)>) -> Result<Run, Error> {
+    if super::traceable(s).is_ok() {
+        match super::traced(s, s.pattern, crate::trace::Policy::default()) {
+            Err(Error::NonFinite(overflow)) => {
+                return Err(Error::Diverged(Divergence {
+                    scenario: s.source.clone(),
+                    epoch: 1,
+                    from_the_start: true,
+                    alpha: set.setup.alpha,
+                    lambda: set.setup.lambda,
+                    overflow: Some(overflow),
+                }));
+            }
+            result => {
+                result?;
+            }
+        }
+    }
     let bar = progress(set.epochs, &s.name);
     let run = train::train(s, set, keep, |e| {
         bar.set_position(e.epoch);
@@ -65,7 +85,7 @@ fn run(s: &Scenario, set: &Settings, keep: Option<(u64, usize)>) -> Run {
         }
     });
     bar.finish_and_clear();
-    run
+    Ok(run)
 }
 
 /// `--trace-at EPOCH:PATTERN`.
@@ -116,7 +136,7 @@ pub fn train(
             s.name
         );
     }
-    let result = run(s, &set, keep);
+    let result = run(s, &set, keep)?;
     if let Some(path) = &args.plot {
         let curve = render::plot::Curve {
             name: s.name.clone(),
@@ -133,12 +153,14 @@ pub fn train(
     if let Some(epoch) = result.diverged {
         let text = render::training::summary(s, &set, &result, opts);
         let _ = emit(&text);
-        return Err(Error::Usage(format!(
-            "the run diverged at epoch {epoch}: SSE is {} and the weights are no longer finite numbers; \
-             try a smaller --learning-rate (now {})",
-            result.last().sse,
-            set.setup.alpha
-        )));
+        return Err(Error::Diverged(Divergence {
+            scenario: s.source.clone(),
+            epoch,
+            from_the_start: !result.history[0].sse.is_finite(),
+            alpha: set.setup.alpha,
+            lambda: set.setup.lambda,
+            overflow: None,
+        }));
     }
     let mut text = match args.format {
         RunFormat::Json => pretty(&render::training::json(s, &set, &result)),
@@ -176,7 +198,7 @@ pub fn compare(
     let mut rows = Vec::new();
     for s in scenarios {
         let set = settings(s, args)?;
-        let result = run(s, &set, None);
+        let result = run(s, &set, None)?;
         rows.push((s, set, result));
     }
     if let Some(path) = &args.plot {

@@ -1,8 +1,14 @@
 //! Activation functions. The enum is what `activation: sigmoid` in a scenario
 //! deserialises to, and it is also the code that runs.
 
-use crate::formula::Expr;
+use crate::formula::{Expr, var};
 use crate::numbers::difference;
+
+/// A softmax of at most this many units writes every term of its sums in each formula,
+/// as the slides do; a larger one names each sum once (its formulas stay short).
+pub const SPELLED_OUT: usize = 4;
+/// The name of a large softmax's denominator Σ_k e^(f_k).
+pub const SOFTMAX_SUM: &str = "Σe^f";
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -72,18 +78,26 @@ impl Activation {
         }
     }
 
-    /// The formula of f(net) at one unit; `nets` are every unit's net input as operands.
-    pub fn formula(self, unit: usize, nets: &[Expr]) -> Expr {
-        let x = nets[unit].clone();
+    /// The formula of f(net) at one unit, from its net input `x`; `nets` gives every
+    /// unit's net input as an operand (a softmax of up to [`SPELLED_OUT`] units writes its
+    /// denominator out), `sum` the value of Σ e^f (a larger softmax names it once).
+    pub fn formula(
+        self,
+        x: Expr,
+        nets: impl FnOnce() -> Vec<Expr>,
+        units: usize,
+        sum: impl FnOnce() -> f64,
+    ) -> Expr {
         match self {
             Activation::Sigmoid => Expr::call("σ", vec![x]),
             Activation::Tanh => Expr::call("tanh", vec![x]),
             Activation::Relu => Expr::call("max", vec![Expr::Num(0.0), x]),
             Activation::Linear => x,
-            Activation::Softmax => Expr::over(
+            Activation::Softmax if units <= SPELLED_OUT => Expr::over(
                 Expr::exp(x),
-                Expr::add(nets.iter().map(|n| Expr::exp(n.clone())).collect()),
+                Expr::add(nets().into_iter().map(Expr::exp).collect()),
             ),
+            Activation::Softmax => Expr::over(Expr::exp(x), var(SOFTMAX_SUM, sum())),
         }
     }
 

@@ -45,6 +45,20 @@ impl Conv1d {
         }
     }
 
+    /// Contributions recorded: one per filter weight and position.
+    pub fn contrib_count(&self) -> usize {
+        self.params.weights.len() * self.positions()
+    }
+
+    /// Terms of the longest formula: a net input (the window and the bias), a filter
+    /// weight's gradient (one contribution per position), or an input's gradient (one
+    /// term per filter weight that reads it).
+    pub fn widest_formula(&self) -> usize {
+        (self.size() + 1)
+            .max(self.positions())
+            .max(self.filters() * self.size())
+    }
+
     pub fn describe(&self) -> String {
         let n = self.filters();
         let filters = if n == 1 { "filter" } else { "filters" };

@@ -1,10 +1,15 @@
 //! Fully connected layer: I_j = Σ_i In_i·w_ji (+ b_j), out_j = f(I_j).
 
 use super::Params;
+use super::activation::SPELLED_OUT;
 use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
-use crate::formula::Expr;
+use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
-use crate::trace::{Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Recorder};
+
+/// Memo slots of a large softmax's sums, each computed once per trace.
+const SUM_OF_EXPONENTIALS: u8 = 0;
+const SUM_OF_GRADIENT_TIMES_OUTPUT: u8 = 1;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
@@ -22,6 +27,18 @@ impl Dense {
             p % self.params.weights.nrows(),
             p / self.params.weights.nrows(),
         )
+    }
+
+    /// Whether this is a softmax too large to write its sums out in every formula: they
+    /// are named once, and the quantities behind them are listed as dependencies.
+    fn named_sums(&self) -> bool {
+        self.activation == Activation::Softmax && self.outputs.len() > SPELLED_OUT
+    }
+
+    /// Terms of the longest formula: a net input (every input and the bias) or an
+    /// input's gradient (one term per unit).
+    pub fn widest_formula(&self) -> usize {
+        (self.params.weights.ncols() + 1).max(self.params.weights.nrows())
     }
 
     fn weight_index(&self, unit: usize, input: usize) -> usize {
@@ -129,10 +146,22 @@ impl Dense {
         match key.kind {
             Kind::Net => Explained::new(self.net_symbol(j), self.net_formula(id, j, ex)),
             Kind::Out => {
-                let nets: Vec<Expr> = (0..self.outputs.len())
-                    .map(|u| ex.operand(self.net_symbol(u), id, Kind::Net, u))
-                    .collect();
-                Explained::new(name.clone(), self.activation.formula(j, &nets))
+                let units = self.outputs.len();
+                let net = |u: usize| ex.operand(self.net_symbol(u), id, Kind::Net, u);
+                let nets = || (0..units).map(net).collect();
+                let sum = || {
+                    ex.memo(id, SUM_OF_EXPONENTIALS, || {
+                        (0..units).map(|u| ex.value(id, Kind::Net, u).exp()).sum()
+                    })
+                };
+                let mut e = Explained::new(
+                    name.clone(),
+                    self.activation.formula(net(j), nets, units, sum),
+                );
+                if self.named_sums() {
+                    e.depends = (0..units).map(|u| Key::new(id, Kind::Net, u)).collect();
+                }
+                e
             }
             Kind::Dact => {
                 let formula = self.activation.derivative_formula(
@@ -149,7 +178,15 @@ impl Dense {
                     _ => e,
                 }
             }
-            Kind::Delta => Explained::new(self.delta_symbol(j), self.delta_formula(id, j, ex)),
+            Kind::Delta => {
+                let mut e = Explained::new(self.delta_symbol(j), self.delta_formula(id, j, ex));
+                if self.named_sums() {
+                    e.depends = (0..self.outputs.len())
+                        .flat_map(|k| [Key::new(id, Kind::Grad, k), Key::new(id, Kind::Out, k)])
+                        .collect();
+                }
+                e
+            }
             Kind::Wgrad => self.explain_wgrad(id, j, ex),
             _ => Explained::new("?", Expr::Num(0.0)),
         }
@@ -172,11 +209,23 @@ impl Dense {
 
     fn delta_formula(&self, id: LayerId, j: usize, ex: &Explainer) -> Expr {
         let out = |u: usize| ex.node(id, u);
+        let units = self.outputs.len();
         if self.activation == Activation::Softmax {
-            let sum = (0..self.outputs.len())
-                .map(|k| Expr::mul(vec![ex.grad(id, k), out(k)]))
-                .collect();
-            return Expr::mul(vec![out(j), Expr::minus(ex.grad(id, j), Expr::add(sum))]);
+            let sum = if !self.named_sums() {
+                Expr::add(
+                    (0..units)
+                        .map(|k| Expr::mul(vec![ex.grad(id, k), out(k)]))
+                        .collect(),
+                )
+            } else {
+                let gp = ex.memo(id, SUM_OF_GRADIENT_TIMES_OUTPUT, || {
+                    (0..units)
+                        .map(|k| ex.value(id, Kind::Grad, k) * ex.value(id, Kind::Out, k))
+                        .sum()
+                });
+                var("Σ∂L/∂p·p", gp)
+            };
+            return Expr::mul(vec![out(j), Expr::minus(ex.grad(id, j), sum)]);
         }
         let dact = ex.operand(format!("f′({})", self.net_symbol(j)), id, Kind::Dact, j);
         Expr::mul(vec![ex.grad(id, j), dact])

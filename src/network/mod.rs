@@ -102,6 +102,17 @@ impl Shape {
     }
 }
 
+/// The size of a traced step, from the network's shape alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceSize {
+    pub quantities: usize,
+    /// The layer (index into `layers`) that records the most quantities.
+    pub most_quantities: usize,
+    /// Terms of the longest formula, and its layer.
+    pub widest_formula: usize,
+    pub widest_layer: usize,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {
     Conv1d(Conv1d),
@@ -284,18 +295,35 @@ impl Network {
 
     /// About how many quantities a traced step records.
     fn quantity_hint(&self) -> usize {
-        let per_layer: usize = self
-            .layers
-            .iter()
-            .map(|l| {
-                let contribs = match l {
-                    Layer::Conv1d(c) => c.params.weights.len() * c.positions(),
-                    _ => 0,
-                };
-                4 * l.param_count() + 4 * l.outputs().len() + contribs
-            })
-            .sum();
-        self.input_names.len() + per_layer + 3
+        self.trace_size().quantities
+    }
+
+    /// What tracing one step costs, known before it runs: about how many quantities it
+    /// records, and the longest formula (in terms), with the layer where each is largest.
+    pub fn trace_size(&self) -> TraceSize {
+        let mut size = TraceSize {
+            quantities: self.input_names.len() + 3,
+            most_quantities: 0,
+            widest_formula: 0,
+            widest_layer: 0,
+        };
+        let mut most = 0;
+        for (i, l) in self.layers.iter().enumerate() {
+            let contribs = match l {
+                Layer::Conv1d(c) => c.contrib_count(),
+                _ => 0,
+            };
+            let here = 4 * l.param_count() + 4 * l.outputs().len() + contribs;
+            size.quantities = size.quantities.saturating_add(here);
+            if here > most {
+                (most, size.most_quantities) = (here, i);
+            }
+            let widest = l.widest_formula();
+            if widest > size.widest_formula {
+                (size.widest_formula, size.widest_layer) = (widest, i);
+            }
+        }
+        size
     }
 
     /// The data loss L_i for a pattern, nothing recorded (finite-difference checks).
@@ -492,6 +520,16 @@ impl Layer {
         }
     }
 
+    /// Terms of the longest formula this layer explains.
+    pub fn widest_formula(&self) -> usize {
+        match self {
+            Layer::Conv1d(l) => l.widest_formula(),
+            Layer::Relu(_) => 1,
+            Layer::MaxPool1d(l) => l.size,
+            Layer::Dense(l) => l.widest_formula(),
+        }
+    }
+
     pub fn outputs(&self) -> &[String] {
         match self {
             Layer::Conv1d(l) => &l.outputs,
@@ -597,6 +635,8 @@ pub struct Explainer<'a> {
     pub setup: &'a Setup,
     pub pattern: &'a Pattern,
     pub trace: &'a Trace,
+    /// Values derived once per layer for its formulas (a large softmax's sums).
+    memo: std::cell::RefCell<std::collections::HashMap<(LayerId, u8), f64>>,
 }
 
 impl<'a> Explainer<'a> {
@@ -606,7 +646,20 @@ impl<'a> Explainer<'a> {
             setup,
             pattern,
             trace,
+            memo: Default::default(),
         }
+    }
+
+    /// A value a layer derives from the trace for its formulas (`slot` tells which),
+    /// computed on first use and kept: a sum over a whole layer is added up once, not once
+    /// per formula.
+    pub fn memo(&self, layer: LayerId, slot: u8, compute: impl FnOnce() -> f64) -> f64 {
+        if let Some(&v) = self.memo.borrow().get(&(layer, slot)) {
+            return v;
+        }
+        let v = compute();
+        self.memo.borrow_mut().insert((layer, slot), v);
+        v
     }
 
     pub fn entries(&self) -> &'a [Entry] {

@@ -253,6 +253,8 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
         return Vec::new();
     };
     let (size, positions) = (conv.size(), conv.positions());
+    let by_index: std::collections::HashMap<usize, Entry> =
+        entries.iter().map(|e| (e.key.index as usize, *e)).collect();
     (0..conv.filters())
         .map(|c| ContribGrid {
             weight_names: (0..size)
@@ -264,14 +266,10 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
                     let cells = (0..size)
                         .map(|j| {
                             let index = conv.contrib_index(c, k, j);
-                            let entry = entries
-                                .iter()
-                                .find(|e| e.key.index as usize == index)
-                                .copied()
-                                .unwrap_or(Entry {
-                                    key: Key::new(layer, Kind::Contrib, index),
-                                    value: 0.0,
-                                });
+                            let entry = by_index.get(&index).copied().unwrap_or(Entry {
+                                key: Key::new(layer, Kind::Contrib, index),
+                                value: 0.0,
+                            });
                             row(ex, &entry, digits)
                         })
                         .collect();
