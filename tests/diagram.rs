@@ -202,7 +202,7 @@ fn biases_are_drawn_above_their_nodes() {
         .collect();
     assert_eq!(tags.len(), 8 + 3 + 2, "every conv node, every dense unit");
     assert_eq!(
-        tags.iter().filter(|t| t.as_str() == "conv1.w.b1").count(),
+        tags.iter().filter(|t| t.as_str() == "conv.w.b1").count(),
         4,
         "a filter's bias on each of its positions"
     );

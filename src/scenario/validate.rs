@@ -337,29 +337,34 @@ fn build_network(
         channels: 1,
         len: input_names.len(),
     };
-    let mut layers = Vec::new();
-    let mut weights = 0usize;
-    let mut layer_names: HashSet<String> = HashSet::new();
+    let mut kinds = Vec::with_capacity(raw.len());
     for (i, raw) in raw.into_iter().enumerate() {
-        let path = format!("layers[{i}]");
         let Some(raw) = raw.into_layer() else {
             return ck.fail_help(
-                path,
+                format!("layers[{i}]"),
                 "a layer entry needs exactly one kind",
                 "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, dense",
             );
         };
         if let Some(problem) = raw.name().and_then(name_problem) {
-            return ck.fail_help(format!("{path}.name"), problem, NAME_HELP);
+            return ck.fail_help(format!("layers[{i}].name"), problem, NAME_HELP);
         }
+        kinds.push(raw);
+    }
+    let defaults = default_layer_names(&kinds);
+    let mut layers = Vec::new();
+    let mut weights = 0usize;
+    let mut layer_names: HashSet<String> = HashSet::new();
+    for (i, (raw, default)) in kinds.into_iter().zip(defaults).enumerate() {
+        let path = format!("layers[{i}]");
         let layer = match raw {
-            RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, i, c, shape)?),
-            RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, i, r, shape)?),
-            RawLayer::Maxpool1d(p) => Layer::MaxPool1d(maxpool1d(ck, &path, i, p, shape)?),
+            RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
+            RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, default, r, shape)?),
+            RawLayer::Maxpool1d(p) => Layer::MaxPool1d(maxpool1d(ck, &path, default, p, shape)?),
             RawLayer::Dense(d) => Layer::Dense(dense(
                 ck,
                 &path,
-                i,
+                default,
                 d,
                 shape,
                 layers.last().map_or(&input_names, |l: &Layer| l.outputs()),
@@ -406,7 +411,53 @@ fn check_size(ck: &Checker, path: &str, nodes: usize) -> Result<()> {
     Ok(())
 }
 
-/// Output names: given, or `<layer>1..` (`<layer>c_k` with several channels).
+/// The name of each layer the file leaves unnamed, one a student can say aloud: its kind
+/// (`conv`, `relu`, `pool`; a dense layer is `hidden`, or `output` when it is the last
+/// layer), numbered from 1 only when several unnamed layers share the word (`hidden1`,
+/// `hidden2`), and never a name the file gives another layer.
+fn default_layer_names(layers: &[RawLayer]) -> Vec<String> {
+    let word = |i: usize| match &layers[i] {
+        RawLayer::Conv1d(_) => "conv",
+        RawLayer::Relu(_) => "relu",
+        RawLayer::Maxpool1d(_) => "pool",
+        RawLayer::Dense(_) if i + 1 == layers.len() => "output",
+        RawLayer::Dense(_) => "hidden",
+    };
+    let mut taken: HashSet<String> = layers
+        .iter()
+        .filter_map(|l| l.name().map(str::to_string))
+        .collect();
+    let unnamed = |w: &str| {
+        (0..layers.len())
+            .filter(|&i| layers[i].name().is_none() && word(i) == w)
+            .count()
+    };
+    let mut next: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    (0..layers.len())
+        .map(|i| {
+            let w = word(i);
+            if layers[i].name().is_some() {
+                return String::new();
+            }
+            let numbered = unnamed(w) > 1;
+            let mut candidate = w.to_string();
+            loop {
+                if numbered || taken.contains(&candidate) {
+                    let n = next.entry(w).or_insert(0);
+                    *n += 1;
+                    candidate = format!("{w}{n}");
+                }
+                if taken.insert(candidate.clone()) {
+                    return candidate;
+                }
+            }
+        })
+        .collect()
+}
+
+/// Output names: given, or `<layer>1..` (`<layer><channel>_<k>` with several channels);
+/// after a layer name ending in a digit an underscore keeps the numbers apart
+/// (`hidden2_1`, `conv2_1_3`), as SPEC section 6 writes 2-D names.
 fn output_names(
     ck: &Checker,
     path: &str,
@@ -414,11 +465,16 @@ fn output_names(
     layer: &str,
     shape: Shape,
 ) -> Result<Vec<String>> {
+    let sep = if layer.ends_with(|c: char| c.is_ascii_digit()) {
+        "_"
+    } else {
+        ""
+    };
     ck.names(&format!("{path}.outputs"), given, shape.size(), |i| {
         if shape.channels == 1 {
-            format!("{layer}{}", i + 1)
+            format!("{layer}{sep}{}", i + 1)
         } else {
-            format!("{layer}{}_{}", i / shape.len + 1, i % shape.len + 1)
+            format!("{layer}{sep}{}_{}", i / shape.len + 1, i % shape.len + 1)
         }
     })
 }
@@ -461,8 +517,14 @@ fn check_windows(
     Ok(())
 }
 
-fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> Result<Conv1d> {
-    let name = raw.name.unwrap_or_else(|| format!("conv{}", i + 1));
+fn conv1d(
+    ck: &Checker,
+    path: &str,
+    default: String,
+    raw: RawConv1d,
+    input: Shape,
+) -> Result<Conv1d> {
+    let name = raw.name.unwrap_or(default);
     if input.channels != 1 {
         return ck.fail(
             path,
@@ -576,8 +638,8 @@ fn conv1d(ck: &Checker, path: &str, i: usize, raw: RawConv1d, input: Shape) -> R
     })
 }
 
-fn relu(ck: &Checker, path: &str, i: usize, raw: RawRelu, input: Shape) -> Result<Relu> {
-    let name = raw.name.unwrap_or_else(|| format!("relu{}", i + 1));
+fn relu(ck: &Checker, path: &str, default: String, raw: RawRelu, input: Shape) -> Result<Relu> {
+    let name = raw.name.unwrap_or(default);
     let outputs = output_names(ck, path, raw.outputs, &name, input)?;
     Ok(Relu {
         name,
@@ -589,11 +651,11 @@ fn relu(ck: &Checker, path: &str, i: usize, raw: RawRelu, input: Shape) -> Resul
 fn maxpool1d(
     ck: &Checker,
     path: &str,
-    i: usize,
+    default: String,
     raw: RawMaxPool1d,
     input: Shape,
 ) -> Result<MaxPool1d> {
-    let name = raw.name.unwrap_or_else(|| format!("pool{}", i + 1));
+    let name = raw.name.unwrap_or(default);
     let stride = raw.stride.unwrap_or(raw.size);
     check_windows(ck, path, "pool window", raw.size, stride, input.len)?;
     let mut pool = MaxPool1d {
@@ -610,12 +672,12 @@ fn maxpool1d(
 fn dense(
     ck: &Checker,
     path: &str,
-    i: usize,
+    default: String,
     raw: RawDense,
     input: Shape,
     previous: &[String],
 ) -> Result<Dense> {
-    let name = raw.name.unwrap_or_else(|| format!("dense{}", i + 1));
+    let name = raw.name.unwrap_or(default);
     let inputs = input.size();
     let units = raw.weights.len();
     if units == 0 {
@@ -700,4 +762,77 @@ fn dense(
         },
         outputs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer_names(layers: &str) -> Vec<(String, Vec<String>)> {
+        let text = format!(
+            "data: [{{input: [1, 0, 1, 0, 1, 0], target: 0}}]\nlearning_rate: 0.1\n\
+             loss: half_squared_error\nlayers:\n{layers}"
+        );
+        let s = crate::scenario::parse(&text, "t", "t").unwrap();
+        s.network
+            .layers
+            .iter()
+            .map(|l| (l.name().to_string(), l.outputs().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn default_names_can_be_said_aloud() {
+        let got = layer_names(
+            "  - conv1d: {kernels: [[0.1, 0.2, 0.3], [0.3, 0.2, 0.1]]}\n  - relu: {}\n\
+             \x20 - maxpool1d: {size: 2}\n  - dense: {activation: sigmoid, weights: [[1, 1, 1, 1]]}\n\
+             \x20 - dense: {activation: sigmoid, weights: [[1]]}\n",
+        );
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["conv", "relu", "pool", "hidden", "output"]);
+        assert_eq!(
+            got[1].1[..2],
+            ["relu1_1", "relu1_2"],
+            "channel 1, positions 1, 2"
+        );
+        assert_eq!(got[2].1, ["pool1_1", "pool1_2", "pool2_1", "pool2_2"]);
+        assert_eq!(got[3].1, ["hidden1"]);
+        assert_eq!(got[4].1, ["output1"]);
+        let s = crate::scenario::parse(
+            &format!(
+                "data: [{{input: [1, 0], target: 0}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+                 layers:\n  - dense: {{activation: sigmoid, weights: [[1, 1], [1, 1]]}}\n\
+                 \x20 - dense: {{activation: sigmoid, weights: [[1, 1]]}}\n"
+            ),
+            "t",
+            "t",
+        )
+        .unwrap();
+        let params = s.network.layers[1].trainable().unwrap();
+        assert_eq!(params.name(0), "w_output1_hidden1");
+    }
+
+    #[test]
+    fn several_unnamed_layers_of_a_kind_are_numbered_with_an_underscore_before_nodes() {
+        let got = layer_names(
+            "  - dense: {activation: sigmoid, weights: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]]}\n\
+             \x20 - dense: {activation: sigmoid, weights: [[1, 1]]}\n\
+             \x20 - dense: {activation: sigmoid, weights: [[1]]}\n",
+        );
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["hidden1", "hidden2", "output"]);
+        assert_eq!(got[0].1, ["hidden1_1", "hidden1_2"]);
+        assert_eq!(got[1].1, ["hidden2_1"]);
+    }
+
+    #[test]
+    fn a_default_never_takes_a_name_the_file_gives() {
+        let got = layer_names(
+            "  - dense: {name: output, activation: sigmoid, weights: [[1, 1, 1, 1, 1, 1]]}\n\
+             \x20 - dense: {activation: sigmoid, weights: [[1]]}\n",
+        );
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["output", "output1"]);
+        assert_eq!(got[1].1, ["output1_1"]);
+    }
 }
