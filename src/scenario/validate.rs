@@ -766,8 +766,6 @@ fn dense(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn layer_names(layers: &str) -> Vec<(String, Vec<String>)> {
         let text = format!(
             "data: [{{input: [1, 0, 1, 0, 1, 0], target: 0}}]\nlearning_rate: 0.1\n\
@@ -799,11 +797,9 @@ mod tests {
         assert_eq!(got[3].1, ["hidden1"]);
         assert_eq!(got[4].1, ["output1"]);
         let s = crate::scenario::parse(
-            &format!(
-                "data: [{{input: [1, 0], target: 0}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
-                 layers:\n  - dense: {{activation: sigmoid, weights: [[1, 1], [1, 1]]}}\n\
-                 \x20 - dense: {{activation: sigmoid, weights: [[1, 1]]}}\n"
-            ),
+            "data: [{input: [1, 0], target: 0}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+             layers:\n  - dense: {activation: sigmoid, weights: [[1, 1], [1, 1]]}\n\
+             \x20 - dense: {activation: sigmoid, weights: [[1, 1]]}\n",
             "t",
             "t",
         )
