@@ -422,7 +422,12 @@ pub fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::R
     let layers: Vec<&str> = steps.iter().map(|s| ex.net.layer_name(s.layer)).collect();
     let mut walk = Walk::new(steps.len()).with_tables(steps.iter().map(|s| s.table).collect());
     loop {
-        draw(&mut io::stdout(), ex, title, steps, &walk, opts)?;
+        // The whole screen in one write: no half-drawn screen is ever seen.
+        let mut screen = Vec::new();
+        draw(&mut screen, ex, title, steps, &walk, opts)?;
+        let mut out = io::stdout().lock();
+        out.write_all(&screen)?;
+        out.flush()?;
         match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 if let Action::Quit = walk.key(key, &sections, &layers) {

@@ -4,9 +4,12 @@
 
 use crate::classroom::Tmux;
 
-/// The screen once it shows step `n` (of the seesaw's 96).
+/// The screen once it shows step `n` (of the seesaw's 96), drawn to its last line.
 fn at_step(t: &Tmux, n: usize) -> String {
-    t.wait_for(&format!("step {n}/96"))
+    let counter = format!("step {n}/96");
+    t.wait_until(&format!("{counter:?} drawn"), |screen| {
+        screen.contains(&counter) && screen.contains("q quit")
+    })
 }
 
 /// Presses Enter `n` times, one at a time, waiting for each step.
