@@ -3,6 +3,7 @@
 mod support;
 
 mod broken;
+mod browser;
 mod check;
 mod classroom;
 mod cli;

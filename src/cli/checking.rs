@@ -85,6 +85,7 @@ fn one(
         Format::Table => render::check::table(&report, &s.network, answers, opts),
         Format::Markdown => handout(render::handout::Kind::Markdown),
         Format::Latex => handout(render::handout::Kind::Latex),
+        Format::Html => render::html::check_page(&report, &s.network, answers, opts.digits),
         Format::Csv => unreachable!("refused above"),
     };
     emit(&text).map(|_| report.exit_code())
@@ -92,7 +93,7 @@ fn one(
 
 /// A class: every file judged against the same scenario, then the summary.
 fn class(scenario: &str, files: &[String], show: &ShowArgs, opts: &Options) -> Result<i32, Error> {
-    if matches!(show.format, Format::Markdown | Format::Latex) {
+    if matches!(show.format, Format::Markdown | Format::Latex | Format::Html) {
         return Err(Error::Usage(
             "a class report is a table, --format csv (the gradebook) or --format json".into(),
         ));

@@ -188,6 +188,8 @@ pub enum TraceFormat {
     Markdown,
     /// A handout: a complete LaTeX article (amsmath, booktabs).
     Latex,
+    /// One self-contained web page: diagram, tables, step-through; works offline.
+    Html,
 }
 
 impl From<TraceShowArgs> for ShowArgs {
@@ -199,6 +201,7 @@ impl From<TraceShowArgs> for ShowArgs {
                 TraceFormat::Json => Format::Json,
                 TraceFormat::Markdown => Format::Markdown,
                 TraceFormat::Latex => Format::Latex,
+                TraceFormat::Html => Format::Html,
             },
             digits: t.digits,
         }
@@ -234,6 +237,8 @@ pub enum Format {
     Latex,
     /// The gradebook of a class (check with several answers files): one line per file.
     Csv,
+    /// One self-contained web page: diagram, tables, step-through; works offline.
+    Html,
 }
 
 /// What `train` and `compare` print.
@@ -447,6 +452,7 @@ pub fn trace(
             };
             handout.render(&ex)
         }
+        Format::Html => render::html::trace_page(s, pattern, &ex, opts.digits, round),
     })
 }
 

@@ -202,6 +202,9 @@ struct Edge {
     label: Option<(Key, String)>,
     /// The contribution term this edge carries in a shared filter's gradient.
     contrib: Option<Key>,
+    /// The quantity whose computing decides the edge's style (a pooling route, a ReLU
+    /// that blocks): a page that reveals the trace step by step draws it plain until then.
+    reveal: Option<Key>,
 }
 
 /// A node's bias: its key and `name = value`.
@@ -262,7 +265,7 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
     let top = TOP + (scene.radius - MIN_RADIUS) + LINE * step_lines.len().saturating_sub(1) as f64;
     let at = layout(&scene, &columns, tallest, top);
     let legend = wrap(LEGEND, width - 40.0, FONT);
-    let body = top + tallest * scene.row + 40.0;
+    let body = top + (tallest - 1.0) * scene.row + scene.radius + 2.0 * LINE + 40.0;
     let height = (body + LINE * legend.len() as f64 + 10.0).ceil();
 
     let mut svg = String::new();
@@ -593,6 +596,7 @@ fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
                         style: plain,
                         label: weight(p, &d.params),
                         contrib: None,
+                        reveal: None,
                     });
                 }
             }
@@ -608,6 +612,7 @@ fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
                             style: plain,
                             label: weight(ch * size + j, &c.params),
                             contrib: Some(Key::new(lid, Kind::Contrib, c.contrib_index(ch, k, j))),
+                            reveal: None,
                         });
                     }
                 }
@@ -622,6 +627,7 @@ fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
                     style: if blocked { faint } else { plain },
                     label: None,
                     contrib: None,
+                    reveal: blocked.then_some(Key::new(lid, Kind::Dact, k)),
                 });
             }
         }
@@ -644,12 +650,34 @@ fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
                         },
                         label: None,
                         contrib: None,
+                        reveal: Some(Key::new(lid, Kind::Out, o)),
                     });
                 }
             }
         }
     }
     edges
+}
+
+/// The element of the drawing a quantity belongs to, as an attribute and its value: its
+/// node (`data-node="hidden.C"`), its weight or bias (`data-weight="hidden.w.w5"`, for
+/// ∂L/∂w, Δw and the new weight too), its edge (`data-contrib`), or the loss box.
+pub fn element_of(ex: &Explainer, key: Key) -> (&'static str, String) {
+    match key.kind {
+        Kind::Loss | Kind::LossLog10 | Kind::LossTotal => ("data-node", "loss".into()),
+        Kind::Contrib => ("data-contrib", ex.id(key)),
+        k if k.is_param() => (
+            "data-weight",
+            ex.id(Key {
+                kind: Kind::W,
+                ..key
+            }),
+        ),
+        _ => (
+            "data-node",
+            format!("{}.{}", ex.net.layer_name(key.layer), ex.name(key)),
+        ),
+    }
 }
 
 /// Whether the quantity just computed belongs to this weight or bias.
@@ -687,6 +715,10 @@ fn draw_edge(
         .contrib
         .map(|k| format!(" data-contrib=\"{}\"", escape(&ex.id(k))))
         .unwrap_or_default();
+    let reveal = edge
+        .reveal
+        .map(|k| format!(" data-reveal=\"{}\"", escape(&ex.id(k))))
+        .unwrap_or_default();
     let current = is_current_edge(scene, edge);
     let style = if current {
         "stroke=\"#e67e00\" stroke-width=\"4\""
@@ -695,7 +727,7 @@ fn draw_edge(
     };
     let _ = writeln!(
         svg,
-        "<g class=\"edge{}\"{weight}{contrib}><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {style}/>",
+        "<g class=\"edge{}\"{weight}{contrib}{reveal}><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {style}/>",
         if current { " current" } else { "" },
         a.0 + scene.radius,
         a.1,
@@ -739,9 +771,17 @@ fn draw_node(svg: &mut String, id: LayerId, node: usize, (x, y): (f64, f64), sce
         ("#333333", 2)
     };
     let full = format!("{}.{name}", ex.net.layer_name(id));
+    let reveal = if blocked {
+        format!(
+            " data-reveal=\"{}\"",
+            escape(&ex.id(Key::new(id, Kind::Dact, node)))
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         svg,
-        "<g class=\"node{}\" id=\"node-{}\" data-node=\"{}\"><title>{}</title>",
+        "<g class=\"node{}\" id=\"node-{}\" data-node=\"{}\"{reveal}><title>{}</title>",
         if current { " current" } else { "" },
         escape(&full),
         escape(&full),

@@ -7,6 +7,7 @@ pub mod class;
 pub mod diagram;
 pub mod document;
 pub mod handout;
+pub mod html;
 pub mod json;
 pub mod plot;
 pub mod table;
@@ -118,10 +119,15 @@ pub struct ContribGrid {
     pub positions: Vec<(String, f64, Vec<Row>)>,
     /// ∂L/∂w of each filter weight: the sum of its column.
     pub sums: Vec<f64>,
+    /// The quantities shown: each position's ∂L/∂(node), each column's ∂L/∂w.
+    pub grad_keys: Vec<Key>,
+    pub sum_keys: Vec<Key>,
 }
 
 /// One line of the update table.
 pub struct Update {
+    /// The key of the new weight; the other columns are the same weight's w, ∂L/∂w, Δw.
+    pub key: Key,
     pub layer: String,
     pub weight: String,
     pub w: f64,
@@ -283,6 +289,12 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
             sums: (0..size)
                 .map(|j| ex.value(layer, Kind::Wgrad, c * size + j))
                 .collect(),
+            grad_keys: (0..positions)
+                .map(|k| Key::new(layer, Kind::Grad, c * positions + k))
+                .collect(),
+            sum_keys: (0..size)
+                .map(|j| Key::new(layer, Kind::Wgrad, c * size + j))
+                .collect(),
         })
         .collect()
 }
@@ -290,6 +302,7 @@ fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Contri
 fn update(ex: &Explainer, key: Key) -> Update {
     let p = key.index as usize;
     Update {
+        key,
         layer: ex.net.layer_name(key.layer).to_string(),
         weight: ex.name(key),
         w: ex.value(key.layer, Kind::W, p),

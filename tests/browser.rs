@@ -1,0 +1,369 @@
+//! The web page (`trace --format html`, `check --format html`) in a real browser:
+//! Chromium driven over WebDriver by chromedriver, both from Debian's packages
+//! (`chromium`, `chromium-driver`; `.ci/run` installs them when missing). Without them the
+//! tests say so and skip, unless NNTRACE_REQUIRE_TOOLS is set (CI), where they must run.
+//!
+//! Screenshots at 1280 and 375 px are kept in `target/tmp/screenshots/`; with
+//! NNTRACE_UPDATE_SCREENSHOTS=1 the test also writes the README's picture
+//! (`snapshots/html-seesaw-cnn.png`).
+
+use crate::support::{Test, snapshot_stdout};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A headless Chromium under chromedriver, each with its own port and profile, both
+/// stopped when dropped.
+struct Browser {
+    driver: Child,
+    client: Option<Client>,
+    rt: tokio::runtime::Runtime,
+}
+
+fn tool_missing(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+impl Browser {
+    /// None when Chromium or chromedriver is missing (CI installs them and sets
+    /// NNTRACE_REQUIRE_TOOLS).
+    fn start(name: &str) -> Option<Browser> {
+        if tool_missing("chromium") || tool_missing("chromedriver") {
+            assert!(
+                std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
+                "chromium and chromedriver are required here"
+            );
+            eprintln!(
+                "chromium/chromedriver not found: the web page is not tested in a browser (CI tests it)"
+            );
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = dir(&format!("chromium-profile-{name}-{}", std::process::id()));
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([format!("--user-data-dir={}", profile.display())])
+        .collect::<Vec<_>>();
+        let caps = json!({ "goog:chromeOptions": { "args": args } });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = rt
+            .block_on(
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.as_object().unwrap().clone())
+                    .connect(&format!("http://127.0.0.1:{port}")),
+            )
+            .expect("a WebDriver session");
+        Some(Browser {
+            driver,
+            client: Some(client),
+            rt,
+        })
+    }
+
+    fn c(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    fn open(&self, file: &Path) {
+        let url = format!("file://{}", file.canonicalize().unwrap().display());
+        self.rt.block_on(self.c().goto(&url)).unwrap();
+    }
+
+    fn js(&self, script: &str) -> Value {
+        self.rt
+            .block_on(self.c().execute(script, vec![]))
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    fn text(&self, css: &str) -> String {
+        self.js(&format!(
+            "return document.querySelector({}).innerText;",
+            json!(css)
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let c = self.c();
+        self.rt
+            .block_on(async { c.find(Locator::Css(css)).await?.click().await })
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    fn keys(&self, css: &str, keys: &str) {
+        let c = self.c();
+        self.rt
+            .block_on(async { c.find(Locator::Css(css)).await?.send_keys(keys).await })
+            .unwrap_or_else(|e| panic!("keys to {css}: {e}"));
+    }
+
+    fn screenshot(&self, width: u32, name: &str) -> PathBuf {
+        self.rt
+            .block_on(self.c().set_window_size(width, 1000))
+            .unwrap();
+        let png = self.rt.block_on(self.c().screenshot()).unwrap();
+        let path = dir("screenshots").join(name);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// The page asked for nothing over the network: no resource was loaded at all.
+    fn assert_no_request(&self) {
+        let loaded = self.js(
+            "return performance.getEntriesByType('resource').map(e => e.name)
+                .concat(performance.getEntriesByType('navigation').map(e => e.name)
+                .filter(n => !n.startsWith('file:')));",
+        );
+        assert_eq!(loaded, json!([]), "the page made network requests");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take() {
+            let _ = self.rt.block_on(c.close());
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// The steps written into a page, as its script reads them.
+fn steps_of(html: &str) -> Vec<Value> {
+    let start = html
+        .find("<script type=\"application/json\" id=\"steps\">")
+        .unwrap();
+    let rest = &html[start..];
+    let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+    serde_json::from_str::<Value>(json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '−' || c == 'e'))
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+        .map(String::from)
+        .collect()
+}
+
+fn page(args: &[&str], code: i32, name: &str) -> (PathBuf, String) {
+    let html = Test::new().args(args.iter().copied()).status(code).stdout();
+    let path = dir("pages").join(name);
+    std::fs::write(&path, &html).unwrap();
+    (path, html)
+}
+
+#[test]
+fn trace_seesaw_cnn_html() {
+    let html = snapshot_stdout(
+        "trace_seesaw_cnn_html",
+        &["trace", "seesaw-cnn", "--format", "html"],
+        0,
+    );
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains("default-src 'none'"),
+        "a CSP forbids requests"
+    );
+    // The SVG namespace is a name, not an address; nothing else may name one.
+    let text = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    for outside in ["http:", "https:", "//cdn", "@import", "url(", " src="] {
+        assert!(!text.contains(outside), "nothing from outside: {outside}");
+    }
+}
+
+#[test]
+fn the_page_steps_hides_and_explains_in_a_browser() {
+    let Some(b) = Browser::start("trace") else {
+        return;
+    };
+    let (file, html) = page(
+        &["trace", "seesaw-cnn", "--format", "html"],
+        0,
+        "seesaw-cnn.html",
+    );
+    let steps = steps_of(&html);
+    b.open(&file);
+    assert_eq!(b.text("#counter"), format!("step 1 / {}", steps.len()));
+
+    // Forty times →: the 41st quantity is the current one, highlighted and shown.
+    b.keys("#next", &"\u{e014}".repeat(40));
+    let now = &steps[40];
+    let current = b.js(&format!(
+        "return Array.from(document.querySelectorAll('svg .current')).map(e => e.getAttribute({}));",
+        now["at"]["attr"]
+    ));
+    assert_eq!(
+        current,
+        json!([now["at"]["value"]]),
+        "the diagram highlights {}",
+        now["id"]
+    );
+    let card = b.text("#now");
+    let value = now["value"].as_str().unwrap();
+    assert!(card.contains(now["id"].as_str().unwrap()), "{card}");
+    assert!(card.contains(&format!("= {value}")), "{card}");
+    assert_eq!(
+        b.text(&format!(
+            "tr[data-row=\"{}\"] td.value",
+            now["id"].as_str().unwrap()
+        )),
+        value,
+        "the table shows the revealed value"
+    );
+    let next = steps[41]["id"].as_str().unwrap();
+    assert_eq!(
+        b.text(&format!("tr[data-row=\"{next}\"] td.value")),
+        "",
+        "the next value is not shown yet"
+    );
+
+    // Hide numbers: no value of a quantity not yet revealed is in the visible text.
+    b.click("#hide");
+    assert!(b.text("#counter").ends_with("· numbers hidden"));
+    let seen = words(&b.text("body"));
+    let revealed: HashSet<&str> = steps[..40]
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    let hidden: Vec<&str> = steps[40..]
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .filter(|v| !revealed.contains(v))
+        .collect();
+    assert!(hidden.len() > 30, "enough values to look for");
+    for v in &hidden {
+        assert!(!seen.contains(*v), "{v} is visible before its step");
+    }
+    assert!(
+        !b.text("#now").contains(&format!("= {value}")),
+        "the current result is hidden too"
+    );
+    b.click("#hide");
+
+    // Click a node: its formulas, with numbers, value and reasoning.
+    b.keys("#next", "\u{e010}"); // End: every step revealed
+    b.click("svg g[data-node=\"hidden.C\"]");
+    let detail = b.text("#detail");
+    let out_c = steps.iter().find(|s| s["id"] == "hidden.out.C").unwrap();
+    for part in ["formula", "substituted", "value", "why"] {
+        let text = out_c[part].as_str().unwrap();
+        assert!(
+            detail.contains(text),
+            "details lack the {part} {text:?}:\n{detail}"
+        );
+    }
+    assert!(detail.contains("hidden.delta.C"), "every quantity of C");
+    // And a table row, by keyboard.
+    b.js("document.querySelector('tr[data-row=\"pool.out.A\"]').focus();");
+    b.keys("tr[data-row=\"pool.out.A\"]", "\u{e007}");
+    assert!(
+        b.text("#detail").contains("max(r1, r2)"),
+        "{}",
+        b.text("#detail")
+    );
+
+    b.assert_no_request();
+    b.keys("#first", "\u{e00c}"); // Esc closes the details
+    assert_eq!(
+        b.js("return document.getElementById('detail').hidden;"),
+        json!(true)
+    );
+    b.keys("#first", "\u{e011}"); // Home
+    b.keys("#next", &"\u{e014}".repeat(40));
+    b.js("document.activeElement.blur(); window.scrollTo(0, 0);");
+    let wide = b.screenshot(1280, "seesaw-cnn-1280.png");
+    let narrow = b.screenshot(375, "seesaw-cnn-375.png");
+    let overflow = b.js("return document.documentElement.scrollWidth;");
+    assert!(
+        overflow.as_u64().unwrap() <= 375,
+        "no sideways scrolling on a phone: {overflow}"
+    );
+    if std::env::var_os("NNTRACE_UPDATE_SCREENSHOTS").is_some() {
+        let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        std::fs::copy(&wide, snapshots.join("html-seesaw-cnn.png")).unwrap();
+        std::fs::copy(&narrow, snapshots.join("html-seesaw-cnn-phone.png")).unwrap();
+    }
+}
+
+#[test]
+fn the_check_report_page_in_a_browser() {
+    let Some(b) = Browser::start("check") else {
+        return;
+    };
+    let (file, _) = page(
+        &[
+            "check",
+            "seesaw-cnn",
+            "scenarios/seesaw-cnn.slide-answers.yaml",
+            "--format",
+            "html",
+        ],
+        1,
+        "check.html",
+    );
+    b.open(&file);
+    let summary = b.text("#summary");
+    assert!(
+        summary.starts_with("score: 13 correct, 8 consistent with an earlier error, 4 wrong"),
+        "{summary}"
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('tr.wrong').length;"),
+        json!(4)
+    );
+    b.assert_no_request();
+    b.screenshot(375, "check-375.png");
+    let overflow = b.js("return document.documentElement.scrollWidth;");
+    assert!(overflow.as_u64().unwrap() <= 375, "{overflow}");
+}
