@@ -31,10 +31,12 @@ const SMALL: f64 = 12.0;
 const LINE: f64 = 20.0;
 /// Widths tried for a gap between two columns, in multiples of [`COLUMN`].
 const GAP_GROWTH: [f64; 4] = [1.0, 1.4, 2.0, 3.0];
-/// Where along its edge a label may sit: from 10 % to 90 % of the way, in steps of 5 %.
-const ALONG: std::ops::RangeInclusive<u32> = 2..=18;
+/// Where along its edge a label may sit: from 6 % to 94 % of the way, in steps of 2 %.
+const ALONG: std::ops::RangeInclusive<u32> = 3..=47;
 /// How far above or below its edge a label may sit, best first.
-const ASIDE: [f64; 3] = [0.0, -10.0, 10.0];
+const ASIDE: [f64; 5] = [0.0, -10.0, 10.0, -18.0, 18.0];
+/// How many times the labels that found no place are tried first.
+const ROUNDS: usize = 3;
 
 pub struct Diagram {
     pub svg: String,
@@ -424,7 +426,13 @@ fn layout(scene: &Scene, columns: &[Column], tallest: f64, top: f64) -> Layout {
             fixed.extend(boxes_of(l + 1, x1));
             // A label near the end of the previous gap may reach into this one.
             fixed.extend(labels_all.last().into_iter().flatten().flatten().copied());
-            let placed = place_labels(scene, &edges, &fixed, &place);
+            let bounds = (
+                top - scene.radius,
+                top + (tallest - 1.0) * scene.row + scene.radius + 2.0 * LINE,
+            );
+            // Labels set aside from their edges only when the widest gap is not enough.
+            let aside = (grow == GAP_GROWTH[GAP_GROWTH.len() - 1]).then_some(bounds);
+            let placed = place_labels(scene, &edges, &fixed, aside, &place);
             let missing = edges
                 .iter()
                 .zip(&placed)
@@ -525,48 +533,100 @@ fn bias_box(scene: &Scene, text: &str, (x, y): (f64, f64)) -> Rect {
 }
 
 /// For each edge, the box of its label: the free place along it crossed by the fewest
-/// other edges, nearest the middle; None when no place is free.
+/// other edges, nearest the middle; None when no place is free. Labels are placed one by
+/// one; when some find no place, they go first in another round, up to [`ROUNDS`]. With
+/// `aside` (the drawing's top and bottom), a label finding no place on its edge is set
+/// beside it.
 fn place_labels(
     scene: &Scene,
     edges: &[Edge],
     fixed: &[Rect],
+    aside: Option<(f64, f64)>,
     place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
 ) -> Vec<Option<Rect>> {
     let ends: Vec<Option<(Point, Point)>> = edges
         .iter()
-        .map(|e| Some((place(0, e.from)?, place(1, e.to)?)))
+        .map(|e| {
+            let (a, b) = (place(0, e.from)?, place(1, e.to)?);
+            Some(((a.0 + scene.radius, a.1), (b.0 - scene.radius, b.1)))
+        })
         .collect();
-    let mut placed: Vec<Rect> = Vec::new();
-    let mut out = Vec::with_capacity(edges.len());
-    for (i, edge) in edges.iter().enumerate() {
-        let (Some((_, text)), Some((a, b))) = (&edge.label, ends[i]) else {
-            out.push(None);
-            continue;
-        };
-        let (a, b) = ((a.0 + scene.radius, a.1), (b.0 - scene.radius, b.1));
-        let (w, h) = (label_width(text), 16.0);
-        let mut best: Option<(usize, usize, Rect)> = None;
-        let spots = ALONG.flat_map(|k| ASIDE.iter().map(move |&d| (k as f64 / 20.0, d)));
-        for (t, aside) in spots {
-            let rank = ((t - 0.5).abs() * 100.0) as usize + aside.abs() as usize;
-            let r = Rect::centred(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t + aside, w, h);
-            if fixed.iter().chain(&placed).any(|o| o.intersects(&r)) {
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    let mut out = vec![None; edges.len()];
+    for _ in 0..ROUNDS {
+        out = vec![None; edges.len()];
+        let mut placed: Vec<Rect> = Vec::new();
+        for &i in &order {
+            let (Some((_, text)), Some(end)) = (&edge_label(&edges[i]), ends[i]) else {
                 continue;
-            }
-            let crossings = ends
-                .iter()
-                .enumerate()
-                .filter(|&(j, e)| j != i && e.is_some_and(|(p, q)| r.crossed_by(p, q)))
-                .count();
-            if best.is_none_or(|(c, k, _)| (crossings, rank) < (c, k)) {
-                best = Some((crossings, rank, r));
-            }
+            };
+            out[i] = best_spot(i, text, end, &ends, fixed, &placed)
+                .or_else(|| aside_spot(text, end, fixed, &placed, aside?));
+            placed.extend(out[i]);
         }
-        let chosen = best.map(|(_, _, r)| r);
-        placed.extend(chosen);
-        out.push(chosen);
+        let (missing, rest): (Vec<usize>, Vec<usize>) = order
+            .iter()
+            .partition(|&&i| edges[i].label.is_some() && out[i].is_none());
+        if missing.is_empty() {
+            break;
+        }
+        order = missing.into_iter().chain(rest).collect();
     }
     out
+}
+
+fn edge_label(edge: &Edge) -> Option<(Key, &str)> {
+    edge.label.as_ref().map(|(k, t)| (*k, t.as_str()))
+}
+
+/// The free place for edge `i`'s label crossed by the fewest other edges, nearest the
+/// middle of the edge.
+fn best_spot(
+    i: usize,
+    text: &str,
+    (a, b): (Point, Point),
+    ends: &[Option<(Point, Point)>],
+    fixed: &[Rect],
+    placed: &[Rect],
+) -> Option<Rect> {
+    let (w, h) = (label_width(text), 16.0);
+    let mut best: Option<(usize, usize, Rect)> = None;
+    let spots = ALONG.flat_map(|k| ASIDE.iter().map(move |&d| (k as f64 / 50.0, d)));
+    for (t, aside) in spots {
+        let rank = ((t - 0.5).abs() * 100.0) as usize + aside.abs() as usize;
+        let r = Rect::centred(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t + aside, w, h);
+        if fixed.iter().chain(placed).any(|o| o.intersects(&r)) {
+            continue;
+        }
+        let crossings = ends
+            .iter()
+            .enumerate()
+            .filter(|&(j, e)| j != i && e.is_some_and(|(p, q)| r.crossed_by(p, q)))
+            .count();
+        if best.is_none_or(|(c, k, _)| (crossings, rank) < (c, k)) {
+            best = Some((crossings, rank, r));
+        }
+    }
+    best.map(|(_, _, r)| r)
+}
+
+/// When no place on the edge is free: a place above or below a point of the edge, the
+/// nearest free one, joined to the edge by a leader line (drawn by [`draw_edge`]).
+fn aside_spot(
+    text: &str,
+    (a, b): (Point, Point),
+    fixed: &[Rect],
+    placed: &[Rect],
+    (low, high): (f64, f64),
+) -> Option<Rect> {
+    let (w, h) = (label_width(text), 16.0);
+    let reach = (1..=40).flat_map(|k| [k as f64 * 18.0, -(k as f64) * 18.0]);
+    reach
+        .flat_map(|d| [0.5, 0.4, 0.6, 0.3, 0.7].map(|t| (t, d)))
+        .map(|(t, d)| Rect::centred(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t + d, w, h))
+        .find(|r| {
+            r.y >= low && r.y + r.h <= high && !fixed.iter().chain(placed).any(|o| o.intersects(r))
+        })
 }
 
 fn label_width(text: &str) -> f64 {
@@ -735,6 +795,17 @@ fn draw_edge(
         b.1
     );
     if let (Some((key, text)), Some(r)) = (&edge.label, label) {
+        let (x1, y1, x2, y2) = (a.0 + scene.radius, a.1, b.0 - scene.radius, b.1);
+        let cx = r.x + r.w / 2.0;
+        let on_edge = y1 + (y2 - y1) * (cx - x1) / (x2 - x1);
+        if on_edge < r.y - 2.0 || on_edge > r.y + r.h + 2.0 {
+            // A label set aside from its edge: a leader line joins them.
+            let near = if on_edge < r.y { r.y } else { r.y + r.h };
+            let _ = writeln!(
+                svg,
+                "<line class=\"leader\" x1=\"{cx:.1}\" y1=\"{on_edge:.1}\" x2=\"{cx:.1}\" y2=\"{near:.1}\" stroke=\"#999999\" stroke-width=\"1\" stroke-dasharray=\"2,2\"/>"
+            );
+        }
         let stroke = if current { "#e67e00" } else { "#cccccc" };
         let _ = writeln!(
             svg,
