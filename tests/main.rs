@@ -5,6 +5,7 @@ mod support;
 mod broken;
 mod browser;
 mod check;
+mod class;
 mod classroom;
 mod cli;
 mod diagnoses;

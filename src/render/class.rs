@@ -7,13 +7,11 @@ use crate::check::{Judged, Report};
 use colored::Colorize;
 use serde_json::{Value, json};
 use tabled::builder::Builder;
-use tabled::settings::object::{Columns, Rows};
-use tabled::settings::{Alignment, Style};
 
 /// The first-root-error column wraps between words at this width.
-const ROOT_ERROR_WIDTH: usize = 30;
+const ROOT_ERROR_WIDTH: usize = 40;
 /// The column of ids a mistake was named at wraps at this width.
-const AT_WIDTH: usize = 26;
+const AT_WIDTH: usize = 40;
 
 pub fn table(class: &Class, opts: &Options) -> String {
     let (folder, names) = short_names(&class.students);
@@ -103,7 +101,7 @@ fn students(class: &Class, names: &[String], opts: &Options) -> String {
         }
         b.push_record(row);
     }
-    super::table::style(b, opts, &[1, 2, 3, 4, 5], Some((6, ROOT_ERROR_WIDTH)))
+    super::table::style_compact(b, opts, &[1, 2, 3, 4, 5], Some((6, ROOT_ERROR_WIDTH)))
 }
 
 fn percent(share: Option<f64>) -> String {
@@ -134,22 +132,7 @@ fn quantities(class: &Class, opts: &Options) -> String {
             percent(Some(q.share())),
         ]);
     }
-    compact(b, opts, &[2, 3, 4, 5, 6])
-}
-
-/// A long table of one-line rows: no rule between the rows.
-fn compact(builder: Builder, opts: &Options, right: &[usize]) -> String {
-    let mut table = builder.build();
-    if opts.ascii {
-        table.with(Style::ascii());
-    } else {
-        table.with(Style::rounded());
-    }
-    for &c in right {
-        table.modify(Columns::one(c), Alignment::right());
-    }
-    table.modify(Rows::first(), Alignment::left());
-    table.to_string()
+    super::table::style_compact(b, opts, &[2, 3, 4, 5, 6], None)
 }
 
 fn diagnoses(list: &[Diagnosis], opts: &Options) -> String {
@@ -164,7 +147,7 @@ fn diagnoses(list: &[Diagnosis], opts: &Options) -> String {
             at.join(", "),
         ]);
     }
-    super::table::style(b, opts, &[1, 2], Some((3, AT_WIDTH)))
+    super::table::style_compact(b, opts, &[1, 2], Some((3, AT_WIDTH)))
 }
 
 /// The gradebook: a header, then one line per file.

@@ -192,13 +192,27 @@ pub(super) fn style(
     right: &[usize],
     wrap: Option<(usize, usize)>,
 ) -> String {
+    grid(builder, right, wrap).map_or(String::new(), |g| g.render(opts, false))
+}
+
+/// As [`style`], with no rule between the rows: for long lists of mostly one-line rows.
+pub(super) fn style_compact(
+    builder: Builder,
+    opts: &Options,
+    right: &[usize],
+    wrap: Option<(usize, usize)>,
+) -> String {
+    grid(builder, right, wrap).map_or(String::new(), |g| g.render(opts, true))
+}
+
+fn grid(builder: Builder, right: &[usize], wrap: Option<(usize, usize)>) -> Option<Grid> {
     let mut records: Vec<Vec<String>> = builder.into();
     if records.is_empty() {
-        return String::new();
+        return None;
     }
     let header = records.remove(0);
     let wrapping = (0..header.len()).filter(|c| !right.contains(c)).collect();
-    Grid {
+    Some(Grid {
         header,
         rows: records
             .into_iter()
@@ -207,8 +221,7 @@ pub(super) fn style(
         right: right.to_vec(),
         wrapping,
         cap: wrap,
-    }
-    .render(opts, false)
+    })
 }
 
 fn borders(table: &mut tabled::Table, opts: &Options, compact: bool) {
