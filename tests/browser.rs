@@ -130,7 +130,13 @@ impl Browser {
         .to_string()
     }
 
+    /// Clicks the element as a user would, once it is scrolled to the middle of the
+    /// window (clear of the sticky toolbar).
     fn click(&self, css: &str) {
+        self.js(&format!(
+            "document.querySelector({}).scrollIntoView({{block: 'center'}});",
+            json!(css)
+        ));
         let c = self.c();
         self.rt
             .block_on(async { c.find(Locator::Css(css)).await?.click().await })
@@ -313,6 +319,30 @@ fn the_page_steps_hides_and_explains_in_a_browser() {
         b.text("#detail")
     );
 
+    // An edge of the shared filter: the weight's quantities and this position's term.
+    b.click("svg g[data-contrib=\"conv.contrib.w2@1\"]");
+    let edge = b.text("#detail");
+    for id in [
+        "conv.w.w2",
+        "conv.wgrad.w2",
+        "conv.dw.w2",
+        "conv.new.w2",
+        "conv.contrib.w2@1",
+    ] {
+        assert!(edge.contains(id), "the edge's details lack {id}:\n{edge}");
+    }
+    assert!(
+        !edge.contains("conv.contrib.w2@2"),
+        "only this position's term"
+    );
+
+    // Printed: a PDF, without the buttons.
+    let pdf =
+        b.rt.block_on(b.c().print(fantoccini::wd::PrintConfiguration::default()))
+            .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the page prints");
+    std::fs::write(dir("screenshots").join("seesaw-cnn.pdf"), &pdf).unwrap();
+
     b.assert_no_request();
     b.keys("#first", "\u{e00c}"); // Esc closes the details
     assert_eq!(
@@ -366,4 +396,60 @@ fn the_check_report_page_in_a_browser() {
     b.screenshot(375, "check-375.png");
     let overflow = b.js("return document.documentElement.scrollWidth;");
     assert!(overflow.as_u64().unwrap() <= 375, "{overflow}");
+}
+
+/// `--round`, `--pattern` and `--digits` shape the page as they shape the tables.
+#[test]
+fn the_page_takes_the_trace_options() {
+    let rounded = Test::new()
+        .args(["trace", "seesaw-cnn", "--format", "html", "--round", "3"])
+        .status(0)
+        .stdout();
+    let steps = steps_of(&rounded);
+    let p1 = steps.iter().find(|s| s["id"] == "output.out.p1").unwrap();
+    assert_eq!(p1["value"], "0.513");
+    assert!(rounded.contains("hand-calculation mode: every value is rounded to 3"));
+    let other = Test::new()
+        .args([
+            "trace",
+            "seesaw-cnn",
+            "--format",
+            "html",
+            "--pattern",
+            "2",
+            "--digits",
+            "3",
+        ])
+        .status(0)
+        .stdout();
+    assert!(
+        other.contains("pattern 2: input (0, 0, 1, 1, 0)"),
+        "the pattern"
+    );
+    let p1 = steps_of(&other)
+        .into_iter()
+        .find(|s| s["id"] == "output.out.p1")
+        .unwrap();
+    let exact = crate::support::values("seesaw-cnn", 2)["output.out.p1"];
+    assert_eq!(p1["value"], nntrace::formula::number(exact, 3));
+}
+
+/// Names are escaped in the page too, control characters shown as their pictures, and a
+/// name cannot end the script that holds the steps.
+#[test]
+fn any_name_is_escaped_in_the_page() {
+    let mut s = nntrace::scenario::load("seesaw-cnn").unwrap();
+    s.network.input_names[0] = "a\0<b>&</script>".into();
+    let t = s.trace(0, nntrace::trace::Policy::default());
+    let ex = s.explainer(0, &t);
+    let html = nntrace::render::html::trace_page(&s, 0, &ex, 6, None);
+    assert!(!html.contains('\0'));
+    assert!(html.contains("a\u{2400}&lt;b&gt;&amp;&lt;/script&gt;"));
+    assert_eq!(
+        html.matches("</script>").count(),
+        2,
+        "only the page's own scripts end"
+    );
+    let steps = steps_of(&html);
+    assert_eq!(steps[0]["symbol"], "a\u{0}<b>&</script>");
 }

@@ -63,6 +63,9 @@ pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
     ems * size * if bold { 1.12 } else { 1.0 }
 }
 
+/// The least space between two boxes, in px.
+const GAP: f64 = 1.0;
+
 /// A point of the drawing, in px.
 type Point = (f64, f64);
 
@@ -85,8 +88,13 @@ impl Rect {
         }
     }
 
+    /// Whether two boxes come closer than [`GAP`] (so that they stay apart once the file
+    /// writes their coordinates to one decimal).
     fn intersects(&self, o: &Rect) -> bool {
-        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+        self.x < o.x + o.w + GAP
+            && o.x < self.x + self.w + GAP
+            && self.y < o.y + o.h + GAP
+            && o.y < self.y + self.h + GAP
     }
 
     /// Whether the segment from `a` to `b` passes through the box (Liang–Barsky clipping).

@@ -7,7 +7,7 @@
   var reveals = Array.prototype.slice.call(document.querySelectorAll("[data-reveal]"));
   var k = 1;          // steps 0 .. k-1 are revealed; step k-1 is the current one
   var hide = false;   // the current step's numbers hidden, to let the class work first
-  var detail = null;  // what the details panel shows: [attribute, value, title]
+  var detail = null;  // what the details panel shows: {title, pairs: [[attribute, value]]}
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -55,10 +55,11 @@
     var close = el("button", "close", "close ✕");
     close.type = "button";
     close.addEventListener("click", function () { detail = null; showDetail(); });
-    panel.append(close, el("h3", "", detail[2]));
+    panel.append(close, el("h3", "", detail.title));
     steps.forEach(function (s, i) {
-      var mine = detail[0] === "data-row" ? s.id === detail[1]
-        : s.at.attr === detail[0] && s.at.value === detail[1];
+      var mine = detail.pairs.some(function (p) {
+        return p[0] === "data-row" ? s.id === p[1] : s.at.attr === p[0] && s.at.value === p[1];
+      });
       if (!mine) return;
       var item = el("div", "item");
       explain(item, s, i);
@@ -127,10 +128,11 @@
   function open(target) {
     var e = target.closest(clickable);
     if (!e) return false;
-    if (e.hasAttribute("data-row")) detail = ["data-row", e.getAttribute("data-row"), e.getAttribute("data-row")];
-    else if (e.hasAttribute("data-contrib")) detail = ["data-contrib", e.getAttribute("data-contrib"), e.getAttribute("data-contrib")];
-    else if (e.hasAttribute("data-weight")) detail = ["data-weight", e.getAttribute("data-weight"), e.getAttribute("data-weight")];
-    else detail = ["data-node", e.getAttribute("data-node"), e.getAttribute("data-node")];
+    // An edge of a shared filter: its weight's quantities and this position's term.
+    var pairs = ["data-row", "data-weight", "data-contrib", "data-node"]
+      .filter(function (a) { return e.hasAttribute(a); })
+      .map(function (a) { return [a, e.getAttribute(a)]; });
+    detail = { title: pairs.map(function (p) { return p[1]; }).join(" · "), pairs: pairs };
     showDetail();
     return true;
   }
