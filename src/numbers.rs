@@ -97,26 +97,54 @@ pub fn snap(value: f64, bound: f64) -> f64 {
 
 /// The double nearest to the shortest decimal (of at most [`DECIMAL_DIGITS`] significant
 /// digits) within `bound` of `x`, if there is one. A quick test on the grid of
-/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value; the digits are
-/// then found exactly, by formatting.
+/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value; then the
+/// candidates m·10^k with 1, 2, … digits are tried, each the double nearest to it.
+#[inline]
 fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
     let a = x.abs();
     if !(1e-290..1e290).contains(&a) {
         return None;
     }
     let exponent = a.log10().floor() as i32;
-    let scale = 10f64.powi(DECIMAL_DIGITS - 1 - exponent);
-    let t = a * scale;
-    // The grid test's own rounding (powi, the product, a log10 one off near a power of
-    // ten) is far below a thousandth of a grid step.
+    let t = scaled(a, DECIMAL_DIGITS - 1 - exponent);
+    // The grid test's own rounding (the scaling, a log10 one off near a power of ten) is
+    // far below a thousandth of a grid step.
     const SLACK: f64 = 1e-3;
-    if (t - t.round()).abs() > bound * scale + SLACK {
+    if (t - t.round()).abs() > scaled(bound, DECIMAL_DIGITS - 1 - exponent) + SLACK {
         return None;
     }
-    (1..=DECIMAL_DIGITS as usize).find_map(|digits| {
-        let r: f64 = format!("{:.*e}", digits - 1, x).parse().ok()?;
-        ((r - x).abs() <= bound).then_some(r)
+    (1..=DECIMAL_DIGITS).find_map(|digits| {
+        let k = exponent - digits + 1;
+        let r = nearest(scaled(a, -k).round(), k);
+        ((r - a).abs() <= bound).then(|| r.copysign(x))
     })
+}
+
+/// The powers of ten a double holds exactly.
+const POWERS: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// a·10^n, with one rounding where 10^|n| is exact.
+#[inline]
+fn scaled(a: f64, n: i32) -> f64 {
+    match n {
+        0..=22 => a * POWERS[n as usize],
+        -22..0 => a / POWERS[n.unsigned_abs() as usize],
+        _ => a * 10f64.powi(n),
+    }
+}
+
+/// The double nearest to m·10^k, m a whole number below 10^12: one correctly rounded
+/// product or quotient of exact doubles where 10^|k| is exact, else read from text.
+#[inline]
+fn nearest(m: f64, k: i32) -> f64 {
+    match k {
+        0..=22 => m * POWERS[k as usize],
+        -22..0 => m / POWERS[k.unsigned_abs() as usize],
+        _ => format!("{m}e{k}").parse().expect("a decimal parses"),
+    }
 }
 
 /// x rounded to `digits` significant digits as a calculator rounds: its decimal value

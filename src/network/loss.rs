@@ -263,11 +263,11 @@ fn explain_log_sum_exp(kind: Kind, class: usize, ex: &Explainer) -> Explained {
     ]);
     if kind == Kind::Loss {
         let p = &ex.net.output_names()[class];
-        let note = format!("−ln {p} from the scores (log-sum-exp): {p} is too small for a double");
+        let note = format!("{p} is too small for a double: −ln {p} from the scores (log-sum-exp)");
         return Explained::new("L_i", formula).note(note);
     }
     let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
     let ln10 = Expr::call("ln", vec![Expr::Num(10.0)]);
     Explained::new("L_i (log10)", Expr::over(loss, ln10))
-        .note("with log base 10: L_i / ln 10, as the slides' \"Data loss = 0.29\"")
+        .note("log base 10: L_i / ln 10, the figure some slides quote")
 }
