@@ -15,6 +15,7 @@ mod hostile;
 mod marking;
 mod numbers;
 mod one_output;
+mod readme;
 mod round;
 mod seesaw;
 mod snapshots;

@@ -214,7 +214,10 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
         message = message.replace(internal, plain);
     }
     let help = if message.contains("unknown field") {
-        Some("check the spelling; the README lists the keys each file accepts".to_string())
+        Some(
+            "check the spelling; every key is listed in the README, section \"Scenario files\""
+                .to_string(),
+        )
     } else if message.contains("unknown variant") {
         Some("check the spelling of the value".to_string())
     } else {
