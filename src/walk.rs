@@ -178,6 +178,12 @@ fn lines(s: &Step, numbers: bool) -> Vec<String> {
     let r = &s.row;
     let mut out = vec![format!("{}   {}", r.id, r.symbol)];
     match &r.formula {
+        // Hidden, a formula that shows a decision (where a gradient was routed) gives way
+        // to what the student needs to decide it.
+        Some(_) if !numbers && r.hint.is_some() => {
+            out.push(format!("= ?   ({})", r.hint.as_deref().unwrap_or_default()));
+            out.push(HIDDEN_LINE.into());
+        }
         Some(f) => {
             out.push(format!("= {f}"));
             if numbers {

@@ -225,3 +225,30 @@ fn no_colour_when_told_so() {
     let screen = t.screen_with_escapes();
     assert!(!foreground(&screen), "--color never:\n{screen:?}");
 }
+
+#[test]
+fn hidden_routing_shows_the_window_not_the_answer() {
+    let Some(t) = Tmux::start("routing", (80, 30), "walk seesaw-cnn") else {
+        return;
+    };
+    at_step(&t, 1);
+    t.keys(&["g", "r", "e", "l", "u", "Enter"]);
+    t.wait_for("FORWARD · relu");
+    t.keys(&["g", "r", "e", "l", "u", "Enter"]);
+    t.wait_for("BACKWARD · relu");
+    t.keys(&["f"]);
+    let hidden = t.wait_until("the routing hidden", |s| {
+        s.contains("NUMBERS HIDDEN") && s.contains("q quit")
+    });
+    assert!(hidden.contains("relu.grad.r1"), "{hidden}");
+    assert!(hidden.contains("= ?   (r1 is in A's window)"), "{hidden}");
+    assert!(
+        !hidden.contains("= ∂L/∂A"),
+        "the routing is given away:\n{hidden}"
+    );
+    t.keys(&["t"]);
+    let table = t.wait_until("the relu table", |s| {
+        s.contains("the whole table") && s.contains("╰")
+    });
+    assert!(table.contains("? (r2 is in A's window)"), "{table}");
+}

@@ -391,6 +391,10 @@ fn shown(x: f64, opts: &Options, view: &View) -> String {
 /// the note when it is folded in. Hidden numbers leave the formula alone.
 fn formula_cell(r: &Row, opts: &Options, view: &View, note_inside: bool) -> Cell {
     let mut lines = match &r.formula {
+        Some(_) if view.hidden && r.hint.is_some() => vec![(
+            opts.text(&format!("? ({})", r.hint.as_deref().unwrap_or_default())),
+            Paint::Plain,
+        )],
         Some(f) if view.hidden => vec![(opts.text(f), Paint::Plain)],
         Some(f) if view.compact => {
             vec![(opts.text(&format!("{f} = {}", r.substituted)), Paint::Plain)]
