@@ -114,6 +114,8 @@ pub enum Error {
     Usage(String),
     /// Writing the output failed.
     Io(String),
+    /// An exercise could not be generated as asked.
+    Generate(crate::generate::GenerateError),
     /// A traced quantity overflowed.
     NonFinite(Box<NonFinite>),
     /// Training produced a non-finite SSE, loss or weight.
@@ -189,9 +191,16 @@ impl fmt::Display for Error {
         match self {
             Error::Input(e) => write!(f, "{e}"),
             Error::Usage(msg) | Error::Io(msg) => write!(f, "{msg}"),
+            Error::Generate(e) => write!(f, "{e}"),
             Error::NonFinite(e) => write!(f, "{e}"),
             Error::Diverged(e) => write!(f, "{e}"),
         }
+    }
+}
+
+impl From<crate::generate::GenerateError> for Error {
+    fn from(e: crate::generate::GenerateError) -> Error {
+        Error::Generate(e)
     }
 }
 

@@ -177,6 +177,35 @@ impl Expr {
         keys
     }
 
+    /// Every named value the expression reads, in order of appearance, once each: its
+    /// name, its value, and the traced quantity it is, where it is one.
+    pub fn named_values(&self) -> Vec<(&str, f64, Option<Key>)> {
+        let mut out: Vec<(&str, f64, Option<Key>)> = Vec::new();
+        self.collect_named(&mut out);
+        out
+    }
+
+    fn collect_named<'e>(&'e self, out: &mut Vec<(&'e str, f64, Option<Key>)>) {
+        match self {
+            Expr::Num(_) => {}
+            Expr::Var(name, v, key) => {
+                if !out.iter().any(|(n, _, k)| n == name && k == key) {
+                    out.push((name, *v, *key));
+                }
+            }
+            Expr::Add(xs) | Expr::Mul(xs) | Expr::Call(_, xs) => {
+                xs.iter().for_each(|x| x.collect_named(out))
+            }
+            Expr::Sub(a, b) | Expr::Div(a, b) => {
+                a.collect_named(out);
+                b.collect_named(out);
+            }
+            Expr::Neg(a) | Expr::Exp(a) | Expr::Square(a) | Expr::Step(a, _) => {
+                a.collect_named(out)
+            }
+        }
+    }
+
     fn collect_operands(&self, keys: &mut Vec<Key>) {
         match self {
             Expr::Num(_) | Expr::Var(_, _, None) => {}

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod error;
 pub mod formula;
+pub mod generate;
 pub mod network;
 pub mod numbers;
 pub mod output;

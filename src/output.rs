@@ -30,6 +30,11 @@ pub fn to_file(path: &str, text: &str) -> Result<(), Error> {
     if path == "-" {
         return to_stdout(text);
     }
+    bytes_to_file(path, text.as_bytes())
+}
+
+/// Writes `bytes` to the file `path` the same way (a zip, not text: no standard output).
+pub fn bytes_to_file(path: &str, text: &[u8]) -> Result<(), Error> {
     let fail = |e: io::Error| Error::Io(format!("cannot write {path}: {e}"));
     let target = through_links(Path::new(path)).map_err(fail)?;
     match fs::metadata(&target) {
@@ -59,14 +64,14 @@ fn through_links(path: &Path) -> io::Result<PathBuf> {
 }
 
 /// A device, a pipe or a FIFO: opened and written as it is.
-fn directly(target: &Path, text: &str) -> io::Result<()> {
+fn directly(target: &Path, text: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new().write(true).open(target)?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(text)?;
     file.flush()
 }
 
 /// A regular file or none yet: a temporary file beside it, synced, then renamed over it.
-fn replace(target: &Path, text: &str, permissions: Option<fs::Permissions>) -> io::Result<()> {
+fn replace(target: &Path, text: &[u8], permissions: Option<fs::Permissions>) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -78,7 +83,7 @@ fn replace(target: &Path, text: &str, permissions: Option<fs::Permissions>) -> i
         .into_owned();
     let (temp, mut file) = temporary(&dir, &name)?;
     let written = (|| {
-        file.write_all(text.as_bytes())?;
+        file.write_all(text)?;
         if let Some(p) = permissions {
             file.set_permissions(p)?;
         }

@@ -16,7 +16,7 @@ const RELATIVE: f64 = 1e-5;
 const FLOOR: f64 = 1e-3;
 
 /// Checks every `wgrad` of one pattern; returns how many were checked.
-fn check(net: &Network, setup: &Setup, pattern: &Pattern) -> Result<usize, String> {
+pub fn check(net: &Network, setup: &Setup, pattern: &Pattern) -> Result<usize, String> {
     let mut t = Trace::new(Policy::default());
     net.step(setup, pattern, &mut t);
     let mut checked = 0;

@@ -10,6 +10,8 @@ mod classroom;
 mod cli;
 mod diagnoses;
 mod diagram;
+mod export;
+mod generate;
 mod gradcheck;
 mod hostile;
 mod marking;

@@ -82,6 +82,18 @@ pub fn retype_every_line(scenario: &str, pattern: &str, digits: u32) -> Tally {
     tally
 }
 
+/// Re-types every substituted formula of a `--round digits` JSON trace.
+pub fn retype_json(json: &serde_json::Value, digits: u32) -> Tally {
+    let mut tally = Tally::default();
+    for q in json["quantities"].as_array().unwrap() {
+        let id = q["id"].as_str().unwrap();
+        let printed = q["value"].as_f64().unwrap();
+        let formula = q["substituted"].as_str().unwrap();
+        retype(id, formula, printed, digits, &mut tally);
+    }
+    tally
+}
+
 #[test]
 fn every_line_of_the_seesaw_cnn_can_be_retyped_at_3_digits() {
     let tally = retype_every_line("seesaw-cnn", "0", 3);

@@ -1,6 +1,7 @@
 //! The command line: parses arguments, loads the scenario, runs the step, prints.
 
 mod checking;
+mod exercise;
 mod training;
 
 use crate::error::{Error, InputError, NonFinite};
@@ -119,6 +120,12 @@ pub enum Command {
         #[arg(long)]
         slides: bool,
     },
+    /// A new exercise with hand-workable numbers: the scenario, a blank sheet, the key
+    /// (Markdown and LaTeX) and the answers file for `check`.
+    Generate(exercise::GenerateArgs),
+    /// The trace's quantities as numerical questions for a learning platform (Moodle XML,
+    /// GIFT, or QTI 1.2 for Canvas).
+    Export(exercise::ExportArgs),
     /// The built-in scenarios, one line each.
     List,
 }
@@ -374,6 +381,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let opts = options(run.digits);
             emit(&training::compare(&loaded, &run, slides, &opts)?)
         }
+        Command::Generate(args) => exercise::generate(&args),
+        Command::Export(args) => exercise::export(&args),
         Command::Trace {
             scenario,
             show,

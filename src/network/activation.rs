@@ -1,7 +1,9 @@
 //! Activation functions. The enum is what `activation: sigmoid` in a scenario
 //! deserialises to, and it is also the code that runs.
 
+use super::Hazard;
 use crate::formula::{Expr, var};
+use crate::trace::Key;
 use crate::numbers::difference;
 
 /// A softmax of at most this many units writes every term of its sums in each formula,
@@ -98,6 +100,20 @@ impl Activation {
                 Expr::add(nets().into_iter().map(Expr::exp).collect()),
             ),
             Activation::Softmax => Expr::over(Expr::exp(x), var(SOFTMAX_SUM, sum())),
+        }
+    }
+
+    /// What makes a unit with this activation delicate to work by hand at net input `net`:
+    /// a sigmoid far from 0 (σ′ tiny), a ReLU at 0 (ReLU′(0) a convention).
+    pub fn hazard(self, input: Key, output: Key, net: f64) -> Option<Hazard> {
+        match self {
+            Activation::Sigmoid => Some(Hazard::SigmoidInput { input, value: net }),
+            Activation::Relu => Some(Hazard::ReluInput {
+                input,
+                output,
+                value: net,
+            }),
+            Activation::Tanh | Activation::Linear | Activation::Softmax => None,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::Params;
 use super::activation::SPELLED_OUT;
-use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Incoming};
+use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Hazard, Incoming};
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
 use crate::trace::{Key, Kind, LayerId, Recorder};
@@ -135,6 +135,17 @@ impl Dense {
                 let dact = self.activation.derivative(net[j], y[j], passes_zero);
                 let dact = ctx.record(Kind::Dact, j, dact);
                 ctx.record(Kind::Delta, j, g[j] * dact)
+            })
+            .collect()
+    }
+
+    /// Each unit's net input, where its activation makes it delicate.
+    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        (0..self.outputs.len())
+            .filter_map(|j| {
+                let net = Key::new(id, Kind::Net, j);
+                let out = Key::new(id, Kind::Out, j);
+                self.activation.hazard(net, out, ex.value(id, Kind::Net, j))
             })
             .collect()
     }

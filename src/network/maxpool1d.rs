@@ -3,7 +3,7 @@
 //! convention: every tied maximum (`all`, the slides), the first (`first`), or a share
 //! each (`split`).
 
-use super::{Backward, Ctx, Explained, Explainer, Forward, Shape, Ties};
+use super::{Backward, Ctx, Explained, Explainer, Forward, Hazard, Shape, Ties};
 use crate::formula::Expr;
 use crate::numbers::Sum;
 use crate::trace::{Key, Kind, LayerId, Recorder};
@@ -94,6 +94,26 @@ impl MaxPool1d {
             input_grad: Some(back),
             dw: Vec::new(),
         }
+    }
+
+    /// Every window's margin: the largest input minus the second largest (0 on a tie).
+    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        if self.size < 2 {
+            return Vec::new();
+        }
+        (0..self.outputs.len())
+            .map(|o| {
+                let mut values: Vec<f64> = self
+                    .window(o)
+                    .map(|i| ex.value(id - 1, Kind::Out, i))
+                    .collect();
+                values.sort_by(|a, b| b.total_cmp(a));
+                Hazard::PoolGap {
+                    pooled: Key::new(id, Kind::Out, o),
+                    gap: values[0] - values[1],
+                }
+            })
+            .collect()
     }
 
     pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {

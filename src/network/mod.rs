@@ -78,6 +78,21 @@ pub struct Setup {
     pub conventions: Conventions,
 }
 
+/// A value where working by hand is delicate: the answer hangs on a convention, or on a
+/// digit a student may have rounded away. Each layer reports its own (exercise generator).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Hazard {
+    /// A pooling window whose two largest inputs are `gap` apart (0: a tie, and the
+    /// max-pool convention decides where the gradient goes).
+    PoolGap { pooled: Key, gap: f64 },
+    /// A ReLU whose input (the quantity `input`) is `value`: at exactly 0, ReLU′(0) is a
+    /// convention. `output` is the ReLU's output (a ReLU node, or a dense unit).
+    ReluInput { input: Key, output: Key, value: f64 },
+    /// A sigmoid whose net input (the quantity `input`) is `value`: far from 0,
+    /// σ′ = σ(1 − σ) is tiny.
+    SigmoidInput { input: Key, value: f64 },
+}
+
 /// One training pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {
@@ -673,6 +688,16 @@ impl<'a> Explainer<'a> {
             .unwrap_or(0.0)
     }
 
+    /// Every value of the trace that is delicate to work by hand, layer by layer.
+    pub fn hazards(&self) -> Vec<Hazard> {
+        (0..self.net.layers.len())
+            .flat_map(|i| {
+                let id = Network::layer_id(i);
+                self.net.layers[i].hazards(id, self)
+            })
+            .collect()
+    }
+
     /// The stable id `<layer>.<kind>.<name>` of a quantity.
     pub fn id(&self, key: Key) -> String {
         match key.kind {
@@ -804,6 +829,16 @@ impl Layer {
             Layer::Relu(l) => l.explain(key, ex),
             Layer::MaxPool1d(l) => l.explain(key, ex),
             Layer::Dense(l) => l.explain(key, ex),
+        }
+    }
+
+    /// The values of this layer, in a recorded trace, that are delicate to work by hand.
+    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        match self {
+            Layer::Conv1d(_) => Vec::new(),
+            Layer::Relu(l) => l.hazards(id, ex),
+            Layer::MaxPool1d(l) => l.hazards(id, ex),
+            Layer::Dense(l) => l.hazards(id, ex),
         }
     }
 

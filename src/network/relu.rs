@@ -2,7 +2,7 @@
 //! f_k = 0 too under the slides' convention ("positive or zero"); elsewhere it is blocked.
 
 use super::activation::relu_step;
-use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
+use super::{Backward, Ctx, Explained, Explainer, Forward, Hazard, Shape};
 use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Recorder};
 
@@ -37,6 +37,17 @@ impl Relu {
             input_grad,
             dw: Vec::new(),
         }
+    }
+
+    /// Every node's input: at or near 0, the pass/block decision is delicate.
+    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        (0..self.outputs.len())
+            .map(|k| Hazard::ReluInput {
+                input: Key::new(id - 1, Kind::Out, k),
+                output: Key::new(id, Kind::Out, k),
+                value: ex.value(id - 1, Kind::Out, k),
+            })
+            .collect()
     }
 
     pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {

@@ -104,13 +104,19 @@ fn write_report(
 
 impl Handout<'_> {
     pub fn render(&self, ex: &Explainer) -> String {
+        self.render_with(ex, &[])
+    }
+
+    /// The handout with `remarks` (plain text, one paragraph each) after the opening
+    /// lines: what an exercise's key says about a value planted on purpose.
+    pub fn render_with(&self, ex: &Explainer, remarks: &[String]) -> String {
         match self.kind {
-            Kind::Markdown => self.write(&Markdown, ex),
-            Kind::Latex => self.write(&Latex, ex),
+            Kind::Markdown => self.write(&Markdown, ex, remarks),
+            Kind::Latex => self.write(&Latex, ex, remarks),
         }
     }
 
-    fn write(&self, w: &dyn Writer, ex: &Explainer) -> String {
+    fn write(&self, w: &dyn Writer, ex: &Explainer, remarks: &[String]) -> String {
         let s = self.scenario;
         let sheet = if self.blank { " (exercise)" } else { "" };
         let mut out = w.begin(&format!("nntrace: {}{sheet}", s.name));
@@ -127,6 +133,9 @@ impl Handout<'_> {
             ));
         }
         out.push_str(&w.paragraph(&lines));
+        for remark in remarks {
+            out.push_str(&w.paragraph(&[w.text(remark)]));
+        }
         for section in sections(ex, self.digits) {
             out.push_str(&self.section(w, ex, &section));
         }

@@ -10,6 +10,7 @@ pub mod handout;
 pub mod html;
 pub mod json;
 pub mod plot;
+pub mod quiz;
 pub mod table;
 pub mod template;
 pub mod training;
