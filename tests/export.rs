@@ -12,7 +12,14 @@ fn export(format: &str, extra: &[&str], name: &str) -> Vec<u8> {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("quiz");
     Test::new()
-        .args(["export", "seesaw-cnn", "--format", format, "-o", file.to_str().unwrap()])
+        .args([
+            "export",
+            "seesaw-cnn",
+            "--format",
+            format,
+            "-o",
+            file.to_str().unwrap(),
+        ])
         .args(extra.iter().copied())
         .status(0);
     std::fs::read(file).unwrap()
@@ -59,7 +66,11 @@ fn assert_answers(questions: &[Asked]) {
     for (q, id) in questions.iter().zip(&ids) {
         let value: f64 = q.answer.parse().unwrap();
         assert_eq!(value, exact[id], "{id}: answer {}", q.answer);
-        let tol = if value == 0.0 { 0.0 } else { third_digit(value) };
+        let tol = if value == 0.0 {
+            0.0
+        } else {
+            third_digit(value)
+        };
         assert!(
             (q.tolerance - tol).abs() <= 1e-9 * tol,
             "{id}: tolerance {} for {value}",
@@ -76,7 +87,10 @@ fn child<'a>(node: roxmltree::Node<'a, 'a>, tag: &str) -> roxmltree::Node<'a, 'a
 }
 
 fn text_of(node: roxmltree::Node, tag: &str) -> String {
-    child(child(node, tag), "text").text().unwrap_or("").to_string()
+    child(child(node, tag), "text")
+        .text()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]
@@ -88,11 +102,17 @@ fn moodle_xml_has_the_structure_moodle_documents() {
     let questions: Vec<_> = quiz.children().filter(|n| n.is_element()).collect();
     assert!(questions.iter().all(|q| q.has_tag_name("question")));
     assert_eq!(questions[0].attribute("type"), Some("category"));
-    assert_eq!(text_of(questions[0], "category"), "$course$/top/nntrace/seesaw-cnn");
+    assert_eq!(
+        text_of(questions[0], "category"),
+        "$course$/top/nntrace/seesaw-cnn"
+    );
     let mut read = Vec::new();
     for q in &questions[1..] {
         assert_eq!(q.attribute("type"), Some("numerical"));
-        assert_eq!(child(q.clone(), "questiontext").attribute("format"), Some("html"));
+        assert_eq!(
+            child(q.clone(), "questiontext").attribute("format"),
+            Some("html")
+        );
         let answer = child(q.clone(), "answer");
         assert_eq!(answer.attribute("fraction"), Some("100"));
         read.push(Asked {
@@ -115,7 +135,10 @@ fn a_question_that_needs_an_earlier_answer_says_which() {
         .map(|q| {
             let name = text_of(q, "name");
             let (number, id) = name.split_once(' ').unwrap();
-            (id.to_string(), (number.to_string(), text_of(q, "questiontext")))
+            (
+                id.to_string(),
+                (number.to_string(), text_of(q, "questiontext")),
+            )
         })
         .collect();
     let (net, _) = &names["hidden.net.C"];
@@ -134,8 +157,12 @@ fn a_question_that_needs_an_earlier_answer_says_which() {
 
 #[test]
 fn kinds_and_only_choose_the_questions() {
-    let xml = String::from_utf8(export("moodle", &["--kinds", "dw", "--only", "output"], "only"))
-        .unwrap();
+    let xml = String::from_utf8(export(
+        "moodle",
+        &["--kinds", "dw", "--only", "output"],
+        "only",
+    ))
+    .unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let names: Vec<String> = doc
         .descendants()
@@ -144,13 +171,29 @@ fn kinds_and_only_choose_the_questions() {
         .collect();
     assert_eq!(
         names,
-        ["1 output.dw.w1", "2 output.dw.w2", "3 output.dw.w3", "4 output.dw.w4"]
-            .map(|n| format!("0{n}"))
+        [
+            "1 output.dw.w1",
+            "2 output.dw.w2",
+            "3 output.dw.w3",
+            "4 output.dw.w4"
+        ]
+        .map(|n| format!("0{n}"))
     );
     Test::new()
-        .args(["export", "seesaw-cnn", "--format", "gift", "-o", "-", "--only", "hiden"])
+        .args([
+            "export",
+            "seesaw-cnn",
+            "--format",
+            "gift",
+            "-o",
+            "-",
+            "--only",
+            "hiden",
+        ])
         .status(2)
-        .stderr_has("--only hiden: seesaw-cnn has no layer `hiden`\n  help: did you mean `hidden`?");
+        .stderr_has(
+            "--only hiden: seesaw-cnn has no layer `hiden`\n  help: did you mean `hidden`?",
+        );
 }
 
 #[test]
@@ -168,7 +211,10 @@ fn moodle_cloze_is_one_question_per_table() {
         for part in text.split("{1:NUMERICAL:=").skip(1) {
             let (answer, rest) = part.split_once(':').unwrap();
             let (tolerance, _) = rest.split_once('}').unwrap();
-            answers.push((answer.parse::<f64>().unwrap(), tolerance.parse::<f64>().unwrap()));
+            answers.push((
+                answer.parse::<f64>().unwrap(),
+                tolerance.parse::<f64>().unwrap(),
+            ));
         }
     }
     let ids = computed_ids();
@@ -197,7 +243,11 @@ fn parse_gift(text: &str) -> Vec<Asked> {
         let mut chars = q.chars();
         while let Some(c) = chars.next() {
             match c {
-                '\\' => parts.last_mut().unwrap().1.push(chars.next().expect("an escaped char")),
+                '\\' => parts
+                    .last_mut()
+                    .unwrap()
+                    .1
+                    .push(chars.next().expect("an escaped char")),
                 ':' | '{' | '}' | '#' => parts.push((c, String::new())),
                 c => parts.last_mut().unwrap().1.push(c),
             }
@@ -218,7 +268,10 @@ fn parse_gift(text: &str) -> Vec<Asked> {
 #[test]
 fn gift_parses_and_every_answer_is_exact() {
     let text = String::from_utf8(export("gift", &[], "gift")).unwrap();
-    assert!(text.starts_with("// nntrace: seesaw-cnn, pattern 0"), "{text}");
+    assert!(
+        text.starts_with("// nntrace: seesaw-cnn, pattern 0"),
+        "{text}"
+    );
     let questions = parse_gift(&text);
     assert!(questions[0].prompt.starts_with("[html]"));
     assert_answers(&questions);
@@ -243,7 +296,10 @@ fn qti_is_a_zip_with_a_manifest_and_canvas_numerical_items() {
         .find(|n| n.has_tag_name("resource"))
         .expect("a resource");
     assert_eq!(resource.attribute("type"), Some("imsqti_xmlv1p2"));
-    let href = child(resource, "file").attribute("href").unwrap().to_string();
+    let href = child(resource, "file")
+        .attribute("href")
+        .unwrap()
+        .to_string();
     let assessment = read(&mut zip, &href);
     let doc = roxmltree::Document::parse(&assessment).expect("the assessment is well-formed");
     let mut questions = Vec::new();
@@ -302,10 +358,17 @@ fn the_same_quiz_gives_the_same_bytes() {
 fn generate_writes_the_quiz_beside_the_exercise() {
     let dir = scratch("generate-quiz");
     Test::new()
-        .args(["generate", "--kind", "cnn1d", "--seed", "7", "--quiz", "moodle"])
+        .args([
+            "generate", "--kind", "cnn1d", "--seed", "7", "--quiz", "moodle",
+        ])
         .args(["-o", dir.to_str().unwrap()])
         .status(0);
     let xml = std::fs::read_to_string(dir.join("quiz.xml")).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed");
-    assert!(doc.descendants().filter(|n| n.attribute("type") == Some("numerical")).count() > 40);
+    assert!(
+        doc.descendants()
+            .filter(|n| n.attribute("type") == Some("numerical"))
+            .count()
+            > 40
+    );
 }

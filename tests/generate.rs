@@ -128,7 +128,10 @@ fn is_tenths(x: f64) -> bool {
 /// sigmoid input beyond ±4, and exactly what was planted.
 fn assert_nice(s: &Scenario, plant: Option<Plant>) -> Result<(), String> {
     let input = &s.data[0].input;
-    if !input.iter().all(|&x| x == x.round() && (0.0..=2.0).contains(&x)) {
+    if !input
+        .iter()
+        .all(|&x| x == x.round() && (0.0..=2.0).contains(&x))
+    {
         return Err(format!("inputs {input:?} are not small integers"));
     }
     if ![0.1, 0.5].contains(&s.setup.alpha) {
@@ -186,7 +189,10 @@ fn assert_nice(s: &Scenario, plant: Option<Plant>) -> Result<(), String> {
         }
     }
     let zeros = relu_inputs.iter().filter(|&&x| x == 0.0).count();
-    if let Some(x) = relu_inputs.iter().find(|&&x| x != 0.0 && x.abs() <= 0.05 + 1e-9) {
+    if let Some(x) = relu_inputs
+        .iter()
+        .find(|&&x| x != 0.0 && x.abs() <= 0.05 + 1e-9)
+    {
         return Err(format!("a ReLU input {x} within 0.05 of 0"));
     }
     let expected = match plant {
@@ -209,7 +215,12 @@ fn assert_exercise(r: Request) -> Result<(), String> {
     let e = generate::generate(r).map_err(|e| e.to_string())?;
     let s = scenario::parse(&e.yaml, "exercise.yaml", "exercise").map_err(|e| e.to_string())?;
     assert_nice(&s, r.plant).map_err(|m| format!("{m}\n{}", e.yaml))?;
-    crate::gradcheck::check(&s.network, &s.setup, &s.data[0])?;
+    match r.plant {
+        Some(Plant::ReluZero) => {
+            crate::gradcheck::check_at_kinks(&s.network, &s.setup, &s.data[0])?
+        }
+        _ => crate::gradcheck::check(&s.network, &s.setup, &s.data[0])?,
+    };
     crate::round::retype_json(&json(&s, Some(3)), 3);
     if r.plant.is_some() && !e.files()[3].1.contains("Planted on purpose") {
         return Err("the key does not state what was planted".into());
@@ -273,7 +284,15 @@ fn check_judges_the_key_all_correct() {
                 .unwrap()
         };
         let template = std::fs::read_to_string(dir.join("answers.yaml")).unwrap();
-        let total = template.lines().filter(|l| l.contains(": ") && l.contains('#') && l.starts_with("  ") && !l.trim_start().starts_with('#')).count();
+        let total = template
+            .lines()
+            .filter(|l| {
+                l.contains(": ")
+                    && l.contains('#')
+                    && l.starts_with("  ")
+                    && !l.trim_start().starts_with('#')
+            })
+            .count();
         for (name, digits) in [("exact", 17), ("as-printed", 6)] {
             let answers = filled(&template, |id| {
                 nntrace::formula::plain_number(exact(id), digits)
@@ -296,10 +315,21 @@ fn a_class_gets_one_variant_each_and_a_list_of_who_got_which() {
     let dir = scratch("class");
     std::fs::create_dir_all(&dir).unwrap();
     let students = dir.join("students.txt");
-    std::fs::write(&students, "Ada Lovelace\n\n# absent today\nAlan Turing\n\"Grace\", Hopper\n").unwrap();
+    std::fs::write(
+        &students,
+        "Ada Lovelace\n\n# absent today\nAlan Turing\n\"Grace\", Hopper\n",
+    )
+    .unwrap();
     let out = dir.join("hw");
     run_generate(
-        &["--kind", "mlp", "--seed", "40", "--students", students.to_str().unwrap()],
+        &[
+            "--kind",
+            "mlp",
+            "--seed",
+            "40",
+            "--students",
+            students.to_str().unwrap(),
+        ],
         &out,
     )
     .status(0);

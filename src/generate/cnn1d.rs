@@ -5,7 +5,10 @@
 //! |---|---|
 //! | 1 | 5 inputs (0/1) → conv 1 filter of 2 (bias) → ReLU → max pool 2/2 → 2 softmax, λ = 0 |
 //! | 2 | 5 inputs (0/1) → conv 1 filter of 2 (bias) → ReLU → max pool 2/2 → 2 sigmoid → 2 softmax, λ 0 or 0.1 |
-//! | 3 | 8 inputs (0–2) → conv 2 filters of 3 (biases) → ReLU → max pool 2/2 → 2 sigmoid (biases) → 3 softmax, λ = 0.1 |
+//! | 3 | 8 inputs (0–2) → conv 1 filter of 3 (bias) → ReLU → max pool 2/2 → 2 sigmoid (biases) → 3 softmax, λ = 0.1 |
+//!
+//! One filter at every level: a tie is planted by giving two neighbouring positions the
+//! same receptive field, and with a second filter that would tie its window as well.
 
 use super::draw::Draw;
 use super::plan::{LayerPlan, Namer, Plan, Target, dense, numbered, zero_sum};
@@ -45,7 +48,7 @@ fn shape(level: Level) -> Shape {
         Level::Three => Shape {
             width: 8,
             largest_input: 2,
-            filters: 2,
+            filters: 1,
             size: 3,
             hidden: 2,
             classes: 3,
