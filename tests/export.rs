@@ -109,15 +109,12 @@ fn moodle_xml_has_the_structure_moodle_documents() {
     let mut read = Vec::new();
     for q in &questions[1..] {
         assert_eq!(q.attribute("type"), Some("numerical"));
-        assert_eq!(
-            child(q.clone(), "questiontext").attribute("format"),
-            Some("html")
-        );
-        let answer = child(q.clone(), "answer");
+        assert_eq!(child(*q, "questiontext").attribute("format"), Some("html"));
+        let answer = child(*q, "answer");
         assert_eq!(answer.attribute("fraction"), Some("100"));
         read.push(Asked {
-            name: text_of(q.clone(), "name"),
-            prompt: text_of(q.clone(), "questiontext"),
+            name: text_of(*q, "name"),
+            prompt: text_of(*q, "questiontext"),
             answer: child(answer, "text").text().unwrap().to_string(),
             tolerance: child(answer, "tolerance").text().unwrap().parse().unwrap(),
         });
