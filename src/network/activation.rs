@@ -3,8 +3,8 @@
 
 use super::Hazard;
 use crate::formula::{Expr, var};
-use crate::trace::Key;
 use crate::numbers::difference;
+use crate::trace::Key;
 
 /// A softmax of at most this many units writes every term of its sums in each formula,
 /// as the slides do; a larger one names each sum once (its formulas stay short).
