@@ -227,8 +227,7 @@ pub fn generate(request: Request) -> Result<Exercise, GenerateError> {
             request.command()
         );
         let yaml = plan.yaml();
-        let file = format!("{}.yaml", plan.name);
-        let s = scenario::parse(&yaml, &file, &plan.name)
+        let s = scenario::parse(&yaml, "exercise.yaml", &plan.name)
             .unwrap_or_else(|e| panic!("a generated scenario is valid: {e}\n{yaml}"));
         let trace = s.trace(0, Policy::default());
         let ex = s.explainer(0, &trace);
@@ -341,8 +340,8 @@ fn statement(ex: &Explainer, h: Hazard) -> String {
             format!(
                 "Planted on purpose: a tie. {} holds its maximum twice. Under this \
                  exercise's convention (max-pool ties: first, as in PyTorch) ∂L/∂{name} goes \
-                 to {first} only; with `all` (the lecture) every tied input would get it, \
-                 with `split` each a share.",
+                 to {first} only; with ties: all (the lecture's) every tied input would get \
+                 it, with ties: split each a share.",
                 show(pooled)
             )
         }

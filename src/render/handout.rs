@@ -128,7 +128,7 @@ impl Handout<'_> {
             lines.push(format!(
                 "{} {} {}",
                 w.text("Fill in every empty cell; a ? marks a formula for you to work out;"),
-                w.code(&format!("nntrace template {}", s.name)),
+                w.code(&format!("nntrace template {}", template_argument(s))),
                 w.text("gives the matching answers file.")
             ));
         }
@@ -341,5 +341,15 @@ impl Handout<'_> {
             ]
         };
         w.table(&header, &body, cols)
+    }
+}
+
+/// How `nntrace template` is told about this scenario: a built-in by its name, a file by
+/// its path as given (a generated exercise: `exercise.yaml`, beside the sheet).
+fn template_argument(s: &Scenario) -> &str {
+    if s.source.starts_with("built-in ") {
+        &s.name
+    } else {
+        &s.source
     }
 }
