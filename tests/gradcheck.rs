@@ -52,9 +52,14 @@ fn check_with(
                 let scale = traced.abs().max(numeric.abs()).max(FLOOR);
                 (traced - numeric).abs() <= RELATIVE * scale
             };
+            // One-sided differences of second order (error O(h²), like the central one):
+            // (−3L(w) + 4L(w + h) − L(w + 2h)) / 2h and its mirror.
             let sides = || {
                 let at = loss_at(w);
-                [(loss_at(w + H) - at) / H, (at - loss_at(w - H)) / H]
+                [
+                    (-3.0 * at + 4.0 * loss_at(w + H) - loss_at(w + 2.0 * H)) / (2.0 * H),
+                    (3.0 * at - 4.0 * loss_at(w - H) + loss_at(w - 2.0 * H)) / (2.0 * H),
+                ]
             };
             let at_kink = one_sided && sides().into_iter().any(agrees);
             if !(agrees(numeric) || at_kink) {
