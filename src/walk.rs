@@ -394,12 +394,16 @@ impl Walk {
 }
 
 /// Puts the terminal back however the walk ends: normally, on an error, or by a panic.
-struct Screen;
+struct Screen {
+    /// Stops the thread that restores the terminal on SIGTERM, SIGHUP or SIGINT.
+    signals: signal_hook::iterator::Handle,
+}
 
 impl Screen {
     fn enter() -> io::Result<Screen> {
+        let signals = restore_on_signals()?;
         terminal::enable_raw_mode()?;
-        let screen = Screen;
+        let screen = Screen { signals };
         execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -410,6 +414,21 @@ impl Screen {
     }
 }
 
+/// A walk killed by a signal (`kill`, a closed terminal, SIGINT from outside; Ctrl-C in
+/// raw mode is a key) puts the terminal back as `q` does, then exits with 128 + signal.
+fn restore_on_signals() -> io::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            restore();
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(handle)
+}
+
 fn restore() {
     let _ = execute!(io::stdout(), cursor::Show, terminal::LeaveAlternateScreen);
     let _ = terminal::disable_raw_mode();
@@ -417,6 +436,7 @@ fn restore() {
 
 impl Drop for Screen {
     fn drop(&mut self) {
+        self.signals.close();
         restore();
     }
 }

@@ -440,6 +440,23 @@ impl Tmux {
         Some(Tmux { socket })
     }
 
+    /// A tmux format value of the pane (`#{cursor_flag}`, `#{alternate_on}`, `#{pane_pid}`).
+    pub(crate) fn pane(&self, format: &str) -> String {
+        let out = std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "0",
+                format,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "0"];
         args.extend_from_slice(keys);

@@ -476,3 +476,49 @@ fn a_softmax_of_3000_outputs_writes_its_denominator_once() {
         "a line of {longest} bytes: each output's formula names the sum, not 3000 terms"
     );
 }
+
+/// The nntrace process the pane's shell is running.
+fn walk_pid(t: &crate::classroom::Tmux) -> String {
+    let shell = t.pane("#{pane_pid}");
+    let children = fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    children
+        .split_whitespace()
+        .next()
+        .expect("the walk runs")
+        .to_string()
+}
+
+#[test]
+fn walk_restores_the_terminal_when_killed_by_a_signal() {
+    use crate::classroom::Tmux;
+    for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
+        let Some(t) = Tmux::start(&format!("signal-{signal}"), (100, 30), "walk seesaw-cnn") else {
+            return;
+        };
+        t.wait_for("step 1/");
+        assert_eq!(
+            t.pane("#{alternate_on}#{cursor_flag}"),
+            "10",
+            "the walk's own screen"
+        );
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &walk_pid(&t)])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let screen = t.wait_for("EXITED");
+        assert!(
+            screen.contains(&format!("EXITED {}", 128 + number)),
+            "SIG{signal}: exits with 128 + {number}:\n{screen}"
+        );
+        assert!(
+            screen.lines().any(|l| l.trim() == "icanon"),
+            "SIG{signal}: the terminal is back in cooked mode:\n{screen}"
+        );
+        assert_eq!(
+            t.pane("#{alternate_on}#{cursor_flag}"),
+            "01",
+            "SIG{signal}: the alternate screen is left and the cursor shown"
+        );
+    }
+}
