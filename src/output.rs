@@ -12,11 +12,35 @@ use std::path::{Path, PathBuf};
 /// Links followed at most, as the kernel does.
 const MAX_LINKS: usize = 40;
 
+thread_local! {
+    /// Where standard output goes while [`capture`] runs on this thread.
+    static CAPTURED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with everything it writes to standard output collected instead (on this
+/// thread): how tests run whole commands in-process.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String) {
+    CAPTURED.with(|c| *c.borrow_mut() = Some(String::new()));
+    let result = f();
+    let text = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (result, text)
+}
+
 /// Writes `text` to standard output; a closed pipe (`nntrace trace … | head`) is not an
 /// error. Control characters other than colour sequences are escaped, so no file can make
 /// nntrace send raw escape sequences or bells to a terminal.
 pub fn to_stdout(text: &str) -> Result<(), Error> {
     let safe = crate::text::terminal_safe(text);
+    let captured = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some(buffer) => {
+            buffer.push_str(&safe);
+            true
+        }
+        None => false,
+    });
+    if captured {
+        return Ok(());
+    }
     let mut out = io::stdout().lock();
     match out.write_all(safe.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),

@@ -451,9 +451,12 @@ pub fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::R
         // The whole screen in one write: no half-drawn screen is ever seen.
         let mut screen = Vec::new();
         draw(&mut screen, ex, title, steps, &walk, opts)?;
-        let mut out = io::stdout().lock();
-        out.write_all(&screen)?;
-        out.flush()?;
+        // The lock is released before waiting for a key: a signal's restore writes too.
+        {
+            let mut out = io::stdout().lock();
+            out.write_all(&screen)?;
+            out.flush()?;
+        }
         match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 if let Action::Quit = walk.key(key, &sections, &layers) {

@@ -513,7 +513,7 @@ fn answers_that_do_not_name_their_scenario_need_one_on_the_command_line() {
     Test::new()
         .args(["check", "tests/answers/no-scenario.yaml"])
         .status(2)
-        .stderr_has("error: tests/answers/no-scenario.yaml: does not say which scenario it answers\n  help: add a line `scenario: NAME`, or run `nntrace check SCENARIO tests/answers/no-scenario.yaml`\n");
+        .stderr_has("error: tests/answers/no-scenario.yaml: scenario: missing: the file does not say which scenario it answers\n  help: add a line `scenario: NAME`, or run `nntrace check SCENARIO tests/answers/no-scenario.yaml`\n");
     Test::new()
         .args(["check", "seesaw-cnn", "tests/answers/no-scenario.yaml"])
         .status(0);

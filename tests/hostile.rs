@@ -506,7 +506,9 @@ fn walk_restores_the_terminal_when_killed_by_a_signal() {
             .status()
             .unwrap();
         assert!(killed.success());
-        let screen = t.wait_for("EXITED");
+        let screen = t.wait_until("the exit code and the terminal mode", |s| {
+            s.contains("EXITED") && s.lines().any(|l| l.trim().ends_with("icanon"))
+        });
         assert!(
             screen.contains(&format!("EXITED {}", 128 + number)),
             "SIG{signal}: exits with 128 + {number}:\n{screen}"

@@ -2,6 +2,9 @@
 
 mod support;
 
+#[global_allocator]
+static ALLOCATOR: support::alloc::Counting = support::alloc::Counting;
+
 mod broken;
 mod browser;
 mod check;
@@ -11,6 +14,7 @@ mod cli;
 mod diagnoses;
 mod diagram;
 mod export;
+mod fuzz;
 mod generate;
 mod gradcheck;
 mod hostile;

@@ -183,8 +183,8 @@ fn scenario_of<'a>(
             None => Err(InputError {
                 file: file.file.clone(),
                 position: None,
-                path: None,
-                message: "does not say which scenario it answers".into(),
+                path: Some("scenario".into()),
+                message: "missing: the file does not say which scenario it answers".into(),
                 help: Some(format!(
                     "add a line `scenario: NAME`, or run `nntrace check SCENARIO {}`",
                     file.file

@@ -64,12 +64,35 @@ struct Scan<'a> {
     /// The alias jumps so far at each alias, with its line, line start and byte; checked
     /// once the number of events is known.
     jump_marks: Vec<(u64, usize, usize, usize)>,
+    /// A `...` line ended the document.
+    ended: bool,
+    /// The indentation of the document's first line: no line may be indented less.
+    root_indent: Option<usize>,
+    /// The document is one flow collection (`[…]` or `{…}`) at the root…
+    root_flow: bool,
+    /// …which has closed: nothing may follow it.
+    root_closed: bool,
 }
 
 /// Scans `text`; Ok when none of the three problems is there.
 pub fn scan(text: &str) -> Result<(), Refusal> {
+    // A carriage return alone breaks a line in YAML, as a newline does (same length, so
+    // the columns stay).
+    let lone_cr = |(i, b): (usize, &u8)| *b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n');
+    let unified: Vec<u8>;
+    let bytes = if text.as_bytes().iter().enumerate().any(lone_cr) {
+        unified = text
+            .as_bytes()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if lone_cr((i, b)) { b'\n' } else { *b })
+            .collect();
+        &unified[..]
+    } else {
+        text.as_bytes()
+    };
     let mut s = Scan {
-        bytes: text.as_bytes(),
+        bytes,
         at: 0,
         line: 1,
         line_start: 0,
@@ -81,6 +104,10 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
         flow: 0,
         indents: Vec::new(),
         jump_marks: Vec::new(),
+        ended: false,
+        root_indent: None,
+        root_flow: false,
+        root_closed: false,
     };
     while s.at < s.bytes.len() {
         s.line_head()?;
@@ -143,6 +170,27 @@ impl Scan<'_> {
         if self.flow > 0 || matches!(self.peek(0), b'\n' | b'\r' | b'#') {
             return Ok(());
         }
+        if indent == 0 {
+            self.document_marker()?;
+        }
+        while self.peek(0) == b' ' {
+            self.at += 1;
+        }
+        if matches!(self.peek(0), b'\n' | b'\r' | b'#') || self.at >= self.bytes.len() {
+            return Ok(());
+        }
+        match self.root_indent {
+            Some(root) if indent < root => {
+                return Err(self.refuse(
+                    "a second YAML document starts here: this line is indented less than the \
+                     document's first line"
+                        .into(),
+                    "indent every line of the document at least as far as its first",
+                ));
+            }
+            None => self.root_indent = Some(indent),
+            Some(_) => {}
+        }
         self.close_block(indent);
         while self.indents.last().is_some_and(|&i| i > indent) {
             self.indents.pop();
@@ -165,6 +213,34 @@ impl Scan<'_> {
                     indent: dash,
                     dash_continues: false,
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// `---` after content starts a second document; anything after `...` is outside the
+    /// first. A scenario or answers file is one document.
+    fn document_marker(&mut self) -> Result<(), Refusal> {
+        let marker = |m: &[u8]| {
+            self.bytes[self.at..].starts_with(m)
+                && matches!(self.peek(3), b' ' | b'\t' | b'\n' | b'\r')
+        };
+        let help = "a scenario or answers file is one YAML document: remove the marker, or \
+                    split the file";
+        if self.ended {
+            return Err(self.refuse("content after the end of the document (`...`)".into(), help));
+        }
+        let (starts, ends) = (marker(b"---"), marker(b"..."));
+        if starts {
+            if self.events > 2 {
+                return Err(self.refuse("a second YAML document starts here".into(), help));
+            }
+            self.at += 3;
+        }
+        if ends {
+            self.ended = true;
+            while self.peek(0) != b'\n' && self.at < self.bytes.len() {
+                self.at += 1;
             }
         }
         Ok(())
@@ -316,6 +392,12 @@ impl Scan<'_> {
                     }
                     continue;
                 }
+                _ if self.root_closed && !matches!(c, b']' | b'}') => {
+                    return Err(self.refuse(
+                        "a second YAML document starts here, after the first one ended".into(),
+                        "a scenario or answers file is one YAML document",
+                    ));
+                }
                 b'"' | b'\'' if token_start => self.quoted(c),
                 b'&' if token_start => {
                     let key_indent = self.at - self.line_start;
@@ -326,6 +408,9 @@ impl Scan<'_> {
                 }
                 b'*' if token_start => self.alias()?,
                 b'[' | b'{' if token_start || self.flow > 0 => {
+                    if self.flow == 0 && self.events == 2 && self.indents.len() <= 1 {
+                        self.root_flow = true;
+                    }
                     self.at += 1;
                     self.flow += 1;
                     self.events += 2;
@@ -340,6 +425,7 @@ impl Scan<'_> {
                     }
                     self.at += 1;
                     self.flow -= 1;
+                    self.root_closed = self.flow == 0 && self.root_flow;
                     if matches!(self.open.last(), Some(Open { end: End::Flow(d), .. }) if *d == self.flow)
                     {
                         self.finish_anchor();
@@ -380,6 +466,20 @@ impl Scan<'_> {
         }
         self.at = self.at.min(self.bytes.len());
         self.value((self.at - start) as u64);
+        self.maybe_root_scalar();
+    }
+
+    /// A scalar that is the whole document (the first value, at the root, not a key):
+    /// nothing may follow it.
+    fn maybe_root_scalar(&mut self) {
+        let mut ahead = self.at;
+        while matches!(self.bytes.get(ahead), Some(b' ' | b'\t')) {
+            ahead += 1;
+        }
+        let key = self.bytes.get(ahead) == Some(&b':');
+        if self.events == 3 && self.flow == 0 && self.indents.len() <= 1 && !key {
+            self.root_closed = true;
+        }
     }
 
     /// A plain value: up to `: `, a comment, the line's end or (in flow) a flow indicator.
@@ -400,6 +500,7 @@ impl Scan<'_> {
             self.at += 1;
         }
         self.value((self.at - start) as u64);
+        self.maybe_root_scalar();
     }
 
     /// `|` or `>`: the lines indented deeper than the line that starts it are text.
@@ -476,6 +577,24 @@ mod tests {
     }
 
     #[test]
+    fn a_second_document_has_a_line() {
+        assert_eq!(
+            refusal("a: 1\n---\nb: 2\n"),
+            (2, 1, "a second YAML document starts here".to_string())
+        );
+        assert_eq!(refusal("a: 1\n...\n# fine\nb: 2\n").0, 4);
+        assert_eq!(scan("---\na: 1\n...\n"), Ok(()));
+        assert_eq!(refusal("[][]\n").1, 3);
+        assert_eq!(refusal("{a: 1}\n- x\n").0, 2);
+        assert_eq!(scan("[1, 2] # fine\n\n"), Ok(()));
+        assert_eq!(refusal("\"x\" 'y'\n").1, 5);
+        assert_eq!(refusal("just text\n- x\n").0, 2);
+        assert_eq!(scan("key: value\nother: 1\n"), Ok(()));
+        assert_eq!(refusal(" a: b\n# c\nd\n").0, 3);
+        assert_eq!(scan("a: '---'\nb: ---x\n"), Ok(()));
+    }
+
+    #[test]
     fn an_expanding_alias_is_refused_at_its_line() {
         let mut text = format!("a: &a [{}]\n", vec!["1"; 1000].join(", "));
         text.push_str(&format!("b: &b [{}]\n", vec!["*a"; 1000].join(", ")));
@@ -515,6 +634,6 @@ mod tests {
         ))
         .unwrap();
         let r = scan(&text).expect_err("refused");
-        assert!(r.line >= 5, "{r:?}");
+        assert_eq!((r.line, r.column), (9, 20), "{r:?}");
     }
 }
