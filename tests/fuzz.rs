@@ -297,12 +297,25 @@ fn run_case(source: usize, mutations: &[Mutation], command: usize) -> Result<(),
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(CASES),
+/// The same cases in every CI run (a fixed seed); a longer run with PROPTEST_CASES set
+/// draws new ones each time.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok());
+    ProptestConfig {
+        cases: cases.unwrap_or(CASES),
         failure_persistence: None,
+        rng_seed: match cases {
+            Some(_) => proptest::test_runner::RngSeed::Random,
+            None => proptest::test_runner::RngSeed::Fixed(15),
+        },
         ..ProptestConfig::default()
-    })]
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
 
     #[test]
     fn mutated_files_never_panic_and_always_say_where(

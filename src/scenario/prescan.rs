@@ -528,6 +528,7 @@ impl Scan<'_> {
             }
         }
         self.value((self.at - start) as u64);
+        self.maybe_root_scalar();
     }
 }
 
@@ -591,6 +592,7 @@ mod tests {
         assert_eq!(refusal("just text\n- x\n").0, 2);
         assert_eq!(scan("key: value\nother: 1\n"), Ok(()));
         assert_eq!(refusal(" a: b\n# c\nd\n").0, 3);
+        assert_eq!(refusal("|\n-3\n").0, 2);
         assert_eq!(scan("a: '---'\nb: ---x\n"), Ok(()));
     }
 
