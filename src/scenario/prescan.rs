@@ -416,7 +416,7 @@ impl Scan<'_> {
                     self.events += 2;
                     self.deep_enough()?;
                 }
-                b']' | b'}' if token_start || self.flow > 0 => {
+                b']' | b'}' if token_start || self.flow > 0 || self.root_closed => {
                     if self.flow == 0 {
                         return Err(self.refuse(
                             format!("`{}` closes nothing", c as char),
@@ -593,6 +593,7 @@ mod tests {
         assert_eq!(scan("key: value\nother: 1\n"), Ok(()));
         assert_eq!(refusal(" a: b\n# c\nd\n").0, 3);
         assert_eq!(refusal("|\n-3\n").0, 2);
+        assert_eq!(refusal("[]]\n"), (1, 3, "`]` closes nothing".to_string()));
         assert_eq!(scan("a: '---'\nb: ---x\n"), Ok(()));
     }
 
