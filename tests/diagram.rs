@@ -70,24 +70,72 @@ fn svg_of(s: &Scenario, step: Option<usize>) -> String {
     diagram::render(&ex, &s.name, step, 4).svg
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+/// Whatever the network, and at whatever step: no two label boxes intersect, no label
+/// covers a node, and every weight has its label on its edge.
+fn labels_hold(text: &str, at: f64) -> Result<(), TestCaseError> {
+    let s = scenario::parse(text, "random", "random").unwrap();
+    let svg = svg_of(&s, None);
+    assert_nothing_collides(&svg)?;
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let labelled = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("label"))
+        .count();
+    let weights = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("edge") && n.has_attribute("data-weight"))
+        .count();
+    prop_assert_eq!(labelled, weights, "every weighted edge is labelled");
+    let entries = s.trace(0, Policy::default()).entries.len();
+    let step = ((entries - 1) as f64 * at) as usize;
+    assert_nothing_collides(&svg_of(&s, Some(step)))
+}
 
-    /// Whatever the network, and at whatever step: no two label boxes intersect, no label
-    /// covers a node, and every weight has its label on its edge.
+/// Cases per CI run (PROPTEST_CASES overrides).
+const CASES: u32 = 32;
+
+/// The same cases in every CI run (a fixed seed); with PROPTEST_CASES set, new ones.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok());
+    ProptestConfig {
+        cases: cases.unwrap_or(CASES),
+        failure_persistence: None,
+        rng_seed: match cases {
+            Some(_) => proptest::test_runner::RngSeed::Random,
+            None => proptest::test_runner::RngSeed::Fixed(14),
+        },
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn labels_never_collide(text in random_scenario(), at in 0.0f64..1.0) {
-        let s = scenario::parse(&text, "random", "random").unwrap();
-        let svg = svg_of(&s, None);
-        assert_nothing_collides(&svg)?;
-        let doc = roxmltree::Document::parse(&svg).unwrap();
-        let labelled = doc.descendants().filter(|n| n.attribute("class") == Some("label")).count();
-        let weights = doc.descendants().filter(|n| n.attribute("class") == Some("edge") && n.has_attribute("data-weight")).count();
-        prop_assert_eq!(labelled, weights, "every weighted edge is labelled");
-        let entries = s.trace(0, Policy::default()).entries.len();
-        let step = ((entries - 1) as f64 * at) as usize;
-        assert_nothing_collides(&svg_of(&s, Some(step)))?;
+        labels_hold(&text, at)?;
     }
+}
+
+/// A case the property once failed: 63 labels for 64 edges (one weight of the 8 → 4 dense
+/// gap found no free place); now placed, some beside their edges with leader lines.
+const CROWDED: &str = "data:
+  - {input: [0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.000000], target: 1}
+learning_rate: 0.1
+l2: 0.1
+loss: cross_entropy
+conventions: {relu_grad_at_zero: 1, maxpool_ties: all}
+layers:
+  - conv1d: {kernels: [[0.000000, 0.000000, 0.000000], [0.000000, 0.000000, 0.000000]]}
+  - dense: {activation: sigmoid, weights: [[0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.319470, 0.000000], [0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.000000, -0.987554, 0.030042], [0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.000000, -0.904749, 0.000000], [0.000000, 0.000000, 0.000000, 0.000000, 0.000000, 0.478428, 0.000000, 0.000000]]}
+  - dense: {activation: softmax, weights: [[0.000000, 0.000000, 0.000000, 0.000000], [0.000000, 0.000000, 0.000000, 0.000000]]}
+";
+
+#[test]
+fn labels_never_collide_on_a_crowded_dense_gap() {
+    labels_hold(CROWDED, 0.4449973135197174).unwrap();
 }
 
 const TWO_FILTERS: &str = "name: two-filter
