@@ -97,28 +97,80 @@ pub fn snap(value: f64, bound: f64) -> f64 {
 
 /// The double nearest to the shortest decimal (of at most [`DECIMAL_DIGITS`] significant
 /// digits) within `bound` of `x`, if there is one. A quick test on the grid of
-/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value; then the
-/// candidates m·10^k with 1, 2, … digits are tried, each the double nearest to it.
+/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value (a few multiplies);
+/// then the candidates m·10^k with 1, 2, … digits are tried, each the double nearest to it.
 #[inline]
 fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
     let a = x.abs();
     if !(1e-290..1e290).contains(&a) {
         return None;
     }
-    let exponent = a.log10().floor() as i32;
+    let exponent = decimal_exponent(a);
     let t = scaled(a, DECIMAL_DIGITS - 1 - exponent);
-    // The grid test's own rounding (the scaling, a log10 one off near a power of ten) is
-    // far below a thousandth of a grid step.
+    // The grid test's own rounding (the scaling, an exponent one off near a power of ten)
+    // is far below a thousandth of a grid step.
     const SLACK: f64 = 1e-3;
-    if (t - t.round()).abs() > scaled(bound, DECIMAL_DIGITS - 1 - exponent) + SLACK {
+    if distance_to_whole(t) > scaled(bound, DECIMAL_DIGITS - 1 - exponent) + SLACK {
         return None;
     }
+    candidates(x, a, bound, exponent)
+}
+
+/// The first of m·10^k, m of 1, 2, … [`DECIMAL_DIGITS`] digits, within `bound` of a = |x|.
+#[cold]
+fn candidates(x: f64, a: f64, bound: f64, exponent: i32) -> Option<f64> {
     (1..=DECIMAL_DIGITS).find_map(|digits| {
         let k = exponent - digits + 1;
         let r = nearest(scaled(a, -k).round(), k);
         ((r - a).abs() <= bound).then(|| r.copysign(x))
     })
 }
+
+/// |t − round(t)| for 0 ≤ t < 2⁵²: adding and taking away 2⁵² rounds t to a whole number
+/// (ties to even, which leaves the distance, ½, unchanged), and the difference is exact.
+#[inline]
+fn distance_to_whole(t: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    (t - ((t + TWO_52) - TWO_52)).abs()
+}
+
+/// ⌊log10 a⌋ as `a.log10().floor()` gives it, for a in [1e−290, 1e290): the binary
+/// exponent e₂ gives ⌊e₂·log10 2⌋ (78913/2¹⁸ ≈ log10 2), one comparison with a power of
+/// ten corrects it by one. Within a relative 10⁻¹⁰ of a power of ten (where the table's
+/// and `log10`'s own rounding could disagree) it asks `log10`, so the grid test sees
+/// the exponent it always did.
+#[inline]
+fn decimal_exponent(a: f64) -> i32 {
+    const NEAR: f64 = 1e-10;
+    let binary = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    let guess = (binary * 78_913) >> 18;
+    let below = TENS[(guess + TENS_OFFSET) as usize];
+    let above = TENS[(guess + 1 + TENS_OFFSET) as usize];
+    let near = |p: f64| (a - p).abs() <= NEAR * p;
+    if near(below) || near(above) {
+        return a.log10().floor() as i32;
+    }
+    if a >= above {
+        guess + 1
+    } else if a < below {
+        guess - 1
+    } else {
+        guess
+    }
+}
+
+/// `TENS[k + TENS_OFFSET]` ≈ 10^k for k in −300..=300, within a relative 10⁻¹³.
+const TENS_OFFSET: i32 = 300;
+const TENS: [f64; 601] = {
+    let mut tens = [1.0; 601];
+    let mut k = 1;
+    while k <= 300 {
+        tens[300 + k] = tens[300 + k - 1] * 10.0;
+        tens[300 - k] = tens[300 - k + 1] / 10.0;
+        k += 1;
+    }
+    tens
+};
 
 /// The powers of ten a double holds exactly.
 const POWERS: [f64; 23] = [
@@ -284,5 +336,136 @@ mod tests {
             (true, &b"63"[..], -2)
         );
         assert_eq!(Decimal::of(999.96).round(3).to_f64(), 1000.0);
+    }
+
+    /// The snapping this module shipped first (`log10`, `powi`, `round` on every sum): the
+    /// reference the fast [`snap`] must equal bit for bit.
+    mod reference {
+        use super::super::{DECIMAL_DIGITS, nearest, scaled};
+
+        pub fn snap(value: f64, bound: f64) -> f64 {
+            if !value.is_finite() {
+                return value;
+            }
+            if value.abs() <= bound {
+                return 0.0;
+            }
+            shortest_decimal_within(value, bound).unwrap_or(value)
+        }
+
+        fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
+            let a = x.abs();
+            if !(1e-290..1e290).contains(&a) {
+                return None;
+            }
+            let exponent = a.log10().floor() as i32;
+            let t = scaled(a, DECIMAL_DIGITS - 1 - exponent);
+            if (t - t.round()).abs() > scaled(bound, DECIMAL_DIGITS - 1 - exponent) + 1e-3 {
+                return None;
+            }
+            (1..=DECIMAL_DIGITS).find_map(|digits| {
+                let k = exponent - digits + 1;
+                let r = nearest(scaled(a, -k).round(), k);
+                ((r - a).abs() <= bound).then(|| r.copysign(x))
+            })
+        }
+    }
+
+    fn assert_same_snap(value: f64, bound: f64) {
+        let (fast, old) = (snap(value, bound), reference::snap(value, bound));
+        assert!(
+            fast.to_bits() == old.to_bits() || (fast.is_nan() && old.is_nan()),
+            "snap({value:e}, {bound:e}) is {fast:e}, the reference gives {old:e}"
+        );
+    }
+
+    /// A sum's bound, (n + 1)·ε·Σ|t| for n from 1 to 64 and Σ|t| up to 100 times |x|.
+    fn bound_for(x: f64, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
+        use rand_chacha::rand_core::Rng;
+        let terms = (rng.next_u64() % 64 + 2) as f64;
+        let magnitude = 1.0 + (rng.next_u64() % 100) as f64;
+        terms * EPS * magnitude * x.abs()
+    }
+
+    #[test]
+    fn the_exponent_is_log10s_at_every_binary_exponent_and_power_of_ten() {
+        let mut points = Vec::new();
+        for binary in -964..=963 {
+            let low = 2f64.powi(binary);
+            points.extend([low, f64::from_bits((2.0 * low).to_bits() - 1)]);
+        }
+        for k in -290..290 {
+            let p: f64 = format!("1e{k}").parse().unwrap();
+            for ulps in 0..=40u64 {
+                points.extend([
+                    f64::from_bits(p.to_bits() + ulps),
+                    f64::from_bits(p.to_bits() - ulps),
+                ]);
+            }
+            points.extend([p * (1.0 + 2e-10), p * (1.0 - 2e-10), p * 1.5, p * 9.99]);
+        }
+        for a in points.into_iter().filter(|a| (1e-290..1e290).contains(a)) {
+            assert_eq!(decimal_exponent(a), a.log10().floor() as i32, "{a:e}");
+        }
+    }
+
+    #[test]
+    fn snapping_equals_the_reference_on_random_doubles_and_bounds() {
+        use rand_chacha::rand_core::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for _ in 0..10_000 {
+            // Any double at all, with a bound from none to far beyond the value.
+            let any = f64::from_bits(rng.next_u64());
+            let width = 2f64.powi((rng.next_u64() % 120) as i32 - 60);
+            assert_same_snap(any, 0.0);
+            assert_same_snap(any, width * any.abs());
+            // A short decimal m·10^k, a few units off as a double sum leaves it.
+            let m = (rng.next_u64() % 1_000_000) as f64 - 500_000.0;
+            let k = (rng.next_u64() % 40) as i32 - 30;
+            let decimal: f64 = format!("{m}e{k}").parse().unwrap();
+            let off = (rng.next_u64() % 9) as i64 - 4;
+            let sum = f64::from_bits((decimal.to_bits() as i64 + off) as u64);
+            assert_same_snap(sum, bound_for(sum, &mut rng));
+            // A value of full precision, as training leaves weights.
+            let weight = (rng.next_u64() >> 11) as f64 / 2f64.powi(53) * 4.0 - 2.0;
+            assert_same_snap(weight, bound_for(weight, &mut rng));
+        }
+    }
+
+    #[test]
+    fn snapping_equals_the_reference_near_powers_of_ten_subnormals_and_huge_values() {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(10);
+        let mut values = vec![
+            4.2e-322,
+            5e-324,
+            2.2e-308,
+            1e-290,
+            9.99e-291,
+            1e290,
+            9.99e289,
+            1.7e308,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.0,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for k in -300..300 {
+            let p: f64 = format!("1e{k}").parse().unwrap();
+            for ulps in 0..=6u64 {
+                values.extend([
+                    f64::from_bits(p.to_bits() + ulps),
+                    f64::from_bits(p.to_bits() - ulps),
+                ]);
+            }
+        }
+        for v in values {
+            for x in [v, -v] {
+                assert_same_snap(x, 0.0);
+                assert_same_snap(x, bound_for(x, &mut rng));
+                assert_same_snap(x, 1e-3 * x.abs());
+            }
+        }
     }
 }
