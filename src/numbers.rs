@@ -117,11 +117,19 @@ fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
 }
 
 /// The first of m·10^k, m of 1, 2, … [`DECIMAL_DIGITS`] digits, within `bound` of a = |x|.
-#[cold]
+/// A count of digits whose a·10^−k lies farther from a whole number than the scaled
+/// bound (and the scaling's rounding, below a hundredth) has no candidate within the bound
+/// and is passed over without computing it.
+#[inline]
 fn candidates(x: f64, a: f64, bound: f64, exponent: i32) -> Option<f64> {
+    const SLACK: f64 = 1e-2;
     (1..=DECIMAL_DIGITS).find_map(|digits| {
         let k = exponent - digits + 1;
-        let r = nearest(scaled(a, -k).round(), k);
+        let s = scaled(a, -k);
+        if distance_to_whole(s) > scaled(bound, -k) + SLACK {
+            return None;
+        }
+        let r = nearest(s.round(), k);
         ((r - a).abs() <= bound).then(|| r.copysign(x))
     })
 }
