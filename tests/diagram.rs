@@ -94,20 +94,8 @@ fn labels_hold(text: &str, at: f64) -> Result<(), TestCaseError> {
 /// Cases per CI run (PROPTEST_CASES overrides).
 const CASES: u32 = 32;
 
-/// The same cases in every CI run (a fixed seed); with PROPTEST_CASES set, new ones.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok());
-    ProptestConfig {
-        cases: cases.unwrap_or(CASES),
-        failure_persistence: None,
-        rng_seed: match cases {
-            Some(_) => proptest::test_runner::RngSeed::Random,
-            None => proptest::test_runner::RngSeed::Fixed(14),
-        },
-        ..ProptestConfig::default()
-    }
+    crate::support::fixed_seed_config(CASES, 14)
 }
 
 proptest! {

@@ -297,21 +297,8 @@ fn run_case(source: usize, mutations: &[Mutation], command: usize) -> Result<(),
     Ok(())
 }
 
-/// The same cases in every CI run (a fixed seed); a longer run with PROPTEST_CASES set
-/// draws new ones each time.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok());
-    ProptestConfig {
-        cases: cases.unwrap_or(CASES),
-        failure_persistence: None,
-        rng_seed: match cases {
-            Some(_) => proptest::test_runner::RngSeed::Random,
-            None => proptest::test_runner::RngSeed::Fixed(15),
-        },
-        ..ProptestConfig::default()
-    }
+    crate::support::fixed_seed_config(CASES, 15)
 }
 
 proptest! {

@@ -152,15 +152,7 @@ fn a_large_softmax_names_its_sums_and_every_line_can_still_be_retyped() {
         ])
         .status(0);
     let json: serde_json::Value = serde_json::from_str(&t.stdout()).unwrap();
-    let q = |id: &str| {
-        json["quantities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|q| q["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let q = |id: &str| quantity(&json, id);
     assert_eq!(q("out.out.out3")["formula"], "e^f@out3 / Σe^f");
     assert_eq!(q("out.delta.out3")["formula"], "out3·(∂L/∂out3 − Σ∂L/∂p·p)");
 }
@@ -171,15 +163,7 @@ fn hand_calculation_carries_the_rounded_values_forward() {
         .args(["trace", "seesaw-cnn", "--round", "2", "--format", "json"])
         .status(0);
     let json: serde_json::Value = serde_json::from_str(&t.stdout()).unwrap();
-    let q = |id: &str| {
-        json["quantities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|q| q["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let q = |id: &str| quantity(&json, id);
     assert_eq!(
         q("hidden.out.C")["value"],
         0.5,
@@ -190,4 +174,15 @@ fn hand_calculation_carries_the_rounded_values_forward() {
         "0.5·0.1 + 0.5·0.3",
         "the rounded C and D are used"
     );
+}
+
+/// The quantity `id` of a JSON trace (the test fails when there is none).
+#[track_caller]
+fn quantity(json: &serde_json::Value, id: &str) -> serde_json::Value {
+    let found = json["quantities"]
+        .as_array()
+        .expect("a JSON trace lists its quantities")
+        .iter()
+        .find(|q| q["id"] == id);
+    found.unwrap_or_else(|| panic!("no quantity {id}")).clone()
 }

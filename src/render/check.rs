@@ -38,13 +38,7 @@ pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options)
         "{} — checking {answers_file} against pattern {}\n",
         report.scenario, report.pattern
     ));
-    let mut i = 0;
-    while i < report.answers.len() {
-        let group = group_of(&report.answers[i]);
-        let n = report.answers[i..]
-            .iter()
-            .take_while(|a| group_of(a) == group)
-            .count();
+    for (group, answers) in groups(&report.answers) {
         out.push('\n');
         let heading = opts.text(&heading(net, group));
         out.push_str(&if opts.color {
@@ -53,9 +47,8 @@ pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options)
             heading
         });
         out.push('\n');
-        out.push_str(&rows(&report.answers[i..i + n], opts));
+        out.push_str(&rows(answers, opts));
         out.push('\n');
-        i += n;
     }
     out.push('\n');
     out.push_str(&summary(report, opts));
@@ -63,8 +56,17 @@ pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options)
 }
 
 /// Which table an answer goes in: a layer in a phase, or the unknown ids.
-pub(super) fn group_of(a: &Judged) -> Option<(Phase, u16)> {
+fn group_of(a: &Judged) -> Option<(Phase, u16)> {
     a.key.map(Key::section)
+}
+
+/// The answers in runs of one table each, with the table they go in.
+pub(super) fn groups(
+    answers: &[Judged],
+) -> impl Iterator<Item = (Option<(Phase, u16)>, &[Judged])> {
+    answers
+        .chunk_by(|a, b| group_of(a) == group_of(b))
+        .map(|run| (group_of(&run[0]), run))
 }
 
 pub(super) fn heading(net: &Network, group: Option<(Phase, u16)>) -> String {

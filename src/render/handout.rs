@@ -46,25 +46,18 @@ fn write_report(
     answers_file: &str,
     digits: usize,
 ) -> String {
-    use super::check::{group_of, heading, remark, summary};
+    use super::check::{groups, heading, remark, summary};
     let mut out = w.begin(&format!("nntrace check: {}", report.scenario));
     out.push_str(&w.paragraph(&[w.text(&format!(
         "{answers_file}, against pattern {}",
         report.pattern
     ))]));
     let shown = |v: Option<f64>| v.map(|v| number(v, digits)).unwrap_or_default();
-    let answers = &report.answers;
-    let mut i = 0;
-    while i < answers.len() {
-        let group = group_of(&answers[i]);
-        let n = answers[i..]
-            .iter()
-            .take_while(|a| group_of(a) == group)
-            .count();
+    for (group, answers) in groups(&report.answers) {
         let title = heading(net, group).replace("━━ ", "").replace(" ━━", " —");
         out.push_str(&w.heading(title.trim_end_matches(" —")));
         let header = super::check::COLUMNS.map(|c| w.text(c));
-        let rows: Vec<Vec<String>> = answers[i..i + n]
+        let rows: Vec<Vec<String>> = answers
             .iter()
             .map(|a| {
                 let carried = super::check::carried_if_different(a, &shown);
@@ -89,7 +82,6 @@ fn write_report(
             Col::Text(39),
         ];
         out.push_str(&w.table(&header, &rows, &cols));
-        i += n;
     }
     let plain = super::Options {
         digits,

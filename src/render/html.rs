@@ -9,7 +9,7 @@
 //! `data-id` (the quantity's id), so whatever shows a value — a table cell, a node, an
 //! edge label, and later a 2-D grid cell — is revealed and hidden by the same rule.
 
-use super::check::{COLUMNS, carried_if_different, group_of, remark};
+use super::check::{COLUMNS, carried_if_different, groups, remark};
 use super::diagram::{self, element_of};
 use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, xml_escape};
 use crate::check::{Report, Verdict};
@@ -257,13 +257,7 @@ pub fn check_page(report: &Report, net: &Network, answers_file: &str, digits: us
     }
     body.push_str("</section>\n<main>\n");
     let number = |v: Option<f64>| v.map(|v| number(v, digits)).unwrap_or_default();
-    let mut i = 0;
-    while i < report.answers.len() {
-        let group = group_of(&report.answers[i]);
-        let n = report.answers[i..]
-            .iter()
-            .take_while(|a| group_of(a) == group)
-            .count();
+    for (group, answers) in groups(&report.answers) {
         let heading = match group {
             Some(g) => place(net, g),
             None => "not checked: ids that name no quantity, or values that are not numbers".into(),
@@ -277,7 +271,7 @@ pub fn check_page(report: &Report, net: &Network, answers_file: &str, digits: us
                 .map(|c| format!("<th>{c}</th>"))
                 .collect::<String>()
         );
-        for a in &report.answers[i..i + n] {
+        for a in answers {
             let (class, verdict) = match a.verdict {
                 Verdict::Correct => ("correct", "✓ correct"),
                 Verdict::Consistent => ("consistent", "≈ consistent"),
@@ -307,7 +301,6 @@ pub fn check_page(report: &Report, net: &Network, answers_file: &str, digits: us
             );
         }
         body.push_str("</tbody></table>\n</section>\n");
-        i += n;
     }
     body.push_str("</main>\n");
     page(

@@ -129,3 +129,22 @@ pub fn snapshot_stdout(name: &str, args: &[&str], status: i32) -> String {
     snapshot_settings().bind(|| insta::assert_snapshot!(name, out.clone()));
     out
 }
+
+/// A property's cases: the same `cases` on a fixed `seed` in every CI run, so a red run
+/// can be repeated; with `PROPTEST_CASES` set, that many new cases from a random seed
+/// (failures are not saved: copy a printed failing input into a regular test).
+pub fn fixed_seed_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok());
+    Config {
+        cases: asked.unwrap_or(cases),
+        failure_persistence: None,
+        rng_seed: match asked {
+            Some(_) => RngSeed::Random,
+            None => RngSeed::Fixed(seed),
+        },
+        ..Config::default()
+    }
+}
