@@ -112,14 +112,57 @@ pub enum Error {
     Input(InputError),
     /// The command line asks for something impossible (e.g. `--pattern 9` of 4 rows).
     Usage(String),
-    /// Writing the output failed.
-    Io(String),
+    /// The system refused a read or a write: a full disk, a missing folder, a terminal gone.
+    Io(IoFailure),
+    /// The charting library could not draw the SSE chart (its own message).
+    Chart(String),
     /// An exercise could not be generated as asked.
     Generate(crate::generate::GenerateError),
     /// A traced quantity overflowed.
     NonFinite(Box<NonFinite>),
     /// Training produced a non-finite SSE, loss or weight.
     Diverged(Divergence),
+}
+
+/// A read or write the system refused: what nntrace was doing, and what the system said.
+#[derive(Debug)]
+pub struct IoFailure {
+    pub doing: Doing,
+    pub error: std::io::Error,
+}
+
+/// What nntrace was doing when the system refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Doing {
+    /// Writing to standard output.
+    WritingOutput,
+    /// Writing the file at this path (as the user named it).
+    Writing(String),
+    /// Listing a folder of answers files.
+    ReadingFolder(String),
+    /// Creating an exercise's folder.
+    CreatingFolder(String),
+    /// Drawing the walk in the terminal, or reading its keys.
+    UsingTerminal,
+}
+
+impl IoFailure {
+    pub fn new(doing: Doing, error: std::io::Error) -> IoFailure {
+        IoFailure { doing, error }
+    }
+}
+
+impl fmt::Display for IoFailure {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let error = &self.error;
+        match &self.doing {
+            Doing::WritingOutput => write!(f, "cannot write the output: {error}"),
+            Doing::Writing(path) => write!(f, "cannot write {path}: {error}"),
+            Doing::ReadingFolder(path) => write!(f, "cannot read the folder {path}: {error}"),
+            Doing::CreatingFolder(path) => write!(f, "cannot create {path}: {error}"),
+            Doing::UsingTerminal => write!(f, "the terminal failed: {error}"),
+        }
+    }
 }
 
 /// A training run whose numbers stopped being finite, and what would help.
@@ -180,9 +223,18 @@ impl fmt::Display for Divergence {
 }
 
 impl Error {
-    /// 2 for bad usage and invalid files, as the SPEC fixes.
+    /// The exit code: 2 for every failure, as the SPEC fixes (1 is `check`'s "an answer
+    /// is wrong", which is a result, not an error).
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Input(_)
+            | Error::Usage(_)
+            | Error::Io(_)
+            | Error::Chart(_)
+            | Error::Generate(_)
+            | Error::NonFinite(_)
+            | Error::Diverged(_) => 2,
+        }
     }
 }
 
@@ -190,7 +242,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Error::Input(e) => write!(f, "{e}"),
-            Error::Usage(msg) | Error::Io(msg) => write!(f, "{msg}"),
+            Error::Usage(msg) => write!(f, "{msg}"),
+            Error::Io(e) => write!(f, "{e}"),
+            Error::Chart(msg) => write!(f, "cannot draw the chart: {msg}"),
             Error::Generate(e) => write!(f, "{e}"),
             Error::NonFinite(e) => write!(f, "{e}"),
             Error::Diverged(e) => write!(f, "{e}"),
@@ -201,6 +255,12 @@ impl fmt::Display for Error {
 impl From<crate::generate::GenerateError> for Error {
     fn from(e: crate::generate::GenerateError) -> Error {
         Error::Generate(e)
+    }
+}
+
+impl From<IoFailure> for Error {
+    fn from(e: IoFailure) -> Error {
+        Error::Io(e)
     }
 }
 
@@ -261,5 +321,38 @@ mod tests {
             Some("hidden.delta.C")
         );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn an_io_failure_says_what_was_being_done_and_exits_2() {
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let cases = [
+            (
+                Doing::WritingOutput,
+                "cannot write the output: permission denied",
+            ),
+            (
+                Doing::Writing("a.svg".into()),
+                "cannot write a.svg: permission denied",
+            ),
+            (
+                Doing::ReadingFolder("class".into()),
+                "cannot read the folder class: permission denied",
+            ),
+            (
+                Doing::CreatingFolder("ex/01".into()),
+                "cannot create ex/01: permission denied",
+            ),
+            (
+                Doing::UsingTerminal,
+                "the terminal failed: permission denied",
+            ),
+        ];
+        for (doing, message) in cases {
+            let e = Error::from(IoFailure::new(doing, denied()));
+            assert_eq!((e.to_string().as_str(), e.exit_code()), (message, 2));
+        }
+        let chart = Error::Chart("no font".into());
+        assert_eq!(chart.to_string(), "cannot draw the chart: no font");
     }
 }

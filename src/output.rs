@@ -4,7 +4,7 @@
 //! its target (the link stays a link), and devices and pipes (`/dev/null`, a FIFO) are
 //! written directly, never replaced. Every write error (a full disk) is reported.
 
-use crate::error::Error;
+use crate::error::{Doing, Error, IoFailure};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String) {
 /// Writes `text` to standard output; a closed pipe (`nntrace trace … | head`) is not an
 /// error. Control characters other than colour sequences are escaped, so no file can make
 /// nntrace send raw escape sequences or bells to a terminal.
-pub fn to_stdout(text: &str) -> Result<(), Error> {
+pub(crate) fn to_stdout(text: &str) -> Result<(), Error> {
     let safe = crate::text::terminal_safe(text);
     let captured = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
         Some(buffer) => {
@@ -45,12 +45,12 @@ pub fn to_stdout(text: &str) -> Result<(), Error> {
     match out.write_all(safe.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Io(format!("cannot write the output: {e}"))),
+        Err(e) => Err(IoFailure::new(Doing::WritingOutput, e).into()),
     }
 }
 
 /// Writes `text` to the file `path` (`-`: standard output).
-pub fn to_file(path: &str, text: &str) -> Result<(), Error> {
+pub(crate) fn to_file(path: &str, text: &str) -> Result<(), Error> {
     if path == "-" {
         return to_stdout(text);
     }
@@ -58,8 +58,8 @@ pub fn to_file(path: &str, text: &str) -> Result<(), Error> {
 }
 
 /// Writes `bytes` to the file `path` the same way (a zip, not text: no standard output).
-pub fn bytes_to_file(path: &str, text: &[u8]) -> Result<(), Error> {
-    let fail = |e: io::Error| Error::Io(format!("cannot write {path}: {e}"));
+pub(crate) fn bytes_to_file(path: &str, text: &[u8]) -> Result<(), Error> {
+    let fail = |e: io::Error| Error::from(IoFailure::new(Doing::Writing(path.to_string()), e));
     let target = through_links(Path::new(path)).map_err(fail)?;
     match fs::metadata(&target) {
         Ok(meta) if !meta.is_file() => directly(&target, text).map_err(fail),

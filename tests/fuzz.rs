@@ -257,7 +257,7 @@ fn located(e: &Error) -> bool {
     match e {
         Error::Input(i) => i.position.is_some() || i.path.is_some(),
         Error::NonFinite(_) | Error::Diverged(_) => true,
-        Error::Usage(_) | Error::Io(_) | Error::Generate(_) => false,
+        Error::Usage(_) | Error::Io(_) | Error::Chart(_) | Error::Generate(_) => false,
     }
 }
 

@@ -13,6 +13,7 @@ mod classroom;
 mod cli;
 mod diagnoses;
 mod diagram;
+mod errors;
 mod export;
 mod fuzz;
 mod generate;

@@ -8,7 +8,7 @@ use super::{Format, ShowArgs, emit, pattern_index, pretty};
 use crate::check::answers::{self, AnswersFile};
 use crate::check::class::{Class, Student};
 use crate::check::{self, Report};
-use crate::error::{Error, InputError};
+use crate::error::{Doing, Error, InputError, IoFailure};
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario, Source};
 use crate::text::terminal_safe;
@@ -39,7 +39,7 @@ struct Checked<'a> {
 }
 
 /// `nntrace check [SCENARIO] ANSWERS...`: prints the report(s); returns the exit code.
-pub fn run(args: &[String], show: &ShowArgs, opts: &Options) -> Result<i32, Error> {
+pub(crate) fn run(args: &[String], show: &ShowArgs, opts: &Options) -> Result<i32, Error> {
     let (scenario, answers) = match args {
         [answers] => (None, std::slice::from_ref(answers)),
         [scenario, answers @ ..] => (Some(scenario.as_str()), answers),
@@ -135,7 +135,7 @@ fn files(args: &[String]) -> Result<Vec<String>, Error> {
             continue;
         }
         let entries = std::fs::read_dir(path)
-            .map_err(|e| Error::Usage(format!("cannot read the folder {arg}: {e}")))?;
+            .map_err(|e| IoFailure::new(Doing::ReadingFolder(arg.clone()), e))?;
         let mut found: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))

@@ -1,6 +1,7 @@
 //! `generate` (new exercises) and `export` (quizzes for a learning platform).
 
 use super::Error;
+use crate::error::{Doing, IoFailure};
 use crate::generate::{self, Level, NetKind, Plant, Request};
 use crate::render::quiz::{self, Selection, Tolerance};
 use crate::scenario::{self, Scenario};
@@ -208,7 +209,7 @@ fn write_bytes(path: &str, bytes: &[u8]) -> Result<i32, Error> {
     .map(|()| 0)
 }
 
-pub fn export(args: &ExportArgs) -> Result<i32, Error> {
+pub(crate) fn export(args: &ExportArgs) -> Result<i32, Error> {
     let s = scenario::load(&args.scenario)?;
     let pattern = super::pattern_index(&s, args.pattern)?;
     if args.output == "-" && args.format == QuizFormat::Qti {
@@ -246,7 +247,7 @@ fn csv(field: &str) -> String {
     }
 }
 
-pub fn generate(args: &GenerateArgs) -> Result<i32, Error> {
+pub(crate) fn generate(args: &GenerateArgs) -> Result<i32, Error> {
     let kind = match args.kind {
         KindArg::Mlp => NetKind::Mlp,
         KindArg::Cnn1d => NetKind::Cnn1d,
@@ -319,7 +320,7 @@ fn write_exercise(
     args: &GenerateArgs,
 ) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| IoFailure::new(Doing::CreatingFolder(dir.display().to_string()), e))?;
     for (name, text) in exercise.files() {
         write_bytes(&dir.join(name).to_string_lossy(), text.as_bytes())?;
     }

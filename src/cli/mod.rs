@@ -4,7 +4,7 @@ mod checking;
 mod exercise;
 mod training;
 
-use crate::error::{Error, InputError, NonFinite};
+use crate::error::{Doing, Error, InputError, IoFailure, NonFinite};
 use crate::network::Explainer;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
@@ -277,126 +277,195 @@ impl ColorChoice {
 }
 
 /// Quantities a traced step may record (weights count four times: w, ∂L/∂w, Δw, new w).
-pub const MAX_TRACED_QUANTITIES: usize = 200_000;
+pub(crate) const MAX_TRACED_QUANTITIES: usize = 200_000;
 /// Terms the longest formula of a trace may have.
-pub const MAX_FORMULA_TERMS: usize = 10_000;
+pub(crate) const MAX_FORMULA_TERMS: usize = 10_000;
 
-/// Runs a parsed command line; returns the exit code.
+/// How this process prints: decided once, from the command line and the terminal.
+struct Terminal {
+    color: bool,
+    ascii: bool,
+    width: usize,
+}
+
+impl Terminal {
+    /// Colour as `--color` and `NO_COLOR` say (set once for the whole process), the
+    /// width of the terminal or `COLUMNS`.
+    fn decide(color: ColorChoice, ascii: bool) -> Terminal {
+        let color = color.decide();
+        colored::control::set_override(color);
+        Terminal {
+            color,
+            ascii,
+            width: width(),
+        }
+    }
+
+    fn options(&self, digits: u8) -> Options {
+        Options {
+            digits: digits.into(),
+            ascii: self.ascii,
+            color: self.color,
+            width: self.width,
+        }
+    }
+}
+
+/// Runs a parsed command line: one function per command. Returns the exit code; an
+/// error is returned to `main`, which prints it once.
 pub fn run(cli: Cli) -> Result<i32, Error> {
-    let color = cli.color.decide();
-    colored::control::set_override(color);
-    let ascii = cli.ascii;
-    let width = width();
-    let options = |digits: u8| Options {
-        digits: digits.into(),
-        ascii,
-        color,
-        width,
-    };
+    let term = Terminal::decide(cli.color, cli.ascii);
     match cli.command {
-        Command::List => {
-            let mut out = String::new();
-            for s in scenario::builtins() {
-                let line = format!("{:<20} {}", s.name, s.description);
-                out.push_str(&render::table::fill(&line, width, &" ".repeat(21)));
-            }
-            emit(&out)
-        }
-        Command::Check { files, show } => checking::run(&files, &show, &options(show.digits)),
-        Command::Template { scenario, pattern } => {
-            let s = scenario::load(&scenario)?;
-            let pattern = pattern_index(&s, pattern)?;
-            let opts = options(6);
-            let t = traced(&s, pattern, Policy::default())?;
-            let ex = s.explainer(pattern, &t);
-            emit(&render::template::render(
-                &scenario, &s.name, pattern, &ex, &opts,
-            ))
-        }
+        Command::Trace {
+            scenario,
+            show,
+            only,
+        } => trace_command(&scenario, show, &only, &term),
+        Command::Check { files, show } => checking::run(&files, &show, &term.options(show.digits)),
+        Command::Template { scenario, pattern } => template(&scenario, pattern, &term),
         Command::Diagram {
             scenario,
             output,
             step,
             pattern,
             digits,
-        } => {
-            let s = scenario::load(&scenario)?;
-            let pattern = pattern_index(&s, pattern)?;
-            let t = traced(&s, pattern, Policy::default())?;
-            let ex = s.explainer(pattern, &t);
-            let upto = match step {
-                Some(id) => Some(step_index(&ex, &id)?),
-                None => None,
-            };
-            let title = format!("{} · pattern {pattern}", s.name);
-            let diagram = render::diagram::render(&ex, &title, upto, digits.into());
-            for note in &diagram.notes {
-                eprintln!("note: {}", crate::text::terminal_safe(note));
-            }
-            write_file(&output, &diagram.svg)
-        }
+        } => diagram(&scenario, &output, step.as_deref(), pattern, digits),
         Command::Walk {
             scenario,
             pattern,
             digits,
             round,
-        } => {
-            let s = scenario::load(&scenario)?;
-            let pattern = pattern_index(&s, pattern)?;
-            let policy = Policy {
-                round: round.map(u32::from),
-                ..Policy::default()
-            };
-            let t = traced(&s, pattern, policy)?;
-            let ex = s.explainer(pattern, &t);
-            let opts = options(digits);
-            let steps = crate::walk::steps(&ex, opts.digits);
-            if !std::io::stdout().is_terminal() {
-                return emit(&crate::walk::print_all(&steps, &opts));
-            }
-            let title = format!("{} · pattern {pattern}", s.name);
-            crate::walk::run(&ex, &title, &steps, &opts)
-                .map_err(|e| Error::Io(format!("the terminal failed: {e}")))?;
-            Ok(0)
-        }
+        } => walk(&scenario, pattern, round, &term.options(digits)),
         Command::Train {
             scenario,
             run,
             trace_at,
-        } => {
-            let s = scenario::load(&scenario)?;
-            let opts = options(run.digits);
-            let (text, code) = training::train(&s, &run, trace_at.as_deref(), &opts)?;
-            emit(&text).map(|_| code)
-        }
+        } => train(&scenario, &run, trace_at.as_deref(), &term),
         Command::Compare {
             scenarios,
             run,
             slides,
-        } => {
-            let loaded = scenarios
-                .iter()
-                .map(|s| scenario::load(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            let opts = options(run.digits);
-            emit(&training::compare(&loaded, &run, slides, &opts)?)
-        }
+        } => compare(&scenarios, &run, slides, &term),
         Command::Generate(args) => exercise::generate(&args),
         Command::Export(args) => exercise::export(&args),
-        Command::Trace {
-            scenario,
-            show,
-            only,
-        } => {
-            let s = scenario::load(&scenario)?;
-            let opts = options(show.digits);
-            emit(&trace(&s, &show.into(), &only, &opts)?)
-        }
+        Command::List => list(&term),
     }
 }
 
+/// `nntrace trace`: the step of one pattern, printed in the format asked for.
+fn trace_command(
+    scenario: &str,
+    show: TraceShowArgs,
+    tables: &TraceArgs,
+    term: &Terminal,
+) -> Result<i32, Error> {
+    let s = scenario::load(scenario)?;
+    let opts = term.options(show.digits);
+    emit(&trace(&s, &show.into(), tables, &opts)?)
+}
+
+/// `nntrace template`: a blank answers file for one pattern.
+fn template(scenario: &str, pattern: Option<usize>, term: &Terminal) -> Result<i32, Error> {
+    let s = scenario::load(scenario)?;
+    let pattern = pattern_index(&s, pattern)?;
+    let t = traced(&s, pattern, Policy::default())?;
+    let ex = s.explainer(pattern, &t);
+    emit(&render::template::render(
+        scenario,
+        &s.name,
+        pattern,
+        &ex,
+        &term.options(6),
+    ))
+}
+
+/// `nntrace diagram`: the SVG drawing, at the end of the step or at `--step`; what was
+/// left out of it is noted on stderr.
+fn diagram(
+    scenario: &str,
+    output: &str,
+    step: Option<&str>,
+    pattern: Option<usize>,
+    digits: u8,
+) -> Result<i32, Error> {
+    let s = scenario::load(scenario)?;
+    let pattern = pattern_index(&s, pattern)?;
+    let t = traced(&s, pattern, Policy::default())?;
+    let ex = s.explainer(pattern, &t);
+    let upto = step.map(|id| step_index(&ex, id)).transpose()?;
+    let title = format!("{} · pattern {pattern}", s.name);
+    let diagram = render::diagram::render(&ex, &title, upto, digits.into());
+    for note in &diagram.notes {
+        eprintln!("note: {}", crate::text::terminal_safe(note));
+    }
+    write_file(output, &diagram.svg)
+}
+
+/// `nntrace walk`: step by step in the terminal, or every step printed when stdout is
+/// not one.
+fn walk(
+    scenario: &str,
+    pattern: Option<usize>,
+    round: Option<u8>,
+    opts: &Options,
+) -> Result<i32, Error> {
+    let s = scenario::load(scenario)?;
+    let pattern = pattern_index(&s, pattern)?;
+    let policy = Policy {
+        round: round.map(u32::from),
+        ..Policy::default()
+    };
+    let t = traced(&s, pattern, policy)?;
+    let ex = s.explainer(pattern, &t);
+    let steps = crate::walk::steps(&ex, opts.digits);
+    if !std::io::stdout().is_terminal() {
+        return emit(&crate::walk::print_all(&steps, opts));
+    }
+    let title = format!("{} · pattern {pattern}", s.name);
+    crate::walk::run(&ex, &title, &steps, opts)
+        .map_err(|e| IoFailure::new(Doing::UsingTerminal, e))?;
+    Ok(0)
+}
+
+/// `nntrace train`: the run, its summary or JSON, and the step asked for by `--trace-at`.
+fn train(
+    scenario: &str,
+    run: &TrainArgs,
+    trace_at: Option<&str>,
+    term: &Terminal,
+) -> Result<i32, Error> {
+    let s = scenario::load(scenario)?;
+    let (text, code) = training::train(&s, run, trace_at, &term.options(run.digits))?;
+    emit(&text).map(|_| code)
+}
+
+/// `nntrace compare`: every scenario trained, the lecture's closing table.
+fn compare(
+    scenarios: &[String],
+    run: &TrainArgs,
+    slides: bool,
+    term: &Terminal,
+) -> Result<i32, Error> {
+    let loaded = scenarios
+        .iter()
+        .map(|s| scenario::load(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = term.options(run.digits);
+    emit(&training::compare(&loaded, run, slides, &opts)?)
+}
+
+/// `nntrace list`: the built-in scenarios, one line each, the description wrapped.
+fn list(term: &Terminal) -> Result<i32, Error> {
+    let mut out = String::new();
+    for s in scenario::builtins() {
+        let line = format!("{:<20} {}", s.name, s.description);
+        out.push_str(&render::table::fill(&line, term.width, &" ".repeat(21)));
+    }
+    emit(&out)
+}
+
 /// The trace of one pattern, in the requested format.
-pub fn trace(
+pub(crate) fn trace(
     s: &Scenario,
     show: &ShowArgs,
     tables: &TraceArgs,
@@ -467,7 +536,7 @@ pub fn trace(
 
 /// One step traced, refused when a quantity is not a finite number: the first one is
 /// named with its formula and operands.
-pub fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Trace, Error> {
+pub(crate) fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Trace, Error> {
     traceable(s)?;
     let t = s.trace(pattern, policy);
     let Some(entry) = t.entries.iter().find(|e| !e.value.is_finite()) else {
@@ -487,7 +556,7 @@ pub fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Trace, Err
 
 /// Refuses, before anything is allocated, a network whose trace would be too large to
 /// read or to hold: too many quantities, or a formula too long.
-pub fn traceable(s: &Scenario) -> Result<(), InputError> {
+pub(crate) fn traceable(s: &Scenario) -> Result<(), InputError> {
     let size = s.network.trace_size();
     let fail =
         |layer: usize, message: String| {

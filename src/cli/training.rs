@@ -113,7 +113,7 @@ fn parse_step(text: &str, s: &Scenario) -> Result<(u64, usize), Error> {
     Ok((e, p))
 }
 
-pub fn train(
+pub(crate) fn train(
     s: &Scenario,
     args: &TrainArgs,
     trace_at: Option<&str>,
@@ -147,7 +147,7 @@ pub fn train(
             &[curve],
             args.log_scale,
         )
-        .map_err(|e| Error::Io(format!("cannot draw the chart: {e}")))?;
+        .map_err(Error::Chart)?;
         write_file(path, &svg)?;
     }
     if let Some(epoch) = result.diverged {
@@ -189,7 +189,7 @@ pub fn train(
     Ok((text, 0))
 }
 
-pub fn compare(
+pub(crate) fn compare(
     scenarios: &[Scenario],
     args: &TrainArgs,
     slides: bool,
@@ -210,7 +210,7 @@ pub fn compare(
             })
             .collect();
         let svg = render::plot::sse_chart("SSE per epoch", &curves, args.log_scale)
-            .map_err(|e| Error::Io(format!("cannot draw the chart: {e}")))?;
+            .map_err(Error::Chart)?;
         write_file(path, &svg)?;
     }
     Ok(match args.format {
