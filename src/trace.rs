@@ -102,6 +102,17 @@ pub type LayerId = u16;
 pub const INPUT_LAYER: LayerId = 0;
 pub const LOSS_LAYER: LayerId = u16::MAX;
 
+/// The largest index a key holds. Validation keeps every layer's nodes, parameters and
+/// contributions below it.
+pub const MAX_INDEX: usize = u32::MAX as usize;
+
+/// An index as a key stores it; a checked conversion, since a wrapped index would name
+/// another quantity.
+#[inline]
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).expect("validation keeps every index below MAX_INDEX")
+}
+
 /// A compact, stable address of one quantity. The readable id
 /// (`hidden.delta.C`) is derived from it with the network's names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -128,11 +139,14 @@ impl Key {
         )
     }
 
+    /// The key of quantity `index` of a layer. Validation refuses a network whose indices
+    /// would not fit ([`MAX_INDEX`]), so the conversion cannot fail on a validated network.
+    #[inline]
     pub fn new(layer: LayerId, kind: Kind, index: usize) -> Key {
         Key {
             layer,
             kind,
-            index: index as u32,
+            index: index_u32(index),
         }
     }
 }
@@ -164,8 +178,9 @@ pub trait Recorder {
     const TRACING: bool;
     /// Records one quantity and returns the value the next step must use.
     fn record(&mut self, key: Key, value: f64) -> f64;
-    /// Records a pooling route: `positions` of the window starting at input `start`.
-    fn route(&mut self, _key: Key, _start: usize, _positions: &[usize], _share: f64) {}
+    /// Records a pooling route: the inputs `chosen` (indices into the previous layer's
+    /// outputs) each receive `share` of the pooled output's gradient.
+    fn route(&mut self, _key: Key, _chosen: &[usize], _share: f64) {}
     /// About how many quantities are coming, so storage is set aside once.
     fn reserve(&mut self, _quantities: usize) {}
     /// Whether every value passes through unchanged (no rounding, overrides or mistakes).
@@ -335,10 +350,9 @@ impl Recorder for Trace {
         value
     }
 
-    fn route(&mut self, key: Key, start: usize, positions: &[usize], share: f64) {
+    fn route(&mut self, key: Key, chosen: &[usize], share: f64) {
         let from = self.routed.len();
-        self.routed
-            .extend(positions.iter().map(|&p| (start + p) as u32));
+        self.routed.extend(chosen.iter().map(|&p| index_u32(p)));
         self.routes.push(StoredRoute {
             key,
             chosen: from..self.routed.len(),

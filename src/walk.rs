@@ -2,7 +2,7 @@
 //! slides walk through the network ("We are here."). The walk itself — which step, what
 //! a key does — is plain state; drawing and the terminal are at the edges.
 
-use crate::network::{Explainer, Layer};
+use crate::network::Explainer;
 use crate::render::{Options, Row, asciify, place, row, strip};
 use crate::trace::{Kind, LOSS_LAYER, LayerId, Phase};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -64,93 +64,62 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
         .collect()
 }
 
-/// The reasoning of a step in the slides' words.
+/// The reasoning of a step in the slides' words: the layer's own words for its
+/// quantities ([`LayerKind::why`](crate::network::LayerKind::why)), the consuming layer's
+/// for a gradient it sent back, and the words every layer shares for the rest.
 fn why(ex: &Explainer, key: crate::trace::Key) -> String {
     let layer = ex.net.layer(key.layer);
     let last = key.layer as usize == ex.net.layers.len();
-    // The layer that consumes this one's outputs (and computed their gradients).
-    let above = ex.net.layer(key.layer.saturating_add(1));
-    let text = match (key.kind, layer) {
-        (Kind::Out, None) if key.layer != LOSS_LAYER => "The training pattern enters the network.",
-        (Kind::W, _) => {
-            "The weights stay as they are until the very end: every Δw is computed with these."
+    if key.kind == Kind::W {
+        return "The weights stay as they are until the very end: every Δw is computed with these."
+            .into();
+    }
+    if key.kind == Kind::Delta && last && ex.setup.loss.gives_delta() {
+        return if ex.pattern.class == Some(key.index as usize) {
+            "For the target, ∂L_i/∂f_target = p_target − 1: only the target gets −1."
+        } else {
+            "For any other output, ∂L_i/∂f = p: the other p's remain unchanged."
         }
-        (Kind::Out, Some(Layer::Conv1d(_))) => {
-            "Each neuron of the convolution applies the same shared filter to its own window of the input."
-        }
-        (Kind::Out, Some(Layer::Relu(_))) => "ReLU(x) = max(0, x): it filters out negative values.",
-        (Kind::Out, Some(Layer::MaxPool1d(_))) => {
-            "Each neuron in the pooling layer just pools the maximum value of its window."
-        }
-        (Kind::Net, _) => "Each node sums its inputs, each times the weight of its edge.",
-        (Kind::Out, Some(Layer::Dense(d)))
-            if d.activation == crate::network::Activation::Softmax =>
-        {
-            "Softmax turns the scores into probabilities that add up to 1."
-        }
-        (Kind::Out, Some(Layer::Dense(_))) => {
-            "The activation function turns the node's sum into its output."
-        }
-        (Kind::Loss, _) => {
-            "The data loss of this pattern: how far the prediction is from the target."
-        }
-        (Kind::LossLog10, _) => {
+        .into();
+    }
+    if key.kind == Kind::Grad {
+        // The layer that consumes this one's outputs computed their gradients.
+        let above = ex.net.layer(key.layer.saturating_add(1));
+        return match above {
+            _ if last => "The loss tells each output which way to move: ∂L_i/∂(output).".into(),
+            Some(above) => above.why_input_grad(key.layer + 1, ex),
+            None => "The gradient flows back from the layer above.".into(),
+        };
+    }
+    if let Some(own) = layer.and_then(|l| l.why(key, ex)) {
+        return own;
+    }
+    shared_why(key, layer.is_none() && key.layer != LOSS_LAYER).into()
+}
+
+/// The reasoning every layer shares, by the kind of quantity.
+fn shared_why(key: crate::trace::Key, is_input: bool) -> &'static str {
+    match key.kind {
+        Kind::Out if is_input => "The training pattern enters the network.",
+        Kind::Net => "Each node sums its inputs, each times the weight of its edge.",
+        Kind::Loss => "The data loss of this pattern: how far the prediction is from the target.",
+        Kind::LossLog10 => {
             "The same loss with log base 10 (L_i / ln 10), the figure some slides quote."
         }
-        (Kind::LossTotal, _) => {
+        Kind::LossTotal => {
             "Loss = data loss + regularization ½λΣw²: the model should also be simple."
         }
-        (Kind::Delta, _) if last && ex.setup.loss.gives_delta() => {
-            if ex.pattern.class == Some(key.index as usize) {
-                "For the target, ∂L_i/∂f_target = p_target − 1: only the target gets −1."
-            } else {
-                "For any other output, ∂L_i/∂f = p: the other p's remain unchanged."
-            }
-        }
-        (Kind::Grad, _) if last => "The loss tells each output which way to move: ∂L_i/∂(output).",
-        (Kind::Grad, _) if matches!(above, Some(Layer::MaxPool1d(_))) => {
-            "The gradient flows only through the input that held the maximum; the others get 0."
-        }
-        (Kind::Grad, _) if matches!(above, Some(Layer::Relu(_))) => {
-            "Collect ∂L_i/∂f from the pooling layer and the layers above."
-        }
-        (Kind::Grad, _) if matches!(above, Some(Layer::Dense(_))) => {
-            "Collect ∂L_i/∂f from the layer above that backpropagates to this node: Σ(∂L_i/∂f · w)."
-        }
-        (Kind::Grad, _) => "The gradient flows back from the layer above.",
-        (Kind::Dact, Some(Layer::Relu(_))) => {
-            if ex.setup.conventions.relu_passes_zero {
-                "The gradient flows through the ReLU where its input was positive or zero; otherwise it is 0."
-            } else {
-                "The gradient flows through the ReLU only where its input was positive; otherwise it is 0."
-            }
-        }
-        (Kind::Dact, Some(Layer::Dense(d))) => {
-            return format!(
-                "Chain rule: multiply by the derivative of the activation ({}).",
-                d.activation.derivative_in_words()
-            );
-        }
-        (Kind::Dact, _) => "Chain rule: multiply by the derivative of the activation.",
-        (Kind::Delta, _) => "∂L_i/∂I = ∂L_i/∂f · f′(I): the gradient of the node's sum.",
-        (Kind::Contrib, _) => {
-            "The filter is shared, so every position adds a term ∂L_i/∂f_k · In to the weight's gradient."
-        }
-        (Kind::Wgrad, Some(Layer::Conv1d(_))) => {
-            "Sum all the terms together: the shared weight's gradient."
-        }
-        (Kind::Wgrad, _) => {
+        Kind::Dact => "Chain rule: multiply by the derivative of the activation.",
+        Kind::Delta => "∂L_i/∂I = ∂L_i/∂f · f′(I): the gradient of the node's sum.",
+        Kind::Wgrad => {
             "Chain rule: ∂L_i/∂w = ∂L_i/∂(node's sum) · the input the weight multiplies."
         }
-        (Kind::Dw, _) => {
+        Kind::Dw => {
             "Calculate Δw = −α(∂L_i/∂w + λw), but do not update the weight: hold it until the last step."
         }
-        (Kind::New, _) => {
-            "Add the corresponding Δw to every weight; then the next pattern comes in."
-        }
-        _ => "",
-    };
-    text.to_string()
+        Kind::New => "Add the corresponding Δw to every weight; then the next pattern comes in.",
+        Kind::Out | Kind::W | Kind::Grad | Kind::Contrib => "",
+    }
 }
 
 /// Without a terminal: every step in order, as plain text.
@@ -196,7 +165,7 @@ fn lines(s: &Step, numbers: bool) -> Vec<String> {
         None => out.push(format!("= {} (given)", r.substituted)),
     }
     if numbers && let Some(note) = &r.note {
-        out.push(format!("({note})"));
+        out.push(format!("({})", note.text));
     }
     if !s.why.is_empty() {
         out.push(String::new());

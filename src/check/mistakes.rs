@@ -4,7 +4,7 @@
 //! replay reproduces is named. A new mistake is a few lines here.
 
 use crate::network::maxpool1d::tie_rule;
-use crate::network::{Activation, Conv1d, Explainer, Layer, Loss, Setup, Ties};
+use crate::network::{Explainer, Layer, Loss, Network, Setup, Slip, Ties};
 use crate::scenario::Scenario;
 use crate::trace::{Alter, Key, Kind, LOSS_LAYER, Phase, Trace};
 use std::collections::{HashMap, HashSet};
@@ -67,45 +67,59 @@ fn flipped(ex: &Explainer, key: Key) -> Vec<f64> {
     ex.trace.computed(key).map(|v| -v).into_iter().collect()
 }
 
+/// Every layer (with its trace id) that makes `slip` possible.
+fn layers_with(net: &Network, slip: Slip) -> Vec<(u16, &Layer)> {
+    net.layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (Network::layer_id(i), l))
+        .filter(|(_, l)| l.slips().contains(&slip))
+        .collect()
+}
+
+/// What `key` could be with `slip` made, as the layer that computed it says: its own
+/// layer, or for a gradient the layer above that sent it.
+fn slipped_at(slip: Slip, ex: &Explainer, key: Key) -> Vec<f64> {
+    [key.layer, key.layer.saturating_add(1)]
+        .into_iter()
+        .filter_map(|id| Some((id, ex.net.layer(id)?)))
+        .flat_map(|(id, l)| l.slipped(slip, id, key, ex))
+        .collect()
+}
+
+/// The layer's own words for `slip` at `key`.
+fn slip_words(slip: Slip, ex: &Explainer, key: Key) -> String {
+    ex.net
+        .layer(key.layer)
+        .and_then(|l| l.explain_slip(slip, key, ex))
+        .unwrap_or_default()
+}
+
 /// Slips in one quantity's own formula: a receptive field shifted, a weight's gradient
 /// taken with another input, a shared filter's gradient without its inputs or from one
 /// position only.
 fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
-    let convs: Vec<(u16, &Conv1d)> = s
-        .network
-        .layers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| match l {
-            Layer::Conv1d(c) => Some(((i + 1) as u16, c)),
-            Layer::Dense(_) | Layer::Relu(_) | Layer::MaxPool1d(_) => None,
-        })
-        .collect();
-    if !convs.is_empty() {
+    let net = &s.network;
+    if !layers_with(net, Slip::ReceptiveFieldShift).is_empty() {
         list.push(Mistake {
             code: "receptive-field-shift",
-            replay: Replay::Local(shifted_field),
-            explain: Rc::new(explain_shift),
+            replay: Replay::Local(|ex, key| slipped_at(Slip::ReceptiveFieldShift, ex, key)),
+            explain: Rc::new(|ex, key| slip_words(Slip::ReceptiveFieldShift, ex, key)),
         });
     }
-    let has_dense = s
-        .network
-        .layers
-        .iter()
-        .any(|l| matches!(l, Layer::Dense(_)));
-    if has_dense {
+    if !layers_with(net, Slip::WrongWeightIndex).is_empty() {
         list.push(Mistake {
             code: "wrong-weight-index",
-            replay: Replay::Local(other_input),
-            explain: Rc::new(explain_weight_index),
+            replay: Replay::Local(|ex, key| slipped_at(Slip::WrongWeightIndex, ex, key)),
+            explain: Rc::new(|ex, key| slip_words(Slip::WrongWeightIndex, ex, key)),
         });
     }
-    for &(layer, conv) in &convs {
+    for (layer, l) in layers_with(net, Slip::FilterSumWithoutInput) {
         list.push(Mistake {
             code: "filter-sum-without-input",
             replay: Replay::Alter(Rc::new(WithoutInput {
                 layer,
-                conv: conv.clone(),
+                filter: l.clone(),
             })),
             explain: Rc::new(|ex, key| {
                 format!(
@@ -116,8 +130,8 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
             }),
         });
     }
-    for &(layer, conv) in &convs {
-        let positions = conv.positions();
+    for (layer, l) in layers_with(net, Slip::UnsummedFilterGradient) {
+        let positions = l.positions();
         let tried: Vec<usize> = if positions <= UNSUMMED_POSITIONS {
             (0..positions).collect()
         } else {
@@ -128,7 +142,7 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
                 code: "unsummed-filter-gradient",
                 replay: Replay::Alter(Rc::new(OnePosition {
                     layer,
-                    conv: conv.clone(),
+                    filter: l.clone(),
                     position,
                 })),
                 explain: Rc::new(move |ex, key| {
@@ -162,8 +176,8 @@ fn sum_shown(ex: &Explainer, key: Key) -> String {
 /// another convention; the other ReLU-at-zero convention.
 fn routing_slips(s: &Scenario, list: &mut Vec<Mistake>) {
     let setup = &s.setup;
-    let windows = pool_windows(s);
-    if !windows.is_empty() {
+    let windows = pool_windows(&s.network);
+    if !layers_with(&s.network, Slip::TieConvention).is_empty() {
         for other in [Ties::All, Ties::First, Ties::Split] {
             if other == setup.conventions.maxpool_ties {
                 continue;
@@ -176,6 +190,8 @@ fn routing_slips(s: &Scenario, list: &mut Vec<Mistake>) {
                 explain: Rc::new(move |ex, key| explain_ties(ex, key, other)),
             });
         }
+    }
+    if !layers_with(&s.network, Slip::WrongPoolInput).is_empty() {
         list.push(Mistake {
             code: "wrong-pool-input",
             replay: Replay::Alter(Rc::new(RunnerUp(windows))),
@@ -183,11 +199,11 @@ fn routing_slips(s: &Scenario, list: &mut Vec<Mistake>) {
         });
         list.push(Mistake {
             code: "wrong-pool-input",
-            replay: Replay::Local(misrouted),
+            replay: Replay::Local(|ex, key| slipped_at(Slip::WrongPoolInput, ex, key)),
             explain: Rc::new(explain_pool),
         });
     }
-    if has_relu(s) {
+    if !layers_with(&s.network, Slip::ReluAtZero).is_empty() {
         let mut other = setup.clone();
         other.conventions.relu_passes_zero = !other.conventions.relu_passes_zero;
         list.push(Mistake {
@@ -241,12 +257,8 @@ fn backward_slips(s: &Scenario, pattern: usize, list: &mut Vec<Mistake>) {
         });
     }
     // Left out at one layer, or at every layer.
-    let with_derivative = (1..=last).filter(|&id| match s.network.layer(id) {
-        Some(Layer::Relu(_)) => true,
-        Some(Layer::Dense(d)) => !matches!(d.activation, Activation::Softmax | Activation::Linear),
-        Some(Layer::Conv1d(_) | Layer::MaxPool1d(_)) | None => false,
-    });
-    let layers = with_derivative.map(Some).chain([None]);
+    let with_derivative = layers_with(&s.network, Slip::MissingActivationDerivative);
+    let layers = with_derivative.into_iter().map(|(id, _)| Some(id)).chain([None]);
     for layer in layers {
         list.push(Mistake {
             code: "missing-activation-derivative",
@@ -319,85 +331,13 @@ fn update_slips(s: &Scenario, list: &mut Vec<Mistake>) {
     });
 }
 
-/// A convolution output computed from a window off by one, or with the stride ignored.
-fn shifted_field(ex: &Explainer, key: Key) -> Vec<f64> {
-    match (key.kind, ex.net.layer(key.layer)) {
-        (Kind::Out, Some(Layer::Conv1d(conv))) => {
-            let i = key.index as usize;
-            conv.slipped_starts(i)
-                .into_iter()
-                .map(|start| conv.output_at(key.layer, i, start, ex))
-                .collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// "f2 reads In2..In3 (stride 1): f2 = In2·w1 + In3·w2".
-fn explain_shift(ex: &Explainer, key: Key) -> String {
-    let e = ex.explain(key);
-    let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
-    let stride = match ex.net.layer(key.layer) {
-        Some(Layer::Conv1d(conv)) => conv.stride,
-        _ => 1,
-    };
-    let field = e
-        .note
-        .as_deref()
-        .and_then(|n| n.strip_prefix("receptive field "))
-        .unwrap_or("its window");
-    format!(
-        "{} reads {field} (stride {stride}): {} = {formula}; your value uses another window",
-        e.symbol, e.symbol
-    )
-}
-
-/// A dense weight's gradient taken with each other input: δ_j·In_i' for i' ≠ i.
-fn other_input(ex: &Explainer, key: Key) -> Vec<f64> {
-    let Some(Layer::Dense(dense)) = ex.net.layer(key.layer) else {
-        return Vec::new();
-    };
-    let p = key.index as usize;
-    if key.kind != Kind::Wgrad {
-        return Vec::new();
-    }
-    let Some(own) = dense.input_of(p) else {
-        return Vec::new();
-    };
-    (0..dense.inputs())
-        .filter(|&i| i != own)
-        .filter_map(|i| dense.wgrad_with_input(key.layer, p, i, ex))
-        .collect()
-}
-
-/// "∂L/∂w5 = ∂L/∂I@C·A: w5 multiplies A".
-fn explain_weight_index(ex: &Explainer, key: Key) -> String {
-    let e = ex.explain(key);
-    let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
-    let weight = ex.name(key);
-    let input = match ex.net.layer(key.layer) {
-        Some(Layer::Dense(d)) => d
-            .input_of(key.index as usize)
-            .map(|i| ex.net.node_names(key.layer - 1)[i].clone()),
-        _ => None,
-    };
-    let multiplies = input.map_or(String::new(), |i| format!(": {weight} multiplies {i}"));
-    format!(
-        "{} = {formula}{multiplies}; your value takes another input",
-        e.symbol
-    )
-}
-
 /// "r3 and r4 tie at 0 for B; under `first` only r3 gets B's gradient, but this scenario's
 /// maxpool_ties is `all`: each gets it whole".
 fn explain_ties(ex: &Explainer, key: Key, other: Ties) -> String {
     let current = ex.setup.conventions.maxpool_ties;
     let mut ties = Vec::new();
-    for (i, layer) in ex.net.layers.iter().enumerate() {
-        let Layer::MaxPool1d(pool) = layer else {
-            continue;
-        };
-        let id = (i + 1) as u16;
+    for (i, pool) in ex.net.layers.iter().enumerate() {
+        let id = Network::layer_id(i);
         let names = ex.net.node_names(id - 1);
         for (o, tied) in pool.ties(id, ex) {
             let holds = key.layer == id - 1 && tied.contains(&(key.index as usize));
@@ -406,7 +346,7 @@ fn explain_ties(ex: &Explainer, key: Key, other: Ties) -> String {
                 id,
                 o,
                 tied.iter().map(|&t| names[t].clone()).collect::<Vec<_>>(),
-                pool.outputs[o].clone(),
+                pool.outputs()[o].clone(),
             ));
         }
     }
@@ -537,52 +477,23 @@ impl Alter for RunnerUp {
 
 /// Every pooled output of the network.
 fn pool_windows_of(ex: &Explainer) -> Vec<Key> {
-    let mut keys = Vec::new();
-    for (i, layer) in ex.net.layers.iter().enumerate() {
-        if let Layer::MaxPool1d(pool) = layer {
-            let id = (i + 1) as u16;
-            keys.extend((0..pool.outputs.len()).map(|o| Key::new(id, Kind::Out, o)));
-        }
-    }
-    keys
+    pool_windows(ex.net).into_keys().collect()
 }
 
 /// For every pooled output, the outputs of the layer below in its window.
-fn pool_windows(s: &Scenario) -> HashMap<Key, Vec<Key>> {
+fn pool_windows(net: &Network) -> HashMap<Key, Vec<Key>> {
     let mut windows = HashMap::new();
-    for (i, layer) in s.network.layers.iter().enumerate() {
-        if let Layer::MaxPool1d(pool) = layer {
-            let id = (i + 1) as u16;
-            for o in 0..pool.outputs.len() {
-                let inputs = pool
-                    .window(o)
-                    .map(|k| Key::new(id - 1, Kind::Out, k))
-                    .collect();
-                windows.insert(Key::new(id, Kind::Out, o), inputs);
-            }
+    for (i, layer) in net.layers.iter().enumerate() {
+        let id = Network::layer_id(i);
+        for (o, window) in layer.pool_windows() {
+            let inputs = window
+                .into_iter()
+                .map(|k| Key::new(id - 1, Kind::Out, k))
+                .collect();
+            windows.insert(Key::new(id, Kind::Out, o), inputs);
         }
     }
     windows
-}
-
-fn has_relu(s: &Scenario) -> bool {
-    s.network.layers.iter().any(|l| match l {
-        Layer::Relu(_) => true,
-        Layer::Dense(d) => d.activation == Activation::Relu,
-        _ => false,
-    })
-}
-
-/// The gradient an input of a pooling window gets when a pooled value's gradient is sent
-/// to the wrong input, for each window that holds it.
-fn misrouted(ex: &Explainer, key: Key) -> Vec<f64> {
-    let pool_id = key.layer.saturating_add(1);
-    match (key.kind, ex.net.layer(pool_id)) {
-        (Kind::Grad, Some(Layer::MaxPool1d(pool))) => {
-            pool.misrouted_grads(pool_id, key.index as usize, ex)
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// A gradient of the backward pass recomputed with every weight already updated.
@@ -606,77 +517,49 @@ fn through_updated_weights(ex: &Explainer, key: Key) -> Vec<f64> {
 
 /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2", or where a pooled gradient goes.
 fn explain_pool(ex: &Explainer, key: Key) -> String {
-    let n = |x: f64| crate::formula::number(x, 6);
-    let describe = |pooled: Key| -> Option<String> {
-        let Some(Layer::MaxPool1d(pool)) = ex.net.layer(pooled.layer) else {
-            return None;
-        };
-        let names = ex.net.node_names(pooled.layer - 1);
-        let window = pool.window(pooled.index as usize);
-        let route = ex.trace.route(pooled)?;
-        let chosen: Vec<&str> = route
-            .chosen
-            .iter()
-            .map(|&c| names[c as usize].as_str())
-            .collect();
-        let others: Vec<String> = window
-            .clone()
-            .filter(|i| !route.chosen.contains(&(*i as u32)))
-            .map(|i| {
-                format!(
-                    "{} is {}",
-                    n(ex.value(pooled.layer - 1, Kind::Out, i)),
-                    names[i]
-                )
-            })
-            .collect();
-        let values: Vec<String> = window
-            .map(|i| n(ex.value(pooled.layer - 1, Kind::Out, i)))
-            .collect();
-        Some(format!(
-            "max({}) = {} comes from {}; {}",
-            values.join(", "),
-            n(ex.value(pooled.layer, Kind::Out, pooled.index as usize)),
-            chosen.join(" and "),
-            others.join(", ")
-        ))
+    let describe = |pooled: Key| {
+        ex.net
+            .layer(pooled.layer)?
+            .describe_route(pooled.layer, pooled.index as usize, ex)
     };
     if let Some(here) = describe(key).filter(|_| key.kind == Kind::Out) {
         return here;
     }
     // A gradient below a pool: every pooled value whose window holds this input.
     let pool_id = key.layer.saturating_add(1);
-    let Some(Layer::MaxPool1d(pool)) = ex.net.layer(pool_id).filter(|_| key.kind == Kind::Grad)
-    else {
-        // Further on: the pooled values it was computed from.
-        let pooled: Vec<String> = pool_windows_of(ex)
+    let holding: Vec<String> = match ex.net.layer(pool_id).filter(|_| key.kind == Kind::Grad) {
+        Some(pool) => pool
+            .pool_windows()
             .into_iter()
-            .filter_map(describe)
-            .take(3)
-            .collect();
-        return format!(
-            "computed from a pooled value taken from an input that did not hold the maximum: {}",
-            pooled.join("; ")
-        );
+            .filter(|(_, window)| window.contains(&(key.index as usize)))
+            .map(|(o, _)| {
+                format!(
+                    "the gradient of {} goes only to the input that held the maximum: {}",
+                    pool.outputs()[o],
+                    describe(Key::new(pool_id, Kind::Out, o)).unwrap_or_default()
+                )
+            })
+            .collect(),
+        None => Vec::new(),
     };
-    let windows: Vec<String> = pool
-        .windows_holding(key.index as usize)
-        .map(|o| {
-            format!(
-                "the gradient of {} goes only to the input that held the maximum: {}",
-                pool.outputs[o],
-                describe(Key::new(pool_id, Kind::Out, o)).unwrap_or_default()
-            )
-        })
-        .collect();
-    windows.join("; ")
+    if !holding.is_empty() {
+        return holding.join("; ");
+    }
+    // Further on: the pooled values it was computed from.
+    let mut pooled = pool_windows_of(ex);
+    pooled.sort_by_key(|k| (k.layer, k.index));
+    let pooled: Vec<String> = pooled.into_iter().filter_map(describe).take(3).collect();
+    format!(
+        "computed from a pooled value taken from an input that did not hold the maximum: {}",
+        pooled.join("; ")
+    )
 }
 
 /// A shared filter's gradient summed without the inputs: each contribution ∂L/∂f_k·In
 /// taken as ∂L/∂f_k.
 struct WithoutInput {
     layer: u16,
-    conv: Conv1d,
+    filter: Layer,
 }
 
 impl Alter for WithoutInput {
@@ -684,18 +567,19 @@ impl Alter for WithoutInput {
         if key.layer != self.layer || key.kind != Kind::Contrib {
             return value;
         }
-        let (c, k, _) = self.conv.contrib_parts(key.index as usize);
-        let f = c * self.conv.positions() + k;
-        so_far
-            .value(Key::new(self.layer, Kind::Grad, f))
-            .unwrap_or(value)
+        match self.filter.contrib_node(key.index as usize) {
+            Some(f) => so_far
+                .value(Key::new(self.layer, Kind::Grad, f))
+                .unwrap_or(value),
+            None => value,
+        }
     }
 }
 
 /// A shared filter's gradient taken from one position instead of the sum over all.
 struct OnePosition {
     layer: u16,
-    conv: Conv1d,
+    filter: Layer,
     position: usize,
 }
 
@@ -704,10 +588,9 @@ impl Alter for OnePosition {
         if key.layer != self.layer || key.kind != Kind::Wgrad {
             return value;
         }
-        let Some((c, j)) = self.conv.filter_of(key.index as usize) else {
+        let Some(term) = self.filter.contrib_at(key.index as usize, self.position) else {
             return value;
         };
-        let term = self.conv.contrib_index(c, self.position, j);
         so_far
             .value(Key::new(self.layer, Kind::Contrib, term))
             .unwrap_or(value)

@@ -2,8 +2,10 @@
 //! Because the filter is shared, its gradient is a sum over positions:
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
 
-use super::Params;
-use super::{Backward, Ctx, Explained, Explainer, Forward, Shape};
+use super::{
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+};
 use crate::formula::Expr;
 use crate::numbers::{Sum, sum};
 use crate::trace::{Key, Kind, LayerId, Recorder};
@@ -38,36 +40,13 @@ impl Conv1d {
         (self.input_len - self.size()) / self.stride + 1
     }
 
-    pub fn shape(&self) -> Shape {
-        Shape {
-            channels: self.filters(),
-            len: self.positions(),
-        }
-    }
 
     /// Contributions recorded: one per filter weight and position.
     pub fn contrib_count(&self) -> usize {
         self.params.weights.len() * self.positions()
     }
 
-    /// Terms of the longest formula: a net input (the window and the bias), a filter
-    /// weight's gradient (one contribution per position), or an input's gradient (one
-    /// term per filter weight that reads it).
-    pub fn widest_formula(&self) -> usize {
-        (self.size() + 1)
-            .max(self.positions())
-            .max(self.filters() * self.size())
-    }
 
-    pub fn describe(&self) -> String {
-        let n = self.filters();
-        let filters = if n == 1 { "filter" } else { "filters" };
-        format!(
-            "convolution, {n} shared {filters} of {}, stride {}",
-            self.size(),
-            self.stride
-        )
-    }
 
     /// Index of the contribution of filter weight (c, j) at position k.
     #[inline]
@@ -85,65 +64,6 @@ impl Conv1d {
         )
     }
 
-    /// `w2@3`: filter weight w2 at position 3 (1-based).
-    pub fn contrib_name(&self, index: usize) -> String {
-        let (c, k, j) = self.contrib_parts(index);
-        format!("{}@{}", self.params.names[c * self.size() + j], k + 1)
-    }
-
-    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let (size, positions) = (self.size(), self.positions());
-        let mut out = Vec::with_capacity(self.filters() * positions);
-        for c in 0..self.filters() {
-            let b = self.params.bias.as_ref().map(|b| b[c]);
-            let w = self.filter(c);
-            for k in 0..positions {
-                out.push(respond(&x[k * self.stride..k * self.stride + size], w, b));
-            }
-        }
-        ctx.record_run(Kind::Out, &mut out);
-        Forward {
-            out,
-            net: Vec::new(),
-        }
-    }
-
-    pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
-        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
-        let wgrad = if R::TRACING {
-            self.traced_wgrad(x, &grad, ctx)
-        } else {
-            self.wgrad(x, &grad)
-        };
-        let mut dw = vec![0.0; self.params.count()];
-        for (p, &g) in wgrad.iter().enumerate() {
-            dw[p] = ctx.hold(p, self.params.get(p), g, false);
-        }
-        if self.params.bias.is_some() {
-            for c in 0..self.filters() {
-                let g = sum(grad[c * positions..(c + 1) * positions].iter().copied());
-                let p = self.params.bias_index(c);
-                dw[p] = ctx.hold(p, self.params.get(p), g, true);
-            }
-        }
-        let input_grad = ctx.wants_input_grad.then(|| {
-            // Each input's terms in the order printed: filter by filter, position by position.
-            let mut sums = vec![Sum::default(); x.len()];
-            for c in 0..self.filters() {
-                let w = self.filter(c);
-                for k in 0..positions {
-                    let g = grad[c * positions + k];
-                    for (s, wj) in sums[k * stride..k * stride + size].iter_mut().zip(w) {
-                        s.add_product(g, *wj);
-                    }
-                }
-            }
-            let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward { input_grad, dw }
-    }
 
     /// Where the window of output `i` starts, and where a student may have put it instead:
     /// one input earlier or later (off by one), or at the output's position itself (the
@@ -231,7 +151,7 @@ impl Conv1d {
         wgrad.iter().map(Sum::value).collect()
     }
 
-    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+    fn explain_own(&self, key: Key, ex: &Explainer) -> Explained {
         let id = key.layer;
         let i = key.index as usize;
         let (size, positions) = (self.size(), self.positions());
@@ -256,7 +176,7 @@ impl Conv1d {
                     names[first],
                     names[first + size - 1]
                 );
-                Explained::new(self.outputs[i].clone(), Expr::add(terms)).note(field)
+                Explained::new(self.outputs[i].clone(), Expr::add(terms)).note(NoteKind::Field, field)
             }
             Kind::Contrib => {
                 let (symbol, formula) = self.contrib_formula(id, i, ex);
@@ -301,11 +221,11 @@ impl Conv1d {
                 ex.operand(name, id, Kind::Contrib, index)
             })
             .collect();
-        Explained::new(symbol, Expr::add(terms)).note("shared filter: the sum over every position")
+        Explained::new(symbol, Expr::add(terms)).note(NoteKind::Remark, "shared filter: the sum over every position")
     }
 
     /// ∂L/∂In_i = Σ over the (filter, position, weight) that read In_i of ∂L/∂f·w.
-    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
+    fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
         let (size, positions) = (self.size(), self.positions());
         let mut terms = Vec::new();
         for c in 0..self.filters() {
@@ -323,6 +243,285 @@ impl Conv1d {
         } else {
             Expr::add(terms)
         }
+    }
+}
+
+impl LayerKind for Conv1d {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "conv1d"
+    }
+
+    fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::line(self.filters(), self.positions())
+    }
+
+    fn describe(&self) -> String {
+        let n = self.filters();
+        let filters = if n == 1 { "filter" } else { "filters" };
+        format!(
+            "convolution, {n} shared {filters} of {}, stride {}",
+            self.size(),
+            self.stride
+        )
+    }
+
+    fn label(&self) -> String {
+        format!("conv1d {}×{}", self.filters(), self.size())
+    }
+
+    fn role(&self) -> &'static str {
+        "convolution"
+    }
+
+    /// Terms of the longest formula: a net input (the window and the bias), a filter
+    /// weight's gradient (one contribution per position), or an input's gradient (one
+    /// term per filter weight that reads it).
+    fn widest_formula(&self) -> usize {
+        (self.size() + 1)
+            .max(self.positions())
+            .max(self.filters() * self.size())
+    }
+
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+
+    /// Each parameter's w, ∂L/∂w, Δw and new w; each node's out and grad (and its input's
+    /// grad); one contribution per filter weight and position.
+    fn quantities(&self) -> usize {
+        4 * self.params.count() + 4 * self.outputs.len() + self.contrib_count()
+    }
+
+    fn trainable(&self) -> Option<&Params> {
+        Some(&self.params)
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        Some(&mut self.params)
+    }
+
+    fn window(&self, o: usize) -> Vec<usize> {
+        let start = o % self.positions() * self.stride;
+        (start..start + self.size()).collect()
+    }
+
+    fn node_bias(&self, o: usize) -> Option<usize> {
+        self.params
+            .bias
+            .as_ref()
+            .map(|_| self.params.bias_index(o / self.positions()))
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let (size, positions) = (self.size(), self.positions());
+        let mut links = Vec::with_capacity(self.contrib_count());
+        for c in 0..self.filters() {
+            for k in 0..positions {
+                for j in 0..size {
+                    links.push(Link {
+                        from: k * self.stride + j,
+                        to: c * positions + k,
+                        weight: Some(c * size + j),
+                        contrib: Some(self.contrib_index(c, k, j)),
+                        gate: Gate::Open,
+                    });
+                }
+            }
+        }
+        links
+    }
+
+    fn filter_tables(&self) -> Vec<FilterTable> {
+        let (size, positions) = (self.size(), self.positions());
+        (0..self.filters())
+            .map(|c| FilterTable {
+                weights: (0..size).map(|j| c * size + j).collect(),
+                nodes: (0..positions).map(|k| c * positions + k).collect(),
+                contribs: (0..positions)
+                    .map(|k| (0..size).map(|j| self.contrib_index(c, k, j)).collect())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// `w2@3`: filter weight w2 at position 3 (1-based).
+    fn contrib_name(&self, index: usize) -> Option<String> {
+        let (c, k, j) = self.contrib_parts(index);
+        Some(format!(
+            "{}@{}",
+            self.params.names[c * self.size() + j],
+            k + 1
+        ))
+    }
+
+    fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        self.explain_own(key, ex)
+    }
+
+    fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        Explained::new(symbol, self.input_grad_formula(id, i, ex))
+    }
+
+    fn hazards(&self, _id: LayerId, _ex: &Explainer) -> Vec<Hazard> {
+        Vec::new()
+    }
+
+    fn why(&self, key: Key, _ex: &Explainer) -> Option<String> {
+        let text = match key.kind {
+            Kind::Out => {
+                "Each neuron of the convolution applies the same shared filter to its own window of the input."
+            }
+            Kind::Contrib => {
+                "The filter is shared, so every position adds a term ∂L_i/∂f_k · In to the weight's gradient."
+            }
+            Kind::Wgrad => "Sum all the terms together: the shared weight's gradient.",
+            _ => return None,
+        };
+        Some(text.into())
+    }
+
+    fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
+        "The gradient flows back from the layer above.".into()
+    }
+
+    fn masks(&self) -> bool {
+        false
+    }
+
+    fn slips(&self) -> Vec<Slip> {
+        vec![
+            Slip::ReceptiveFieldShift,
+            Slip::FilterSumWithoutInput,
+            Slip::UnsummedFilterGradient,
+        ]
+    }
+
+    /// A convolution output computed from a window off by one, or with the stride ignored.
+    fn slipped(&self, slip: Slip, id: LayerId, key: Key, ex: &Explainer) -> Vec<f64> {
+        if slip != Slip::ReceptiveFieldShift || key.kind != Kind::Out || key.layer != id {
+            return Vec::new();
+        }
+        let i = key.index as usize;
+        self.slipped_starts(i)
+            .into_iter()
+            .map(|start| self.output_at(id, i, start, ex))
+            .collect()
+    }
+
+    /// "f2 reads In2..In3 (stride 1): f2 = In2·w1 + In3·w2; your value uses another window".
+    fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String> {
+        if slip != Slip::ReceptiveFieldShift || key.kind != Kind::Out {
+            return None;
+        }
+        let i = key.index as usize;
+        let names = ex.net.node_names(key.layer - 1);
+        let window = self.window(i);
+        let e = self.explain_own(key, ex);
+        let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+        Some(format!(
+            "{} reads {}..{} (stride {}): {} = {formula}; your value uses another window",
+            e.symbol,
+            names[window[0]],
+            names[window[window.len() - 1]],
+            self.stride,
+            e.symbol
+        ))
+    }
+
+    fn contrib_node(&self, index: usize) -> Option<usize> {
+        let (c, k, _) = self.contrib_parts(index);
+        Some(c * self.positions() + k)
+    }
+
+    fn contrib_at(&self, p: usize, position: usize) -> Option<usize> {
+        let (c, j) = self.filter_of(p)?;
+        Some(self.contrib_index(c, position, j))
+    }
+
+    fn positions(&self) -> usize {
+        self.positions()
+    }
+
+    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+        None
+    }
+}
+
+impl Step for Conv1d {
+    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let (size, positions) = (self.size(), self.positions());
+        let mut out = Vec::with_capacity(self.filters() * positions);
+        for c in 0..self.filters() {
+            let b = self.params.bias.as_ref().map(|b| b[c]);
+            let w = self.filter(c);
+            for k in 0..positions {
+                out.push(respond(&x[k * self.stride..k * self.stride + size], w, b));
+            }
+        }
+        ctx.record_run(Kind::Out, &mut out);
+        Forward::out(out)
+    }
+
+    fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        _y: &[f64],
+        _net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        let grad = incoming.grad();
+        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let wgrad = if R::TRACING {
+            self.traced_wgrad(x, &grad, ctx)
+        } else {
+            self.wgrad(x, &grad)
+        };
+        let mut dw = vec![0.0; self.params.count()];
+        for (p, &g) in wgrad.iter().enumerate() {
+            dw[p] = ctx.hold(p, self.params.get(p), g, false);
+        }
+        if self.params.bias.is_some() {
+            for c in 0..self.filters() {
+                let g = sum(grad[c * positions..(c + 1) * positions].iter().copied());
+                let p = self.params.bias_index(c);
+                dw[p] = ctx.hold(p, self.params.get(p), g, true);
+            }
+        }
+        let input_grad = ctx.wants_input_grad.then(|| {
+            // Each input's terms in the order printed: filter by filter, position by position.
+            let mut sums = vec![Sum::default(); x.len()];
+            for c in 0..self.filters() {
+                let w = self.filter(c);
+                for k in 0..positions {
+                    let g = grad[c * positions + k];
+                    for (s, wj) in sums[k * stride..k * stride + size].iter_mut().zip(w) {
+                        s.add_product(g, *wj);
+                    }
+                }
+            }
+            let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
+            ctx.record_input_grads(&mut back);
+            back
+        });
+        Backward { input_grad, dw }
     }
 }
 

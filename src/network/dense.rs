@@ -1,8 +1,10 @@
 //! Fully connected layer: I_j = Σ_i In_i·w_ji (+ b_j), out_j = f(I_j).
 
-use super::Params;
 use super::activation::SPELLED_OUT;
-use super::{Activation, Backward, Ctx, Explained, Explainer, Forward, Hazard, Incoming};
+use super::{
+    Activation, Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard,
+    Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+};
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
 use crate::trace::{Key, Kind, LayerId, Recorder};
@@ -35,11 +37,6 @@ impl Dense {
         self.activation == Activation::Softmax && self.outputs.len() > SPELLED_OUT
     }
 
-    /// Terms of the longest formula: a net input (every input and the bias) or an
-    /// input's gradient (one term per unit).
-    pub fn widest_formula(&self) -> usize {
-        (self.params.weights.ncols() + 1).max(self.params.weights.nrows())
-    }
 
     fn weight_index(&self, unit: usize, input: usize) -> usize {
         input * self.params.weights.nrows() + unit
@@ -55,71 +52,6 @@ impl Dense {
 
     fn delta_symbol(&self, unit: usize) -> String {
         format!("∂L/∂{}", self.net_symbol(unit))
-    }
-
-    /// I_j = In_1·w_j1 + In_2·w_j2 + … + b_j, added in that order (the order printed) and
-    /// snapped to its decimal ([`Sum`]).
-    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let units = self.outputs.len();
-        let mut sums = vec![Sum::default(); units];
-        // Column by column: each unit's terms still come in input order.
-        for (column, &xi) in self.params.weights.as_slice().chunks_exact(units).zip(x) {
-            for (sum, &w) in sums.iter_mut().zip(column) {
-                sum.add_product(xi, w);
-            }
-        }
-        if let Some(b) = &self.params.bias {
-            for (sum, &b) in sums.iter_mut().zip(b.iter()) {
-                sum.add(b);
-            }
-        }
-        let mut net: Vec<f64> = sums.iter().map(Sum::value).collect();
-        ctx.record_run(Kind::Net, &mut net);
-        let mut out = self.activation.apply(&net);
-        ctx.record_run(Kind::Out, &mut out);
-        Forward { out, net }
-    }
-
-    /// δ_j = ∂L/∂out_j · f′(I_j) (softmax: δ_j = p_j(g_j − Σ_k g_k p_k)), unless the loss
-    /// already gave δ; then ∂L/∂w_ji = δ_j·In_i with held Δw, and ∂L/∂In_i = Σ_j δ_j·w_ji
-    /// with the old weights.
-    pub fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        y: &[f64],
-        net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        let delta = match incoming {
-            Incoming::Delta(d) => d,
-            Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
-        };
-        let mut dw = vec![0.0; self.params.count()];
-        let weights = self.params.weights.as_slice();
-        for (i, &xi) in x.iter().enumerate() {
-            for (j, &d) in delta.iter().enumerate() {
-                let p = self.weight_index(j, i);
-                dw[p] = ctx.hold(p, weights[p], d * xi, false);
-            }
-        }
-        if self.params.bias.is_some() {
-            for (j, &d) in delta.iter().enumerate() {
-                let p = self.params.bias_index(j);
-                dw[p] = ctx.hold(p, self.params.get(p), d, true);
-            }
-        }
-        let input_grad = ctx.wants_input_grad.then(|| {
-            // ∂L/∂In_i = Σ_j δ_j·w_ji with the old weights: column i of W against δ.
-            let weights = self.params.weights.as_slice();
-            let mut back: Vec<f64> = weights
-                .chunks_exact(delta.len())
-                .map(|column| dot(&delta, column))
-                .collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward { input_grad, dw }
     }
 
     fn deltas<R: Recorder>(&self, g: &[f64], y: &[f64], net: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
@@ -140,7 +72,7 @@ impl Dense {
     }
 
     /// Each unit's net input, where its activation makes it delicate.
-    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+    fn delicate_nets(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
         (0..self.outputs.len())
             .filter_map(|j| {
                 let net = Key::new(id, Kind::Net, j);
@@ -150,7 +82,7 @@ impl Dense {
             .collect()
     }
 
-    pub fn explain(&self, key: crate::trace::Key, ex: &Explainer) -> Explained {
+    fn explain_own(&self, key: Key, ex: &Explainer) -> Explained {
         let id = key.layer;
         let j = key.index as usize;
         let name = &self.outputs.get(j).cloned().unwrap_or_default();
@@ -182,9 +114,11 @@ impl Dense {
                 );
                 let e = Explained::new(format!("f′({})", self.net_symbol(j)), formula);
                 match self.activation {
-                    Activation::Sigmoid => e.note("derivative of the sigmoid: f(1 − f)"),
+                    Activation::Sigmoid => {
+                        e.note(NoteKind::Remark, "derivative of the sigmoid: f(1 − f)")
+                    }
                     Activation::Relu if ex.value(id, Kind::Dact, j) == 0.0 => {
-                        e.note("ReLU blocks the gradient")
+                        e.note(NoteKind::Blocked, "ReLU blocks the gradient")
                     }
                     _ => e,
                 }
@@ -270,7 +204,7 @@ impl Dense {
 
     /// The gradient of weight parameter `p` taken with input `input` instead of the one it
     /// multiplies, δ_unit·In_input, from the values in a trace; None for a bias.
-    pub fn wgrad_with_input(
+    fn wgrad_with_input(
         &self,
         id: LayerId,
         p: usize,
@@ -298,7 +232,7 @@ impl Dense {
     }
 
     /// ∂L/∂In_i = Σ_j δ_j·w_ji, the slides' Σ(∂L/∂f·w@c).
-    pub fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
+    fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Expr {
         Expr::add(
             (0..self.outputs.len())
                 .map(|j| {
@@ -307,5 +241,266 @@ impl Dense {
                 })
                 .collect(),
         )
+    }
+}
+
+impl Step for Dense {
+    /// I_j = In_1·w_j1 + In_2·w_j2 + … + b_j, added in that order (the order printed) and
+    /// snapped to its decimal ([`Sum`]).
+    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let units = self.outputs.len();
+        let mut sums = vec![Sum::default(); units];
+        // Column by column: each unit's terms still come in input order.
+        for (column, &xi) in self.params.weights.as_slice().chunks_exact(units).zip(x) {
+            for (sum, &w) in sums.iter_mut().zip(column) {
+                sum.add_product(xi, w);
+            }
+        }
+        if let Some(b) = &self.params.bias {
+            for (sum, &b) in sums.iter_mut().zip(b.iter()) {
+                sum.add(b);
+            }
+        }
+        let mut net: Vec<f64> = sums.iter().map(Sum::value).collect();
+        ctx.record_run(Kind::Net, &mut net);
+        let mut out = self.activation.apply(&net);
+        ctx.record_run(Kind::Out, &mut out);
+        Forward { out, net }
+    }
+
+    /// δ_j = ∂L/∂out_j · f′(I_j) (softmax: δ_j = p_j(g_j − Σ_k g_k p_k)), unless the loss
+    /// already gave δ; then ∂L/∂w_ji = δ_j·In_i with held Δw, and ∂L/∂In_i = Σ_j δ_j·w_ji
+    /// with the old weights.
+    fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        y: &[f64],
+        net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        let delta = match incoming {
+            Incoming::Delta(d) => d,
+            Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
+        };
+        let mut dw = vec![0.0; self.params.count()];
+        let weights = self.params.weights.as_slice();
+        for (i, &xi) in x.iter().enumerate() {
+            for (j, &d) in delta.iter().enumerate() {
+                let p = self.weight_index(j, i);
+                dw[p] = ctx.hold(p, weights[p], d * xi, false);
+            }
+        }
+        if self.params.bias.is_some() {
+            for (j, &d) in delta.iter().enumerate() {
+                let p = self.params.bias_index(j);
+                dw[p] = ctx.hold(p, self.params.get(p), d, true);
+            }
+        }
+        let input_grad = ctx.wants_input_grad.then(|| {
+            // ∂L/∂In_i = Σ_j δ_j·w_ji with the old weights: column i of W against δ.
+            let weights = self.params.weights.as_slice();
+            let mut back: Vec<f64> = weights
+                .chunks_exact(delta.len())
+                .map(|column| dot(&delta, column))
+                .collect();
+            ctx.record_input_grads(&mut back);
+            back
+        });
+        Backward { input_grad, dw }
+    }
+}
+
+impl LayerKind for Dense {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "dense"
+    }
+
+    fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::flat(self.outputs.len())
+    }
+
+    fn describe(&self) -> String {
+        format!("fully connected, {}", self.activation.as_str())
+    }
+
+    fn label(&self) -> String {
+        format!("dense {} {}", self.outputs.len(), self.activation.as_str())
+    }
+
+    fn role(&self) -> &'static str {
+        "fully connected layer"
+    }
+
+    /// Terms of the longest formula: a net input (every input and the bias) or an
+    /// input's gradient (one term per unit).
+    fn widest_formula(&self) -> usize {
+        (self.params.weights.ncols() + 1).max(self.params.weights.nrows())
+    }
+
+    fn threshold(&self) -> f64 {
+        self.activation.midpoint()
+    }
+
+    /// Each parameter's w, ∂L/∂w, Δw and new w; each unit's net, out, dact, delta and
+    /// grad (counted as four: a softmax has no dact), and its input's grad.
+    fn quantities(&self) -> usize {
+        4 * self.params.count() + 4 * self.outputs.len()
+    }
+
+    fn trainable(&self) -> Option<&Params> {
+        Some(&self.params)
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        Some(&mut self.params)
+    }
+
+    fn window(&self, _o: usize) -> Vec<usize> {
+        (0..self.inputs()).collect()
+    }
+
+    fn node_bias(&self, o: usize) -> Option<usize> {
+        self.params
+            .bias
+            .as_ref()
+            .map(|_| self.params.bias_index(o))
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let units = self.outputs.len();
+        (0..units)
+            .flat_map(|j| {
+                (0..self.inputs()).map(move |i| Link {
+                    from: i,
+                    to: j,
+                    weight: Some(i * units + j),
+                    contrib: None,
+                    gate: Gate::Open,
+                })
+            })
+            .collect()
+    }
+
+    fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn contrib_name(&self, _index: usize) -> Option<String> {
+        None
+    }
+
+    fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        self.explain_own(key, ex)
+    }
+
+    fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        Explained::new(symbol, self.input_grad_formula(id, i, ex))
+    }
+
+    fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        self.delicate_nets(id, ex)
+    }
+
+    fn why(&self, key: Key, _ex: &Explainer) -> Option<String> {
+        match key.kind {
+            Kind::Out if self.activation == Activation::Softmax => {
+                Some("Softmax turns the scores into probabilities that add up to 1.".into())
+            }
+            Kind::Out => {
+                Some("The activation function turns the node's sum into its output.".into())
+            }
+            Kind::Dact => Some(format!(
+                "Chain rule: multiply by the derivative of the activation ({}).",
+                self.activation.derivative_in_words()
+            )),
+            _ => None,
+        }
+    }
+
+    fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
+        "Collect ∂L_i/∂f from the layer above that backpropagates to this node: Σ(∂L_i/∂f · w)."
+            .into()
+    }
+
+    fn masks(&self) -> bool {
+        false
+    }
+
+    fn slips(&self) -> Vec<Slip> {
+        let mut slips = vec![Slip::WrongWeightIndex];
+        if self.activation == Activation::Relu {
+            slips.push(Slip::ReluAtZero);
+        }
+        if !matches!(self.activation, Activation::Softmax | Activation::Linear) {
+            slips.push(Slip::MissingActivationDerivative);
+        }
+        slips
+    }
+
+    /// A weight's gradient taken with each other input: δ_j·In_i' for i' ≠ i.
+    fn slipped(&self, slip: Slip, id: LayerId, key: Key, ex: &Explainer) -> Vec<f64> {
+        if slip != Slip::WrongWeightIndex || key.kind != Kind::Wgrad || key.layer != id {
+            return Vec::new();
+        }
+        let p = key.index as usize;
+        let Some(own) = self.input_of(p) else {
+            return Vec::new();
+        };
+        (0..self.inputs())
+            .filter(|&i| i != own)
+            .filter_map(|i| self.wgrad_with_input(id, p, i, ex))
+            .collect()
+    }
+
+    /// "∂L/∂w5 = ∂L/∂I@C·A: w5 multiplies A; your value takes another input".
+    fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String> {
+        if slip != Slip::WrongWeightIndex {
+            return None;
+        }
+        let e = ex.explain(key);
+        let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+        let weight = ex.name(key);
+        let multiplies = self
+            .input_of(key.index as usize)
+            .map(|i| &ex.net.node_names(key.layer - 1)[i])
+            .map_or(String::new(), |i| format!(": {weight} multiplies {i}"));
+        Some(format!(
+            "{} = {formula}{multiplies}; your value takes another input",
+            e.symbol
+        ))
+    }
+
+    fn contrib_node(&self, _index: usize) -> Option<usize> {
+        None
+    }
+
+    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
+        None
+    }
+
+    fn positions(&self) -> usize {
+        0
+    }
+
+    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+        None
     }
 }

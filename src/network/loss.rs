@@ -5,6 +5,7 @@
 //! half_squared_error: L_i = Σ ½(t − y)², ∂L_i/∂y = −(t − y).
 //! squared_error: L_i = Σ (t − y)², ∂L_i/∂y = −2(t − y).
 
+use super::NoteKind;
 use super::{Explained, Explainer, Incoming, Pattern, Setup};
 use crate::formula::{Expr, var};
 use crate::numbers::{difference, sum};
@@ -141,10 +142,10 @@ impl Loss {
                 let p = ex.node(last, class);
                 if key.kind == Kind::Loss {
                     Explained::new("L_i", Expr::negate(Expr::call("ln", vec![p])))
-                        .note("cross-entropy, natural log: −ln p_target")
+                        .note(NoteKind::Remark, "cross-entropy, natural log: −ln p_target")
                 } else {
                     Explained::new("L_i (log10)", Expr::negate(Expr::call("log10", vec![p])))
-                        .note("log base 10: L_i / ln 10, the figure some slides quote")
+                        .note(NoteKind::Remark, "log base 10: L_i / ln 10, the figure some slides quote")
                 }
             }
             Kind::Loss => {
@@ -161,18 +162,18 @@ impl Loss {
             }
             Kind::LossTotal if ex.setup.lambda == 0.0 => {
                 Explained::new("L", self.total_formula(ex))
-                    .note("λ = 0: no L2 penalty, the loss is the data loss")
+                    .note(NoteKind::Remark, "λ = 0: no L2 penalty, the loss is the data loss")
             }
             Kind::LossTotal => Explained::new("L", self.total_formula(ex))
-                .note("data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)"),
+                .note(NoteKind::Remark, "data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)"),
             Kind::Delta => {
                 let p = ex.node(last, j);
                 let symbol = format!("∂L/∂f@{}", names[j]);
                 if ex.pattern.class == Some(j) {
                     Explained::new(symbol, Expr::minus(p, Expr::Num(1.0)))
-                        .note("target: p_target − 1")
+                        .note(NoteKind::Target, "target: p_target − 1")
                 } else {
-                    Explained::new(symbol, p).note("not the target: p unchanged")
+                    Explained::new(symbol, p).note(NoteKind::Remark, "not the target: p unchanged")
                 }
             }
             Kind::Grad => {
@@ -264,10 +265,10 @@ fn explain_log_sum_exp(kind: Kind, class: usize, ex: &Explainer) -> Explained {
     if kind == Kind::Loss {
         let p = &ex.net.output_names()[class];
         let note = format!("{p} is too small for a double: −ln {p} from the scores (log-sum-exp)");
-        return Explained::new("L_i", formula).note(note);
+        return Explained::new("L_i", formula).note(NoteKind::Remark, note);
     }
     let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
     let ln10 = Expr::call("ln", vec![Expr::Num(10.0)]);
     Explained::new("L_i (log10)", Expr::over(loss, ln10))
-        .note("log base 10: L_i / ln 10, the figure some slides quote")
+        .note(NoteKind::Remark, "log base 10: L_i / ln 10, the figure some slides quote")
 }

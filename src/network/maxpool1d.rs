@@ -3,7 +3,10 @@
 //! convention: every tied maximum (`all`, the slides), the first (`first`), or a share
 //! each (`split`).
 
-use super::{Backward, Ctx, Explained, Explainer, Forward, Hazard, Shape, Ties};
+use super::{
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step, Ties,
+};
 use crate::formula::Expr;
 use crate::numbers::Sum;
 use crate::trace::{Key, Kind, LayerId, Recorder};
@@ -20,91 +23,25 @@ pub struct MaxPool1d {
 
 impl MaxPool1d {
     pub fn out_len(&self) -> usize {
-        (self.input.len - self.size) / self.stride + 1
+        (self.input.cols - self.size) / self.stride + 1
     }
 
-    pub fn shape(&self) -> Shape {
-        Shape {
-            channels: self.input.channels,
-            len: self.out_len(),
-        }
-    }
-
-    /// The input indices of output `o`'s window.
-    pub fn window(&self, o: usize) -> std::ops::Range<usize> {
+    /// The input indices of output `o`'s window: a run of the input's channel.
+    pub fn span(&self, o: usize) -> std::ops::Range<usize> {
         let (c, k) = (o / self.out_len(), o % self.out_len());
-        let start = c * self.input.len + k * self.stride;
+        let start = c * self.input.cols + k * self.stride;
         start..start + self.size
     }
 
-    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut out: Vec<f64> = (0..self.outputs.len())
-            .map(|o| {
-                x[self.window(o)]
-                    .iter()
-                    .copied()
-                    .fold(f64::NEG_INFINITY, f64::max)
-            })
-            .collect();
-        ctx.record_run(Kind::Out, &mut out);
-        if R::TRACING {
-            let ties = ctx.setup.conventions.maxpool_ties;
-            let mut chosen = Vec::with_capacity(self.size);
-            for (o, &pooled) in out.iter().enumerate() {
-                let window = self.window(o);
-                let share = choose(&x[window.clone()], pooled, ties, &mut chosen);
-                ctx.rec
-                    .route(Key::new(ctx.id, Kind::Out, o), window.start, &chosen, share);
-            }
-        }
-        Forward {
-            out,
-            net: Vec::new(),
-        }
-    }
-
-    /// ∂L/∂In_i = Σ over the windows in which In_i is a chosen maximum of share·∂L/∂out.
-    pub fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        y: &[f64],
-        grad: Vec<f64>,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        if !ctx.wants_input_grad {
-            return Backward {
-                input_grad: None,
-                dw: Vec::new(),
-            };
-        }
-        let ties = ctx.setup.conventions.maxpool_ties;
-        // Each input's terms in the order printed: window by window.
-        let mut sums = vec![Sum::default(); x.len()];
-        let mut chosen = Vec::with_capacity(self.size);
-        for (o, g) in grad.iter().enumerate() {
-            let window = self.window(o);
-            let share = choose(&x[window.clone()], y[o], ties, &mut chosen);
-            for &c in &chosen {
-                sums[window.start + c].add(share * g);
-            }
-        }
-        let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
-        ctx.record_input_grads(&mut back);
-        Backward {
-            input_grad: Some(back),
-            dw: Vec::new(),
-        }
-    }
-
     /// Every window's margin: the largest input minus the second largest (0 on a tie).
-    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+    fn pool_gaps(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
         if self.size < 2 {
             return Vec::new();
         }
         (0..self.outputs.len())
             .map(|o| {
                 let mut values: Vec<f64> = self
-                    .window(o)
+                    .span(o)
                     .map(|i| ex.value(id - 1, Kind::Out, i))
                     .collect();
                 values.sort_by(|a, b| b.total_cmp(a));
@@ -116,37 +53,41 @@ impl MaxPool1d {
             .collect()
     }
 
-    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+    fn explain_pooled(&self, key: Key, ex: &Explainer) -> Explained {
         let id = key.layer;
         let o = key.index as usize;
         if key.kind != Kind::Out {
             return Explained::new("?", Expr::Num(0.0));
         }
-        let args = self.window(o).map(|i| ex.node(id - 1, i)).collect();
+        let args = self.span(o).map(|i| ex.node(id - 1, i)).collect();
         let names = ex.net.node_names(id - 1);
         let route = ex.trace.route(key);
-        let note = match route {
-            Some(r) if r.chosen.len() == 1 => format!("from {}", names[r.chosen[0] as usize]),
+        let (kind, note) = match route {
+            Some(r) if r.chosen.len() == 1 => (
+                NoteKind::Passed,
+                format!("from {}", names[r.chosen[0] as usize]),
+            ),
             Some(r) => {
                 let tied: Vec<&str> = r
                     .chosen
                     .iter()
                     .map(|&c| names[c as usize].as_str())
                     .collect();
-                format!(
+                let text = format!(
                     "tie: {} ({})",
                     tied.join(", "),
                     tie_rule(ex.setup.conventions.maxpool_ties)
-                )
+                );
+                (NoteKind::Tie, text)
             }
-            None => String::new(),
+            None => (NoteKind::Remark, String::new()),
         };
-        Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(note)
+        Explained::new(self.outputs[o].clone(), Expr::call("max", args)).note(kind, note)
     }
 
     /// The pooled outputs whose window holds input `i` (several where windows overlap).
     pub fn windows_holding(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.outputs.len()).filter(move |&o| self.window(o).contains(&i))
+        (0..self.outputs.len()).filter(move |&o| self.span(o).contains(&i))
     }
 
     /// The gradient input `i` gets when the gradient of a window holding it is sent to the
@@ -161,7 +102,7 @@ impl MaxPool1d {
                 let route = ex.trace.route(Key::new(id, Kind::Out, o))?;
                 let top = ex.value(id, Kind::Out, o);
                 let at_top = |k: usize| ex.value(id - 1, Kind::Out, k) == top;
-                if at_top(i) && self.window(o).filter(|&k| at_top(k)).count() > 1 {
+                if at_top(i) && self.span(o).filter(|&k| at_top(k)).count() > 1 {
                     return None;
                 }
                 let g = ex.value(id, Kind::Grad, o);
@@ -181,12 +122,12 @@ impl MaxPool1d {
 
     /// The windows whose maximum several inputs hold, in a trace: each pooled output with
     /// the tied inputs (indices into the previous layer's outputs).
-    pub fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+    fn tied(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
         (0..self.outputs.len())
             .filter_map(|o| {
                 let top = ex.value(id, Kind::Out, o);
                 let tied: Vec<usize> = self
-                    .window(o)
+                    .span(o)
                     .filter(|&i| ex.value(id - 1, Kind::Out, i) == top)
                     .collect();
                 (tied.len() > 1).then_some((o, tied))
@@ -200,7 +141,7 @@ impl MaxPool1d {
         let mut keys = Vec::new();
         for o in self.windows_holding(i) {
             keys.push(Key::new(id, Kind::Out, o));
-            keys.extend(self.window(o).map(|k| Key::new(id - 1, Kind::Out, k)));
+            keys.extend(self.span(o).map(|k| Key::new(id - 1, Kind::Out, k)));
         }
         keys
     }
@@ -210,7 +151,7 @@ impl MaxPool1d {
     pub fn window_hint(&self, id: LayerId, i: usize, ex: &Explainer) -> String {
         let input = &ex.net.node_names(id - 1)[i];
         let owners: Vec<&str> = (0..self.outputs.len())
-            .filter(|&o| self.window(o).contains(&i))
+            .filter(|&o| self.span(o).contains(&i))
             .map(|o| self.outputs[o].as_str())
             .collect();
         match owners.as_slice() {
@@ -220,25 +161,25 @@ impl MaxPool1d {
         }
     }
 
-    pub fn input_grad_formula(
-        &self,
-        id: LayerId,
-        i: usize,
-        ex: &Explainer,
-    ) -> (Expr, Option<String>) {
+    /// ∂L/∂In_i: the sum of the gradients of the windows where In_i was chosen, and a note
+    /// saying, window by window, whether it was.
+    fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> (Expr, NoteKind, String) {
         let mut terms = Vec::new();
         let mut notes = Vec::new();
-        for o in (0..self.outputs.len()).filter(|&o| self.window(o).contains(&i)) {
+        let mut kind = NoteKind::Passed;
+        for o in self.windows_holding(i) {
             let route = ex.trace.route(Key::new(id, Kind::Out, o));
             let chosen = route.is_some_and(|r| r.chosen.contains(&(i as u32)));
             let pooled = &self.outputs[o];
             match (chosen, route) {
                 (true, Some(r)) if r.share != 1.0 => {
                     terms.push(Expr::over(ex.grad(id, o), Expr::Num(r.chosen.len() as f64)));
+                    kind = tie_unless_blocked(kind);
                     notes.push(format!("a tied maximum of {pooled}: shares its gradient"));
                 }
                 (true, Some(r)) if r.chosen.len() > 1 => {
                     terms.push(ex.grad(id, o));
+                    kind = tie_unless_blocked(kind);
                     notes.push(format!(
                         "a tied maximum of {pooled}: gets its whole gradient"
                     ));
@@ -247,7 +188,10 @@ impl MaxPool1d {
                     terms.push(ex.grad(id, o));
                     notes.push(format!("the maximum of {pooled}: gets its gradient"));
                 }
-                (false, _) => notes.push(format!("not the maximum of {pooled}: gets 0")),
+                (false, _) => {
+                    kind = NoteKind::Blocked;
+                    notes.push(format!("not the maximum of {pooled}: gets 0"));
+                }
             }
         }
         let formula = if terms.is_empty() {
@@ -255,7 +199,260 @@ impl MaxPool1d {
         } else {
             Expr::add(terms)
         };
-        (formula, Some(notes.join("; ")))
+        (formula, kind, notes.join("; "))
+    }
+}
+
+impl MaxPool1d {
+    /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2": where pooled output `o`'s value
+    /// came from, in a trace.
+    fn route_line(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {
+        let n = |x: f64| crate::formula::number(x, 6);
+        let names = ex.net.node_names(id - 1);
+        let route = ex.trace.route(Key::new(id, Kind::Out, o))?;
+        let chosen: Vec<&str> = route
+            .chosen
+            .iter()
+            .map(|&c| names[c as usize].as_str())
+            .collect();
+        let others: Vec<String> = self
+            .span(o)
+            .filter(|&i| !route.chosen.contains(&(i as u32)))
+            .map(|i| format!("{} is {}", n(ex.value(id - 1, Kind::Out, i)), names[i]))
+            .collect();
+        let values: Vec<String> = self
+            .span(o)
+            .map(|i| n(ex.value(id - 1, Kind::Out, i)))
+            .collect();
+        Some(format!(
+            "max({}) = {} comes from {}; {}",
+            values.join(", "),
+            n(ex.value(id, Kind::Out, o)),
+            chosen.join(" and "),
+            others.join(", ")
+        ))
+    }
+}
+
+/// A tie colours the note unless a window already blocked the gradient.
+fn tie_unless_blocked(kind: NoteKind) -> NoteKind {
+    match kind {
+        NoteKind::Blocked => NoteKind::Blocked,
+        _ => NoteKind::Tie,
+    }
+}
+
+impl Step for MaxPool1d {
+    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let mut out: Vec<f64> = (0..self.outputs.len())
+            .map(|o| {
+                x[self.span(o)]
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect();
+        ctx.record_run(Kind::Out, &mut out);
+        if R::TRACING {
+            let ties = ctx.setup.conventions.maxpool_ties;
+            let mut chosen = Vec::with_capacity(self.size);
+            for (o, &pooled) in out.iter().enumerate() {
+                let window = self.span(o);
+                let share = choose(&x[window.clone()], pooled, ties, &mut chosen);
+                chosen.iter_mut().for_each(|c| *c += window.start);
+                ctx.route(o, &chosen, share);
+            }
+        }
+        Forward::out(out)
+    }
+
+    /// ∂L/∂In_i = Σ over the windows in which In_i is a chosen maximum of share·∂L/∂out.
+    fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        y: &[f64],
+        _net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        if !ctx.wants_input_grad {
+            return Backward {
+                input_grad: None,
+                dw: Vec::new(),
+            };
+        }
+        let grad = incoming.grad();
+        let ties = ctx.setup.conventions.maxpool_ties;
+        // Each input's terms in the order printed: window by window.
+        let mut sums = vec![Sum::default(); x.len()];
+        let mut chosen = Vec::with_capacity(self.size);
+        for (o, g) in grad.iter().enumerate() {
+            let window = self.span(o);
+            let share = choose(&x[window.clone()], y[o], ties, &mut chosen);
+            for &c in &chosen {
+                sums[window.start + c].add(share * g);
+            }
+        }
+        let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
+        ctx.record_input_grads(&mut back);
+        Backward {
+            input_grad: Some(back),
+            dw: Vec::new(),
+        }
+    }
+}
+
+impl LayerKind for MaxPool1d {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "maxpool1d"
+    }
+
+    fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::line(self.input.channels, self.out_len())
+    }
+
+    fn describe(&self) -> String {
+        format!("max pooling, size {}, stride {}", self.size, self.stride)
+    }
+
+    fn label(&self) -> String {
+        format!("maxpool {}", self.size)
+    }
+
+    fn role(&self) -> &'static str {
+        "pooling layer"
+    }
+
+    fn widest_formula(&self) -> usize {
+        self.size
+    }
+
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+
+    /// Each node's out and grad, and its input's grad.
+    fn quantities(&self) -> usize {
+        4 * self.outputs.len()
+    }
+
+    fn trainable(&self) -> Option<&Params> {
+        None
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        None
+    }
+
+    fn window(&self, o: usize) -> Vec<usize> {
+        self.span(o).collect()
+    }
+
+    fn node_bias(&self, _o: usize) -> Option<usize> {
+        None
+    }
+
+    fn links(&self) -> Vec<Link> {
+        (0..self.outputs.len())
+            .flat_map(|o| {
+                self.span(o).map(move |i| Link {
+                    from: i,
+                    to: o,
+                    weight: None,
+                    contrib: None,
+                    gate: Gate::Route,
+                })
+            })
+            .collect()
+    }
+
+    fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn contrib_name(&self, _index: usize) -> Option<String> {
+        None
+    }
+
+    fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        self.explain_pooled(key, ex)
+    }
+
+    fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        let (formula, kind, note) = self.input_grad_formula(id, i, ex);
+        let mut explained = Explained::new(symbol, formula).note(kind, note);
+        explained.depends = self.routing_inputs(id, i);
+        explained.hint = Some(self.window_hint(id, i, ex));
+        explained
+    }
+
+    fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        self.pool_gaps(id, ex)
+    }
+
+    fn why(&self, key: Key, _ex: &Explainer) -> Option<String> {
+        (key.kind == Kind::Out).then(|| {
+            "Each neuron in the pooling layer just pools the maximum value of its window.".into()
+        })
+    }
+
+    fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
+        "The gradient flows only through the input that held the maximum; the others get 0."
+            .into()
+    }
+
+    fn masks(&self) -> bool {
+        false
+    }
+
+    fn slips(&self) -> Vec<Slip> {
+        vec![Slip::TieConvention, Slip::WrongPoolInput]
+    }
+
+    /// The gradient an input of a pooling window gets when a pooled value's gradient is
+    /// sent to the wrong input, for each window that holds it.
+    fn slipped(&self, slip: Slip, id: LayerId, key: Key, ex: &Explainer) -> Vec<f64> {
+        if slip != Slip::WrongPoolInput || key.kind != Kind::Grad || key.layer + 1 != id {
+            return Vec::new();
+        }
+        self.misrouted_grads(id, key.index as usize, ex)
+    }
+
+    fn explain_slip(&self, _slip: Slip, _key: Key, _ex: &Explainer) -> Option<String> {
+        None
+    }
+
+    fn contrib_node(&self, _index: usize) -> Option<usize> {
+        None
+    }
+
+    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
+        None
+    }
+
+    fn positions(&self) -> usize {
+        0
+    }
+
+    fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        self.tied(id, ex)
+    }
+
+    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
+        (0..self.outputs.len()).map(|o| (o, self.span(o).collect())).collect()
+    }
+
+    fn describe_route(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {
+        self.route_line(id, o, ex)
     }
 }
 

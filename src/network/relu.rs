@@ -2,7 +2,10 @@
 //! f_k = 0 too under the slides' convention ("positive or zero"); elsewhere it is blocked.
 
 use super::activation::relu_step;
-use super::{Backward, Ctx, Explained, Explainer, Forward, Hazard, Shape};
+use super::{
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+};
 use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Recorder};
 
@@ -14,33 +17,8 @@ pub struct Relu {
 }
 
 impl Relu {
-    pub fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut out: Vec<f64> = x.iter().map(|f| f.max(0.0)).collect();
-        ctx.record_run(Kind::Out, &mut out);
-        Forward {
-            out,
-            net: Vec::new(),
-        }
-    }
-
-    /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
-    pub fn backward<R: Recorder>(&self, x: &[f64], grad: Vec<f64>, ctx: &mut Ctx<R>) -> Backward {
-        let passes_zero = ctx.setup.conventions.relu_passes_zero;
-        let mut steps: Vec<f64> = x.iter().map(|&f| relu_step(f, passes_zero)).collect();
-        ctx.record_run(Kind::Dact, &mut steps);
-        let input_grad = ctx.wants_input_grad.then(|| {
-            let mut back: Vec<f64> = grad.iter().zip(&steps).map(|(g, step)| g * step).collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward {
-            input_grad,
-            dw: Vec::new(),
-        }
-    }
-
     /// Every node's input: at or near 0, the pass/block decision is delicate.
-    pub fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+    fn inputs_near_zero(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
         (0..self.outputs.len())
             .map(|k| Hazard::ReluInput {
                 input: Key::new(id - 1, Kind::Out, k),
@@ -50,7 +28,7 @@ impl Relu {
             .collect()
     }
 
-    pub fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+    fn explain_own(&self, key: Key, ex: &Explainer) -> Explained {
         let id = key.layer;
         let k = key.index as usize;
         let input = ex.node(id - 1, k);
@@ -72,22 +50,23 @@ impl Relu {
                     }
                     (false, false) => "blocked: negative input, zero gradient",
                 };
+                let kind = if passed {
+                    NoteKind::Passed
+                } else {
+                    NoteKind::Blocked
+                };
                 Explained::new(
                     format!("∂{}/∂{input_name}", self.outputs[k]),
                     Expr::step(input, passes_zero),
                 )
-                .note(verdict)
+                .note(kind, verdict)
             }
             _ => Explained::new("?", Expr::Num(0.0)),
         }
     }
 
-    pub fn input_grad_formula(
-        &self,
-        id: LayerId,
-        k: usize,
-        ex: &Explainer,
-    ) -> (Expr, Option<String>) {
+    /// ∂L/∂f_k = ∂L/∂r_k · ∂r_k/∂f_k.
+    fn input_grad_formula(&self, id: LayerId, k: usize, ex: &Explainer) -> Explained {
         let input_name = &ex.net.node_names(id - 1)[k];
         let step = ex.operand(
             format!("∂{}/∂{input_name}", self.outputs[k]),
@@ -95,7 +74,202 @@ impl Relu {
             Kind::Dact,
             k,
         );
-        let note = (ex.value(id, Kind::Dact, k) == 0.0).then(|| "blocked by the ReLU".to_string());
-        (Expr::mul(vec![ex.grad(id, k), step]), note)
+        let explained = Explained::new(
+            format!("∂L/∂{input_name}"),
+            Expr::mul(vec![ex.grad(id, k), step]),
+        );
+        if ex.value(id, Kind::Dact, k) == 0.0 {
+            explained.note(NoteKind::Blocked, "blocked by the ReLU")
+        } else {
+            explained
+        }
+    }
+}
+
+impl Step for Relu {
+    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let mut out: Vec<f64> = x.iter().map(|f| f.max(0.0)).collect();
+        ctx.record_run(Kind::Out, &mut out);
+        Forward::out(out)
+    }
+
+    /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
+    fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        _y: &[f64],
+        _net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        let grad = incoming.grad();
+        let passes_zero = ctx.setup.conventions.relu_passes_zero;
+        let mut steps: Vec<f64> = x.iter().map(|&f| relu_step(f, passes_zero)).collect();
+        ctx.record_run(Kind::Dact, &mut steps);
+        let input_grad = ctx.wants_input_grad.then(|| {
+            let mut back: Vec<f64> = grad.iter().zip(&steps).map(|(g, step)| g * step).collect();
+            ctx.record_input_grads(&mut back);
+            back
+        });
+        Backward {
+            input_grad,
+            dw: Vec::new(),
+        }
+    }
+}
+
+impl LayerKind for Relu {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "relu"
+    }
+
+    fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    fn describe(&self) -> String {
+        "ReLU".into()
+    }
+
+    fn label(&self) -> String {
+        "relu".into()
+    }
+
+    fn role(&self) -> &'static str {
+        "ReLU"
+    }
+
+    fn widest_formula(&self) -> usize {
+        1
+    }
+
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+
+    /// Each node's out, dact and grad, and its input's grad.
+    fn quantities(&self) -> usize {
+        4 * self.outputs.len()
+    }
+
+    fn trainable(&self) -> Option<&Params> {
+        None
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        None
+    }
+
+    fn window(&self, o: usize) -> Vec<usize> {
+        vec![o]
+    }
+
+    fn node_bias(&self, _o: usize) -> Option<usize> {
+        None
+    }
+
+    fn links(&self) -> Vec<Link> {
+        (0..self.outputs.len())
+            .map(|k| Link {
+                from: k,
+                to: k,
+                weight: None,
+                contrib: None,
+                gate: Gate::Relu,
+            })
+            .collect()
+    }
+
+    fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn contrib_name(&self, _index: usize) -> Option<String> {
+        None
+    }
+
+    fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        self.explain_own(key, ex)
+    }
+
+    fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
+        self.input_grad_formula(id, i, ex)
+    }
+
+    fn hazards(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
+        self.inputs_near_zero(id, ex)
+    }
+
+    fn why(&self, key: Key, ex: &Explainer) -> Option<String> {
+        let text = match key.kind {
+            Kind::Out => "ReLU(x) = max(0, x): it filters out negative values.",
+            Kind::Dact if ex.setup.conventions.relu_passes_zero => {
+                "The gradient flows through the ReLU where its input was positive or zero; otherwise it is 0."
+            }
+            Kind::Dact => {
+                "The gradient flows through the ReLU only where its input was positive; otherwise it is 0."
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+
+    /// ∂L/∂f comes from the ReLU's own gradient, which the layer above it sent.
+    fn why_input_grad(&self, id: LayerId, ex: &Explainer) -> String {
+        match ex.net.layer(id.saturating_add(1)) {
+            Some(above) => format!(
+                "Collect ∂L_i/∂f from the {} and the layers above.",
+                above.role()
+            ),
+            None => "Collect ∂L_i/∂f from the loss, through the ReLU.".into(),
+        }
+    }
+
+    fn masks(&self) -> bool {
+        true
+    }
+
+    fn slips(&self) -> Vec<Slip> {
+        vec![Slip::ReluAtZero, Slip::MissingActivationDerivative]
+    }
+
+    fn slipped(&self, _slip: Slip, _id: LayerId, _key: Key, _ex: &Explainer) -> Vec<f64> {
+        Vec::new()
+    }
+
+    fn explain_slip(&self, _slip: Slip, _key: Key, _ex: &Explainer) -> Option<String> {
+        None
+    }
+
+    fn contrib_node(&self, _index: usize) -> Option<usize> {
+        None
+    }
+
+    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
+        None
+    }
+
+    fn positions(&self) -> usize {
+        0
+    }
+
+    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+        None
     }
 }

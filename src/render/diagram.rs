@@ -10,7 +10,7 @@
 //! geometry is in the file, so a test can check that no two of them intersect.
 
 use crate::formula::number;
-use crate::network::{Explainer, Layer, Params};
+use crate::network::{Explainer, Gate, Layer};
 use crate::render::xml_escape as escape;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId};
 use std::collections::HashMap;
@@ -518,21 +518,18 @@ fn node_gradient(scene: &Scene, id: LayerId, node: usize) -> Option<f64> {
 /// The bias of each node of a layer, if the layer has biases.
 fn node_biases(scene: &Scene, layer: usize, len: usize) -> Vec<Option<Bias>> {
     let lid = layer as LayerId;
-    let bias = |p: usize, params: &Params| {
-        Some((
-            Key::new(lid, Kind::W, p),
-            format!("{} = {}", params.name(p), scene.n(params.get(p))),
-        ))
+    let Some(l) = layer.checked_sub(1).map(|i| &scene.ex.net.layers[i]) else {
+        return vec![None; len];
     };
-    match layer.checked_sub(1).map(|i| &scene.ex.net.layers[i]) {
-        Some(Layer::Dense(d)) if d.params.bias.is_some() => (0..len)
-            .map(|j| bias(d.params.bias_index(j), &d.params))
-            .collect(),
-        Some(Layer::Conv1d(c)) if c.params.bias.is_some() => (0..len)
-            .map(|node| bias(c.params.bias_index(node / c.positions()), &c.params))
-            .collect(),
-        _ => vec![None; len],
-    }
+    (0..len)
+        .map(|node| {
+            let p = l.node_bias(node)?;
+            Some((
+                Key::new(lid, Kind::W, p),
+                format!("{} = {}", l.param_name(p), scene.n(l.param(p))),
+            ))
+        })
+        .collect()
 }
 
 fn bias_box(scene: &Scene, text: &str, (x, y): (f64, f64)) -> Rect {
@@ -641,90 +638,52 @@ fn label_width(text: &str) -> f64 {
     text_width(text, SMALL, false) + 8.0
 }
 
-/// The edges into `layer` (trace id `id`) from the layer below.
+/// The edges into `layer` (trace id `id`) from the layer below, as the layer links them
+/// ([`LayerKind::links`](crate::network::LayerKind::links)): a weight's edge is labelled
+/// with it, a ReLU's edge fades where the ReLU blocked the gradient, a pool's edge is bold
+/// where the route chose it.
 fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
     let lid = id as LayerId;
     let plain = "stroke=\"#888888\" stroke-width=\"1.5\"";
     let faint = "stroke=\"#bbbbbb\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\"";
-    let weight = |p: usize, params: &Params| {
-        Some((
-            Key::new(lid, Kind::W, p),
-            format!("{} = {}", params.name(p), scene.n(params.get(p))),
-        ))
-    };
-    let mut edges = Vec::new();
-    match layer {
-        Layer::Dense(d) => {
-            for j in 0..d.outputs.len() {
-                for i in 0..d.params.weights.ncols() {
-                    let p = i * d.outputs.len() + j;
-                    edges.push(Edge {
-                        from: i,
-                        to: j,
-                        style: plain,
-                        label: weight(p, &d.params),
-                        contrib: None,
-                        reveal: None,
-                    });
+    let chosen = "stroke=\"#1e8449\" stroke-width=\"4\"";
+    layer
+        .links()
+        .into_iter()
+        .map(|link| {
+            let (style, reveal) = match link.gate {
+                Gate::Open => (plain, None),
+                Gate::Relu => {
+                    let blocked = scene.get(lid, Kind::Dact, link.to) == Some(0.0);
+                    let style = if blocked { faint } else { plain };
+                    (style, blocked.then_some(Key::new(lid, Kind::Dact, link.to)))
                 }
-            }
-        }
-        Layer::Conv1d(c) => {
-            let (size, positions) = (c.size(), c.positions());
-            for ch in 0..c.filters() {
-                for k in 0..positions {
-                    for j in 0..size {
-                        edges.push(Edge {
-                            from: k * c.stride + j,
-                            to: ch * positions + k,
-                            style: plain,
-                            label: weight(ch * size + j, &c.params),
-                            contrib: Some(Key::new(lid, Kind::Contrib, c.contrib_index(ch, k, j))),
-                            reveal: None,
-                        });
-                    }
+                Gate::Route => {
+                    let pooled = Key::new(lid, Kind::Out, link.to);
+                    let route = scene
+                        .ex
+                        .trace
+                        .route(pooled)
+                        .filter(|_| scene.get(lid, Kind::Out, link.to).is_some());
+                    let taken = route.is_some_and(|r| r.chosen.contains(&(link.from as u32)));
+                    (if taken { chosen } else { faint }, Some(pooled))
                 }
+            };
+            Edge {
+                from: link.from,
+                to: link.to,
+                style,
+                label: link.weight.map(|p| {
+                    (
+                        Key::new(lid, Kind::W, p),
+                        format!("{} = {}", layer.param_name(p), scene.n(layer.param(p))),
+                    )
+                }),
+                contrib: link.contrib.map(|c| Key::new(lid, Kind::Contrib, c)),
+                reveal,
             }
-        }
-        Layer::Relu(r) => {
-            for k in 0..r.outputs.len() {
-                let blocked = scene.get(lid, Kind::Dact, k) == Some(0.0);
-                edges.push(Edge {
-                    from: k,
-                    to: k,
-                    style: if blocked { faint } else { plain },
-                    label: None,
-                    contrib: None,
-                    reveal: blocked.then_some(Key::new(lid, Kind::Dact, k)),
-                });
-            }
-        }
-        Layer::MaxPool1d(pool) => {
-            for o in 0..pool.outputs.len() {
-                let route = scene
-                    .ex
-                    .trace
-                    .route(Key::new(lid, Kind::Out, o))
-                    .filter(|_| scene.get(lid, Kind::Out, o).is_some());
-                for i in pool.window(o) {
-                    let chosen = route.is_some_and(|r| r.chosen.contains(&(i as u32)));
-                    edges.push(Edge {
-                        from: i,
-                        to: o,
-                        style: if chosen {
-                            "stroke=\"#1e8449\" stroke-width=\"4\""
-                        } else {
-                            faint
-                        },
-                        label: None,
-                        contrib: None,
-                        reveal: Some(Key::new(lid, Kind::Out, o)),
-                    });
-                }
-            }
-        }
-    }
-    edges
+        })
+        .collect()
 }
 
 /// The element of the drawing a quantity belongs to, as an attribute and its value: its
@@ -838,7 +797,7 @@ fn draw_edge(
 fn draw_node(svg: &mut String, id: LayerId, node: usize, (x, y): (f64, f64), scene: &Scene) {
     let ex = scene.ex;
     let name = &ex.net.node_names(id)[node];
-    let blocked = matches!(ex.net.layer(id), Some(Layer::Relu(_)))
+    let blocked = ex.net.layer(id).is_some_and(|l| l.masks())
         && scene.get(id, Kind::Dact, node) == Some(0.0);
     let current = scene.current.is_some_and(|k| {
         k.layer == id && !k.kind.is_param() && k.kind != Kind::Contrib && k.index as usize == node

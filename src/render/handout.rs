@@ -210,7 +210,7 @@ impl Handout<'_> {
                     },
                 ];
                 if !self.blank {
-                    cells.push(w.text(r.note.as_deref().unwrap_or("")));
+                    cells.push(w.text(r.note.as_ref().map_or("", |n| n.text.as_str())));
                 }
                 cells
             })

@@ -113,9 +113,9 @@ fn rows_html(rows: &[Row]) -> String {
             "<tr data-row=\"{id}\" tabindex=\"0\"><td class=\"id\" data-label=\"id\"><code>{id}</code></td><td class=\"sym\" data-label=\"quantity\">{}</td><td class=\"math\" data-label=\"formula\">{formula}</td><td class=\"value\" data-label=\"value\"><span data-id=\"{id}\">{}</span></td><td class=\"note\" data-label=\"note\">{}</td></tr>",
             xml_escape(&row.symbol),
             xml_escape(&row.shown_value),
-            row.note.as_deref().map_or(String::new(), |n| format!(
+            row.note.as_ref().map_or(String::new(), |n| format!(
                 "<span data-id=\"{id}\">{}</span>",
-                xml_escape(n)
+                xml_escape(&n.text)
             ))
         );
     }
@@ -202,7 +202,7 @@ fn steps_json(ex: &Explainer, digits: usize) -> String {
                 "formula": s.row.formula,
                 "substituted": s.row.substituted,
                 "value": s.row.shown_value,
-                "note": s.row.note,
+                "note": s.row.note.as_ref().map(|n| &n.text),
                 "why": s.why,
                 "at": { "attr": attr, "value": element },
             })

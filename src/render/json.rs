@@ -1,7 +1,7 @@
 //! The trace as one JSON object (SPEC section 4). Values are full-precision numbers.
 
 use super::{Options, rows};
-use crate::network::{Explainer, Layer};
+use crate::network::Explainer;
 use crate::scenario::Scenario;
 use crate::trace::Kind;
 use serde_json::{Value, json};
@@ -26,7 +26,7 @@ pub fn render(
                 "value": r.value,
                 "formula": opts.text(r.formula.as_deref().unwrap_or(&r.symbol)),
                 "substituted": opts.text(&r.substituted),
-                "note": r.note.as_deref().map(|n| opts.text(n)),
+                "note": r.note.as_ref().map(|n| opts.text(&n.text)),
             })
         })
         .collect();
@@ -36,15 +36,18 @@ pub fn render(
         .map(|route| {
             let prev = ex.net.node_names(route.key.layer - 1);
             let from: Vec<&String> = route.chosen.iter().map(|&i| &prev[i as usize]).collect();
-            let window = match ex.net.layer(route.key.layer) {
-                Some(Layer::MaxPool1d(pool)) => pool.window(route.key.index as usize),
-                _ => 0..0,
-            };
-            let values: Vec<f64> = window.clone().map(|i| ex.value(route.key.layer - 1, Kind::Out, i)).collect();
+            let window = ex
+                .net
+                .layer(route.key.layer)
+                .map_or(Vec::new(), |l| l.window(route.key.index as usize));
+            let values: Vec<f64> = window
+                .iter()
+                .map(|&i| ex.value(route.key.layer - 1, Kind::Out, i))
+                .collect();
             json!({
                 "id": format!("{}.route.{}", ex.net.layer_name(route.key.layer), ex.name(route.key)),
                 "from": from,
-                "window": prev[window].to_vec(),
+                "window": window.iter().map(|&i| &prev[i]).collect::<Vec<_>>(),
                 "values": values,
                 "share": route.share,
             })
@@ -55,7 +58,7 @@ pub fn render(
         .entries()
         .iter()
         .filter(|e| {
-            e.key.kind == Kind::Dact && matches!(ex.net.layer(e.key.layer), Some(Layer::Relu(_)))
+            e.key.kind == Kind::Dact && ex.net.layer(e.key.layer).is_some_and(|l| l.masks())
         })
         .map(|e| {
             let i = e.key.index as usize;

@@ -16,7 +16,7 @@ pub mod template;
 pub mod training;
 
 use crate::formula::{Expr, Rendering, number};
-use crate::network::{Explainer, Layer, Network};
+use crate::network::{Explainer, Network, Note};
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId, Phase};
 
@@ -104,7 +104,7 @@ pub struct Row {
     pub formula: Option<String>,
     pub substituted: String,
     pub value: f64,
-    pub note: Option<String>,
+    pub note: Option<Note>,
     /// For an exercise: the formula gives the answer away, show `?` and this instead.
     pub hint: Option<String>,
     /// The formula itself, for renderers that write it in another notation.
@@ -162,7 +162,7 @@ pub fn row(ex: &Explainer, entry: &Entry, digits: usize) -> Row {
         substituted: explained.formula.render(Rendering::Substituted, digits),
         symbol: explained.symbol,
         value: entry.value,
-        note: explained.note.filter(|n| !n.is_empty()),
+        note: explained.note.filter(|n| !n.text.is_empty()),
         hint: explained.hint,
         expr: explained.formula,
         shown_value: number(entry.value, digits),
@@ -244,57 +244,65 @@ fn title(ex: &Explainer, layer: LayerId, phase: Phase) -> String {
         (_, None) => "the training pattern".into(),
         (_, Some(l)) => {
             let what = l.describe();
-            match (phase, l) {
-                (Phase::Backward, Layer::Dense(_)) if layer as usize == ex.net.layers.len() => {
-                    format!("{what}, {loss}: the gradient starts here")
-                }
-                _ => what,
+            if phase == Phase::Backward && layer as usize == ex.net.layers.len() {
+                format!("{what}, {loss}: the gradient starts here")
+            } else {
+                what
             }
         }
     }
 }
 
+/// The contributions of a layer's shared filters as tables, laid out as the layer says
+/// ([`LayerKind::filter_tables`](crate::network::LayerKind::filter_tables)).
 fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<ContribGrid> {
     let layer = entries[0].key.layer;
-    let Some(Layer::Conv1d(conv)) = ex.net.layer(layer) else {
+    let Some(l) = ex.net.layer(layer) else {
         return Vec::new();
     };
-    let (size, positions) = (conv.size(), conv.positions());
     let by_index: std::collections::HashMap<usize, Entry> =
         entries.iter().map(|e| (e.key.index as usize, *e)).collect();
-    (0..conv.filters())
-        .map(|c| ContribGrid {
-            weight_names: (0..size)
-                .map(|j| conv.params.name(c * size + j).to_string())
+    let cell = |index: usize| {
+        let entry = by_index.get(&index).copied().unwrap_or(Entry {
+            key: Key::new(layer, Kind::Contrib, index),
+            value: 0.0,
+        });
+        row(ex, &entry, digits)
+    };
+    l.filter_tables()
+        .into_iter()
+        .map(|table| ContribGrid {
+            weight_names: table
+                .weights
+                .iter()
+                .map(|&p| l.param_name(p).to_string())
                 .collect(),
-            positions: (0..positions)
-                .map(|k| {
-                    let node = c * positions + k;
-                    let cells = (0..size)
-                        .map(|j| {
-                            let index = conv.contrib_index(c, k, j);
-                            let entry = by_index.get(&index).copied().unwrap_or(Entry {
-                                key: Key::new(layer, Kind::Contrib, index),
-                                value: 0.0,
-                            });
-                            row(ex, &entry, digits)
-                        })
-                        .collect();
+            positions: table
+                .nodes
+                .iter()
+                .zip(&table.contribs)
+                .map(|(&node, row)| {
                     (
-                        conv.outputs[node].clone(),
+                        l.outputs()[node].clone(),
                         ex.value(layer, Kind::Grad, node),
-                        cells,
+                        row.iter().map(|&index| cell(index)).collect(),
                     )
                 })
                 .collect(),
-            sums: (0..size)
-                .map(|j| ex.value(layer, Kind::Wgrad, c * size + j))
+            sums: table
+                .weights
+                .iter()
+                .map(|&p| ex.value(layer, Kind::Wgrad, p))
                 .collect(),
-            grad_keys: (0..positions)
-                .map(|k| Key::new(layer, Kind::Grad, c * positions + k))
+            grad_keys: table
+                .nodes
+                .iter()
+                .map(|&node| Key::new(layer, Kind::Grad, node))
                 .collect(),
-            sum_keys: (0..size)
-                .map(|j| Key::new(layer, Kind::Wgrad, c * size + j))
+            sum_keys: table
+                .weights
+                .iter()
+                .map(|&p| Key::new(layer, Kind::Wgrad, p))
                 .collect(),
         })
         .collect()

@@ -3,7 +3,7 @@
 //! line is longer than the width.
 
 use super::{Block, ContribGrid, Options, Row, Section, Update, place, preamble, sections, strip};
-use crate::network::Explainer;
+use crate::network::{Explainer, Note, NoteKind};
 use crate::scenario::Scenario;
 use crate::trace::{LayerId, Phase};
 use colored::Colorize;
@@ -160,26 +160,18 @@ fn paint(text: &str, opts: &Options, style: impl Fn(&str) -> String) -> String {
     }
 }
 
-/// A note coloured by what it says: blocked red, the target yellow, ties magenta, routes
-/// green, the rest dimmed.
-fn note_colour(note: &str, opts: &Options) -> String {
+/// A note coloured by what it says: blocked red, the target yellow, ties magenta, a
+/// gradient passed or routed green, the rest dimmed.
+fn note_colour(note: &str, kind: NoteKind, opts: &Options) -> String {
     if !opts.color {
         return note.to_string();
     }
-    if note.contains("blocked") || note.contains("gets 0") {
-        note.red().to_string()
-    } else if note.starts_with("target") || note.starts_with("(target") {
-        note.yellow().bold().to_string()
-    } else if note.starts_with("tie") || note.starts_with("(tie") {
-        note.magenta().to_string()
-    } else if note.contains("passed")
-        || note.contains("gets its gradient")
-        || note.starts_with("from")
-        || note.starts_with("(from")
-    {
-        note.green().to_string()
-    } else {
-        note.dimmed().to_string()
+    match kind {
+        NoteKind::Blocked => note.red().to_string(),
+        NoteKind::Target => note.yellow().bold().to_string(),
+        NoteKind::Tie => note.magenta().to_string(),
+        NoteKind::Passed => note.green().to_string(),
+        NoteKind::Remark | NoteKind::Held | NoteKind::Field => note.dimmed().to_string(),
     }
 }
 
@@ -242,7 +234,7 @@ fn borders(table: &mut tabled::Table, opts: &Options, compact: bool) {
 enum Paint {
     Plain,
     Bold,
-    Note,
+    Note(NoteKind),
 }
 
 /// A cell before layout: logical lines, each wrapped and painted on its own.
@@ -273,7 +265,7 @@ impl Cell {
                 lines.push(match how {
                     Paint::Plain => line,
                     Paint::Bold => paint(&line, opts, |t| t.bold().to_string()),
-                    Paint::Note => note_colour(&line, opts),
+                    Paint::Note(kind) => note_colour(&line, *kind, opts),
                 });
             }
         }
@@ -406,14 +398,14 @@ fn formula_cell(r: &Row, opts: &Options, view: &View, note_inside: bool) -> Cell
         None => vec![("given".to_string(), Paint::Plain)],
     };
     if note_inside && let Some(n) = note(r, view) {
-        lines.push((opts.text(&format!("({n})")), Paint::Note));
+        lines.push((opts.text(&format!("({})", n.text)), Paint::Note(n.kind)));
     }
     Cell(lines)
 }
 
 /// A row's note; hidden with the numbers, since notes tell the routing and the target.
-fn note<'a>(r: &'a Row, view: &View) -> Option<&'a str> {
-    r.note.as_deref().filter(|_| !view.hidden)
+fn note<'a>(r: &'a Row, view: &View) -> Option<&'a Note> {
+    r.note.as_ref().filter(|_| !view.hidden)
 }
 
 fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Grid {
@@ -435,8 +427,9 @@ fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Gr
                 Cell::bold(value),
             ];
             if !note_inside {
-                let note = note(r, view).map(|n| opts.text(n)).unwrap_or_default();
-                cells.push(Cell(vec![(note, Paint::Note)]));
+                let (text, kind) = note(r, view)
+                    .map_or((String::new(), NoteKind::Remark), |n| (opts.text(&n.text), n.kind));
+                cells.push(Cell(vec![(text, Paint::Note(kind))]));
             }
             cells
         })

@@ -4,7 +4,7 @@
 use super::Options;
 use super::table::style;
 use crate::formula::number;
-use crate::network::{Layer, Loss, Network};
+use crate::network::{Loss, Network};
 use crate::scenario::Scenario;
 use crate::train::{Run, Settings, milestones, sparkline};
 use serde_json::{Value, json};
@@ -24,12 +24,7 @@ pub fn slides_row(scenario: &str) -> Option<(&'static str, &'static str, u64)> {
 pub fn architecture(net: &Network, loss: Loss) -> String {
     let mut parts = vec![net.input_names.len().to_string()];
     for layer in &net.layers {
-        parts.push(match layer {
-            Layer::Conv1d(c) => format!("conv1d {}×{}", c.filters(), c.size()),
-            Layer::Relu(_) => "relu".into(),
-            Layer::MaxPool1d(p) => format!("maxpool {}", p.size),
-            Layer::Dense(d) => format!("dense {} {}", d.outputs.len(), d.activation.as_str()),
-        });
+        parts.push(layer.label());
     }
     format!(
         "{} ({})",

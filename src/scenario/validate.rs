@@ -333,10 +333,7 @@ fn build_network(
             format!("{} layers; at most {MAX_LAYERS} are supported", raw.len()),
         );
     }
-    let mut shape = Shape {
-        channels: 1,
-        len: input_names.len(),
-    };
+    let mut shape = Shape::flat(input_names.len());
     let mut kinds = Vec::with_capacity(raw.len());
     for (i, raw) in raw.into_iter().enumerate() {
         let Some(raw) = raw.into_layer() else {
@@ -474,7 +471,7 @@ fn output_names(
         if shape.channels == 1 {
             format!("{layer}{sep}{}", i + 1)
         } else {
-            format!("{layer}{sep}{}_{}", i / shape.len + 1, i % shape.len + 1)
+            format!("{layer}{sep}{}_{}", i / shape.cols + 1, i % shape.cols + 1)
         }
     })
 }
@@ -557,7 +554,7 @@ fn conv1d(
         ck.finite(|| p.clone(), row)?;
     }
     let stride = raw.stride.unwrap_or(1);
-    check_windows(ck, path, "filter", size, stride, input.len)?;
+    check_windows(ck, path, "filter", size, stride, input.cols)?;
     let filters = rows.len();
     let kernels = DMatrix::from_fn(size, filters, |j, c| rows[c][j]);
     let bias = match raw.bias {
@@ -618,11 +615,8 @@ fn conv1d(
         )?);
         ck.distinct(&format!("{path}.bias_names"), &param_names)?;
     }
-    let positions = (input.len - size) / stride + 1;
-    let shape = Shape {
-        channels: filters,
-        len: positions,
-    };
+    let positions = (input.cols - size) / stride + 1;
+    let shape = Shape::line(filters, positions);
     check_size(ck, path, shape.size())?;
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
     Ok(Conv1d {
@@ -633,7 +627,7 @@ fn conv1d(
             names: param_names,
         },
         stride,
-        input_len: input.len,
+        input_len: input.cols,
         outputs,
     })
 }
@@ -657,7 +651,7 @@ fn maxpool1d(
 ) -> Result<MaxPool1d> {
     let name = raw.name.unwrap_or(default);
     let stride = raw.stride.unwrap_or(raw.size);
-    check_windows(ck, path, "pool window", raw.size, stride, input.len)?;
+    check_windows(ck, path, "pool window", raw.size, stride, input.cols)?;
     let mut pool = MaxPool1d {
         name,
         size: raw.size,
@@ -704,10 +698,7 @@ fn dense(
         }
         ck.finite(|| format!("{path}.weights[{j}]"), row)?;
     }
-    let shape = Shape {
-        channels: 1,
-        len: units,
-    };
+    let shape = Shape::flat(units);
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
     let weight_names = match raw.weight_names {
         None => None,
