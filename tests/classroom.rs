@@ -587,6 +587,28 @@ fn walk_without_a_terminal_prints_every_step() {
     assert!(out.contains("= 0.513"), "rounded to 3 digits");
 }
 
+#[test]
+fn below_a_relu_the_walk_names_the_layer_that_sent_the_gradient() {
+    let mut t = Test::new()
+        .args(["walk", "tests/scenarios/relu-under-dense.yaml"])
+        .status(0);
+    let out = t.stdout();
+    let collect: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Collect ∂L_i/∂f from the"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        collect,
+        [
+            "Collect ∂L_i/∂f from the layer above that backpropagates to this node: Σ(∂L_i/∂f · w).",
+            "Collect ∂L_i/∂f from the layer above that backpropagates to this node: Σ(∂L_i/∂f · w).",
+            "Collect ∂L_i/∂f from the fully connected layer and the layers above.",
+            "Collect ∂L_i/∂f from the fully connected layer and the layers above.",
+        ]
+    );
+}
+
 mod every_renderer {
     use crate::support::random::random_scenario;
     use nntrace::render::{self, Options};

@@ -258,7 +258,10 @@ fn backward_slips(s: &Scenario, pattern: usize, list: &mut Vec<Mistake>) {
     }
     // Left out at one layer, or at every layer.
     let with_derivative = layers_with(&s.network, Slip::MissingActivationDerivative);
-    let layers = with_derivative.into_iter().map(|(id, _)| Some(id)).chain([None]);
+    let layers = with_derivative
+        .into_iter()
+        .map(|(id, _)| Some(id))
+        .chain([None]);
     for layer in layers {
         list.push(Mistake {
             code: "missing-activation-derivative",

@@ -3,8 +3,8 @@
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
+    Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Sum, sum};
@@ -40,13 +40,10 @@ impl Conv1d {
         (self.input_len - self.size()) / self.stride + 1
     }
 
-
     /// Contributions recorded: one per filter weight and position.
     pub fn contrib_count(&self) -> usize {
         self.params.weights.len() * self.positions()
     }
-
-
 
     /// Index of the contribution of filter weight (c, j) at position k.
     #[inline]
@@ -63,7 +60,6 @@ impl Conv1d {
             index % size,
         )
     }
-
 
     /// Where the window of output `i` starts, and where a student may have put it instead:
     /// one input earlier or later (off by one), or at the output's position itself (the
@@ -176,7 +172,8 @@ impl Conv1d {
                     names[first],
                     names[first + size - 1]
                 );
-                Explained::new(self.outputs[i].clone(), Expr::add(terms)).note(NoteKind::Field, field)
+                Explained::new(self.outputs[i].clone(), Expr::add(terms))
+                    .note(NoteKind::Field, field)
             }
             Kind::Contrib => {
                 let (symbol, formula) = self.contrib_formula(id, i, ex);
@@ -221,7 +218,10 @@ impl Conv1d {
                 ex.operand(name, id, Kind::Contrib, index)
             })
             .collect();
-        Explained::new(symbol, Expr::add(terms)).note(NoteKind::Remark, "shared filter: the sum over every position")
+        Explained::new(symbol, Expr::add(terms)).note(
+            NoteKind::Remark,
+            "shared filter: the sum over every position",
+        )
     }
 
     /// ∂L/∂In_i = Σ over the (filter, position, weight) that read In_i of ∂L/∂f·w.

@@ -2,8 +2,8 @@
 
 use super::activation::SPELLED_OUT;
 use super::{
-    Activation, Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard,
-    Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Activation, Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
@@ -36,7 +36,6 @@ impl Dense {
     fn named_sums(&self) -> bool {
         self.activation == Activation::Softmax && self.outputs.len() > SPELLED_OUT
     }
-
 
     fn weight_index(&self, unit: usize, input: usize) -> usize {
         input * self.params.weights.nrows() + unit
@@ -204,13 +203,7 @@ impl Dense {
 
     /// The gradient of weight parameter `p` taken with input `input` instead of the one it
     /// multiplies, δ_unit·In_input, from the values in a trace; None for a bias.
-    fn wgrad_with_input(
-        &self,
-        id: LayerId,
-        p: usize,
-        input: usize,
-        ex: &Explainer,
-    ) -> Option<f64> {
+    fn wgrad_with_input(&self, id: LayerId, p: usize, input: usize, ex: &Explainer) -> Option<f64> {
         if self.params.is_bias(p) {
             return None;
         }
@@ -369,10 +362,7 @@ impl LayerKind for Dense {
     }
 
     fn node_bias(&self, o: usize) -> Option<usize> {
-        self.params
-            .bias
-            .as_ref()
-            .map(|_| self.params.bias_index(o))
+        self.params.bias.as_ref().map(|_| self.params.bias_index(o))
     }
 
     fn links(&self) -> Vec<Link> {

@@ -149,7 +149,10 @@ impl<'a> Explainer<'a> {
     pub fn name(&self, key: Key) -> String {
         let i = key.index as usize;
         let layer = self.net.layer(key.layer);
-        if let Some(name) = layer.filter(|_| key.kind == Kind::Contrib).and_then(|l| l.contrib_name(i)) {
+        if let Some(name) = layer
+            .filter(|_| key.kind == Kind::Contrib)
+            .and_then(|l| l.contrib_name(i))
+        {
             return name;
         }
         match layer {

@@ -167,7 +167,8 @@ impl<R: Recorder> Ctx<'_, R> {
     /// Records where the gradient of pooled output `o` goes: `chosen` are indices into the
     /// previous layer's outputs, each receiving `share` of it.
     pub fn route(&mut self, o: usize, chosen: &[usize], share: f64) {
-        self.rec.route(Key::new(self.id, Kind::Out, o), chosen, share);
+        self.rec
+            .route(Key::new(self.id, Kind::Out, o), chosen, share);
     }
 
     /// Records ∂L/∂w and the held update Δw = −α(∂L/∂w + λw) (biases: no λ term, and
@@ -178,9 +179,7 @@ impl<R: Recorder> Ctx<'_, R> {
         let dw = match (is_bias, self.setup.update_biases) {
             (true, false) => 0.0,
             (true, true) => -self.setup.alpha * wgrad,
-            (false, _) => {
-                -self.setup.alpha * crate::numbers::sum([wgrad, self.setup.lambda * w])
-            }
+            (false, _) => -self.setup.alpha * crate::numbers::sum([wgrad, self.setup.lambda * w]),
         };
         self.record(Kind::Dw, param, dw)
     }

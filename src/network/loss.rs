@@ -144,8 +144,10 @@ impl Loss {
                     Explained::new("L_i", Expr::negate(Expr::call("ln", vec![p])))
                         .note(NoteKind::Remark, "cross-entropy, natural log: −ln p_target")
                 } else {
-                    Explained::new("L_i (log10)", Expr::negate(Expr::call("log10", vec![p])))
-                        .note(NoteKind::Remark, "log base 10: L_i / ln 10, the figure some slides quote")
+                    Explained::new("L_i (log10)", Expr::negate(Expr::call("log10", vec![p]))).note(
+                        NoteKind::Remark,
+                        "log base 10: L_i / ln 10, the figure some slides quote",
+                    )
                 }
             }
             Kind::Loss => {
@@ -161,11 +163,15 @@ impl Loss {
                 Explained::new("L_i", formula)
             }
             Kind::LossTotal if ex.setup.lambda == 0.0 => {
-                Explained::new("L", self.total_formula(ex))
-                    .note(NoteKind::Remark, "λ = 0: no L2 penalty, the loss is the data loss")
+                Explained::new("L", self.total_formula(ex)).note(
+                    NoteKind::Remark,
+                    "λ = 0: no L2 penalty, the loss is the data loss",
+                )
             }
-            Kind::LossTotal => Explained::new("L", self.total_formula(ex))
-                .note(NoteKind::Remark, "data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)"),
+            Kind::LossTotal => Explained::new("L", self.total_formula(ex)).note(
+                NoteKind::Remark,
+                "data loss plus the L2 penalty ½·λ·Σw² (weights, not biases)",
+            ),
             Kind::Delta => {
                 let p = ex.node(last, j);
                 let symbol = format!("∂L/∂f@{}", names[j]);
@@ -269,6 +275,8 @@ fn explain_log_sum_exp(kind: Kind, class: usize, ex: &Explainer) -> Explained {
     }
     let loss = ex.operand("L_i".into(), LOSS_LAYER, Kind::Loss, 0);
     let ln10 = Expr::call("ln", vec![Expr::Num(10.0)]);
-    Explained::new("L_i (log10)", Expr::over(loss, ln10))
-        .note(NoteKind::Remark, "log base 10: L_i / ln 10, the figure some slides quote")
+    Explained::new("L_i (log10)", Expr::over(loss, ln10)).note(
+        NoteKind::Remark,
+        "log base 10: L_i / ln 10, the figure some slides quote",
+    )
 }

@@ -4,8 +4,8 @@
 //! each (`split`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step, Ties,
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
+    Link, NoteKind, Params, Shape, Slip, Step, Ties,
 };
 use crate::formula::Expr;
 use crate::numbers::Sum;
@@ -163,7 +163,12 @@ impl MaxPool1d {
 
     /// ∂L/∂In_i: the sum of the gradients of the windows where In_i was chosen, and a note
     /// saying, window by window, whether it was.
-    fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> (Expr, NoteKind, String) {
+    fn input_grad_formula(
+        &self,
+        id: LayerId,
+        i: usize,
+        ex: &Explainer,
+    ) -> (Expr, NoteKind, String) {
         let mut terms = Vec::new();
         let mut notes = Vec::new();
         let mut kind = NoteKind::Passed;
@@ -406,8 +411,7 @@ impl LayerKind for MaxPool1d {
     }
 
     fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
-        "The gradient flows only through the input that held the maximum; the others get 0."
-            .into()
+        "The gradient flows only through the input that held the maximum; the others get 0.".into()
     }
 
     fn masks(&self) -> bool {
@@ -448,7 +452,9 @@ impl LayerKind for MaxPool1d {
     }
 
     fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        (0..self.outputs.len()).map(|o| (o, self.span(o).collect())).collect()
+        (0..self.outputs.len())
+            .map(|o| (o, self.span(o).collect()))
+            .collect()
     }
 
     fn describe_route(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {

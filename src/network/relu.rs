@@ -3,8 +3,8 @@
 
 use super::activation::relu_step;
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
+    Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Recorder};

@@ -1,8 +1,8 @@
 //! One training step: the forward pass, the backward pass with every Δw held, and the
 //! update recorded as `new`.
 
-use super::{Incoming, Layer, Network, Pattern, Setup, TraceSize};
 use super::layer::Ctx;
+use super::{Incoming, Layer, Network, Pattern, Setup, TraceSize};
 use crate::numbers;
 use crate::trace::{INPUT_LAYER, Key, Kind, LayerId, Recorder};
 use std::borrow::Cow;

@@ -797,8 +797,8 @@ fn draw_edge(
 fn draw_node(svg: &mut String, id: LayerId, node: usize, (x, y): (f64, f64), scene: &Scene) {
     let ex = scene.ex;
     let name = &ex.net.node_names(id)[node];
-    let blocked = ex.net.layer(id).is_some_and(|l| l.masks())
-        && scene.get(id, Kind::Dact, node) == Some(0.0);
+    let blocked =
+        ex.net.layer(id).is_some_and(|l| l.masks()) && scene.get(id, Kind::Dact, node) == Some(0.0);
     let current = scene.current.is_some_and(|k| {
         k.layer == id && !k.kind.is_param() && k.kind != Kind::Contrib && k.index as usize == node
     });

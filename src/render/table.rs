@@ -427,8 +427,9 @@ fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Gr
                 Cell::bold(value),
             ];
             if !note_inside {
-                let (text, kind) = note(r, view)
-                    .map_or((String::new(), NoteKind::Remark), |n| (opts.text(&n.text), n.kind));
+                let (text, kind) = note(r, view).map_or((String::new(), NoteKind::Remark), |n| {
+                    (opts.text(&n.text), n.kind)
+                });
                 cells.push(Cell(vec![(text, Paint::Note(kind))]));
             }
             cells

@@ -17,6 +17,11 @@ pub const MAX_ROWS: usize = 100_000;
 pub const MAX_LAYERS: usize = 1_000;
 pub const MAX_EPOCHS: u64 = 10_000_000;
 
+// Every node and parameter index of a validated network fits a quantity's key; the
+// contributions, which can outnumber both, are bounded by the trace-size limit.
+const _: () =
+    assert!(MAX_NODES <= crate::trace::MAX_INDEX && MAX_WEIGHTS <= crate::trace::MAX_INDEX);
+
 type Result<T> = std::result::Result<T, InputError>;
 
 const NAME_HELP: &str = "names are used in quantity ids like `hidden.delta.C`: up to 64 \
