@@ -3,12 +3,12 @@
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
-    Link, NoteKind, Params, Shape, Slip, Step,
+    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Sum, sum};
-use crate::trace::{Key, Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv1d {
@@ -353,6 +353,10 @@ impl LayerKind for Conv1d {
     }
 
     /// `w2@3`: filter weight w2 at position 3 (1-based).
+    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
+        Vec::new()
+    }
+
     fn contrib_name(&self, index: usize) -> Option<String> {
         let (c, k, j) = self.contrib_parts(index);
         Some(format!(

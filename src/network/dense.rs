@@ -2,12 +2,12 @@
 
 use super::activation::SPELLED_OUT;
 use super::{
-    Activation, Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Activation, Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard,
+    Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
-use crate::trace::{Key, Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 /// Memo slots of a large softmax's sums, each computed once per trace.
 const SUM_OF_EXPONENTIALS: u8 = 0;
@@ -381,6 +381,10 @@ impl LayerKind for Dense {
     }
 
     fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
         Vec::new()
     }
 

@@ -6,7 +6,7 @@
 
 use super::explain::{Explained, Explainer};
 use super::{Hazard, Params, Setup};
-use crate::trace::{Key, Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 /// A layer's output arrangement: `channels` maps of `rows × cols` values, stored channel
 /// after channel, row after row (as PyTorch stores C × H × W). A 1-D layer has one row;
@@ -221,6 +221,41 @@ pub struct FilterTable {
     pub contribs: Vec<Vec<usize>>,
 }
 
+/// Numbers shown as grids (rows × columns), for 2-D layers: a kernel, or one side of an
+/// identity such as ∂L/∂W = (padded input) ⋆ G. Every cell is a recorded quantity or a
+/// zero the layer put there (padding, or the zeros of a stride's dilation), so a renderer
+/// only lays it out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// What the figure shows: `∂L/∂W = X ⋆ G for filter 1`.
+    pub title: String,
+    /// A remark: which cells are padding, which convention, what was rotated.
+    pub note: Option<String>,
+    /// The grids side by side, each with a caption (`X padded`, `G`, `= ∂L/∂W`).
+    pub grids: Vec<GridOf>,
+}
+
+/// One grid of a [`Figure`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridOf {
+    pub caption: String,
+    pub rows: usize,
+    pub cols: usize,
+    /// Row after row.
+    pub cells: Vec<GridCell>,
+}
+
+/// One cell of a [`GridOf`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GridCell {
+    /// A traced quantity, shown with its recorded value.
+    Quantity(Key),
+    /// A zero of the padding around an input.
+    Padding,
+    /// A zero put between a gradient map's cells for a stride above 1.
+    Dilation,
+}
+
 /// A mistake a layer makes possible, named as SPEC section 5 names it. The checker asks
 /// each layer for its slips and replays them through [`LayerKind::slipped`] or a change to
 /// the recorded values; the layer knows where each can happen.
@@ -298,6 +333,10 @@ pub trait LayerKind {
     fn links(&self) -> Vec<Link>;
     /// The contribution tables of a layer with shared filters (one per filter).
     fn filter_tables(&self) -> Vec<FilterTable>;
+    /// The layer's numbers as grids for the tables of `phase` (kernels in the forward
+    /// pass; the identities of ∂L/∂W and ∂L/∂X in the backward pass); empty for layers
+    /// whose nodes are not grids.
+    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure>;
     /// The name of contribution `index` (`w2@3`), for a layer that records them.
     fn contrib_name(&self, index: usize) -> Option<String>;
 

@@ -4,12 +4,12 @@
 //! each (`split`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
-    Link, NoteKind, Params, Shape, Slip, Step, Ties,
+    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step, Ties,
 };
 use crate::formula::Expr;
 use crate::numbers::Sum;
-use crate::trace::{Key, Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MaxPool1d {
@@ -380,6 +380,10 @@ impl LayerKind for MaxPool1d {
     }
 
     fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
         Vec::new()
     }
 

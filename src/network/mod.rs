@@ -23,7 +23,8 @@ pub use conv1d::Conv1d;
 pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
 pub use layer::{
-    Backward, Ctx, FilterTable, Forward, Gate, Incoming, LayerKind, Link, Rank, Shape, Slip, Step,
+    Backward, Ctx, Figure, FilterTable, Forward, Gate, GridCell, GridOf, Incoming, LayerKind, Link,
+    Rank, Shape, Slip, Step,
 };
 pub use loss::Loss;
 pub use maxpool1d::MaxPool1d;

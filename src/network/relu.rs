@@ -3,11 +3,11 @@
 
 use super::activation::relu_step;
 use super::{
-    Backward, Ctx, Explained, Explainer, FilterTable, Forward, Gate, Hazard, Incoming, LayerKind,
-    Link, NoteKind, Params, Shape, Slip, Step,
+    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::trace::{Key, Kind, LayerId, Recorder};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Relu {
@@ -189,6 +189,10 @@ impl LayerKind for Relu {
     }
 
     fn filter_tables(&self) -> Vec<FilterTable> {
+        Vec::new()
+    }
+
+    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
         Vec::new()
     }
 
