@@ -127,11 +127,11 @@ pub fn print_all(steps: &[Step], opts: &Options) -> String {
     let mut out = String::new();
     for (i, s) in steps.iter().enumerate() {
         out.push_str(&format!("step {}/{} · {}\n", i + 1, steps.len(), s.heading));
-        for line in lines(s, true) {
-            out.push_str(&if line.is_empty() {
+        for Line { text, .. } in lines(s, true) {
+            out.push_str(&if text.is_empty() {
                 "\n".to_string()
             } else {
-                format!("  {line}\n")
+                format!("  {text}\n")
             });
         }
         out.push('\n');
@@ -142,34 +142,63 @@ pub fn print_all(steps: &[Step], opts: &Options) -> String {
 /// What stands where the numbers are while they are hidden.
 const HIDDEN_LINE: &str = "= ?   (numbers hidden: work it out, then press f)";
 
+/// How a line of a step is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// What the step is, and its result: in bold.
+    Strong,
+    /// Where the numbers stand while they are hidden: in yellow.
+    Hidden,
+    Plain,
+}
+
+/// One line of a step and how it is drawn.
+#[derive(Debug, PartialEq)]
+struct Line {
+    look: Look,
+    text: String,
+}
+
+impl Line {
+    fn new(look: Look, text: impl Into<String>) -> Line {
+        Line {
+            look,
+            text: text.into(),
+        }
+    }
+}
+
 /// The lines that reveal a step: what it is, the formula, the numbers, the result.
-fn lines(s: &Step, numbers: bool) -> Vec<String> {
+fn lines(s: &Step, numbers: bool) -> Vec<Line> {
     let r = &s.row;
-    let mut out = vec![format!("{}   {}", r.id, r.symbol)];
-    match &r.formula {
+    let mut out = vec![Line::new(Look::Strong, format!("{}   {}", r.id, r.symbol))];
+    match (&r.formula, &r.hint) {
         // Hidden, a formula that shows a decision (where a gradient was routed) gives way
         // to what the student needs to decide it.
-        Some(_) if !numbers && r.hint.is_some() => {
-            out.push(format!("= ?   ({})", r.hint.as_deref().unwrap_or_default()));
-            out.push(HIDDEN_LINE.into());
+        (Some(_), Some(hint)) if !numbers => {
+            out.push(Line::new(Look::Plain, format!("= ?   ({hint})")));
+            out.push(Line::new(Look::Hidden, HIDDEN_LINE));
         }
-        Some(f) => {
-            out.push(format!("= {f}"));
+        (Some(f), _) => {
+            out.push(Line::new(Look::Plain, format!("= {f}")));
             if numbers {
-                out.push(format!("= {}", r.substituted));
-                out.push(format!("= {}", r.shown_value));
+                out.push(Line::new(Look::Plain, format!("= {}", r.substituted)));
+                out.push(Line::new(Look::Strong, format!("= {}", r.shown_value)));
             } else {
-                out.push(HIDDEN_LINE.into());
+                out.push(Line::new(Look::Hidden, HIDDEN_LINE));
             }
         }
-        None => out.push(format!("= {} (given)", r.substituted)),
+        (None, _) => out.push(Line::new(
+            Look::Plain,
+            format!("= {} (given)", r.substituted),
+        )),
     }
     if numbers && let Some(note) = &r.note {
-        out.push(format!("({})", note.text));
+        out.push(Line::new(Look::Plain, format!("({})", note.text)));
     }
     if !s.why.is_empty() {
-        out.push(String::new());
-        out.push(s.why.clone());
+        out.push(Line::new(Look::Plain, ""));
+        out.push(Line::new(Look::Plain, s.why.clone()));
     }
     out
 }
@@ -437,6 +466,8 @@ pub fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::R
     }
 }
 
+/// The whole screen: the header, the strip, the step's place, the step or its whole
+/// table, the help over it when asked, the keys at the bottom.
 fn draw(
     out: &mut impl Write,
     ex: &Explainer,
@@ -451,44 +482,15 @@ fn draw(
         terminal::Clear(terminal::ClearType::All),
         cursor::MoveTo(0, 0)
     )?;
-    let t = |s: &str| {
-        let safe = crate::text::terminal_safe(s);
-        if opts.ascii {
-            asciify(&safe)
-        } else {
-            safe.into_owned()
-        }
-    };
     if width < MIN_WIDTH || height < MIN_HEIGHT {
-        let msg = format!(
-            "The terminal is too small: {width}×{height}. The walk needs {MIN_WIDTH}×{MIN_HEIGHT}; enlarge it, or press q."
-        );
-        for (i, line) in wrap(&t(&msg), width.max(10) as usize).iter().enumerate() {
-            queue!(out, cursor::MoveTo(0, i as u16), Print(line))?;
-        }
+        too_small(out, (width, height), opts)?;
         return out.flush();
     }
-    let w = width as usize;
+    let w = usize::from(width);
     let step = &steps[walk.at];
     header(out, title, walk, steps.len(), w, opts)?;
-    let known = &ex.entries()[..walk.visible()];
-    let mut y = 2u16;
-    for line in strip::lines(ex, step.layer, known, w, opts) {
-        draw_strip_line(out, &line, y, w, opts)?;
-        y += 1;
-    }
-    queue!(out, cursor::MoveTo(0, y), Print(opts.text("─").repeat(w)))?;
-    y += 2;
-    queue!(
-        out,
-        cursor::MoveTo(0, y),
-        SetForegroundColor(ink(opts, Color::Cyan)),
-        SetAttribute(Attribute::Bold),
-        Print(clip(&t(&step.heading), w)),
-        SetAttribute(Attribute::Reset),
-        ResetColor
-    )?;
-    y += 2;
+    let y = draw_strip(out, ex, step.layer, walk, w, opts)?;
+    let y = draw_heading(out, &step.heading, y, w, opts)?;
     let bottom = bottom_lines(ex, walk, w, opts);
     let footer = height - bottom.len() as u16;
     if walk.whole_table {
@@ -499,6 +501,77 @@ fn draw(
     if walk.help {
         help(out, width, height, opts)?;
     }
+    draw_bottom(out, &bottom, footer)?;
+    out.flush()
+}
+
+/// Text from a scenario made safe for the terminal, in ASCII when asked.
+fn safe(text: &str, opts: &Options) -> String {
+    let safe = crate::text::terminal_safe(text);
+    if opts.ascii {
+        asciify(&safe)
+    } else {
+        safe.into_owned()
+    }
+}
+
+/// A terminal smaller than the walk needs: that, and how to go on.
+fn too_small(out: &mut impl Write, (width, height): (u16, u16), opts: &Options) -> io::Result<()> {
+    let msg = format!(
+        "The terminal is too small: {width}×{height}. The walk needs {MIN_WIDTH}×{MIN_HEIGHT}; enlarge it, or press q."
+    );
+    for (i, line) in wrap(&safe(&msg, opts), width.max(10) as usize)
+        .iter()
+        .enumerate()
+    {
+        queue!(out, cursor::MoveTo(0, i as u16), Print(line))?;
+    }
+    Ok(())
+}
+
+/// The strip from the third line, with what is known so far, and a rule under it;
+/// returns the line after the gap that follows.
+fn draw_strip(
+    out: &mut impl Write,
+    ex: &Explainer,
+    layer: LayerId,
+    walk: &Walk,
+    w: usize,
+    opts: &Options,
+) -> io::Result<u16> {
+    let known = &ex.entries()[..walk.visible()];
+    let mut y = 2u16;
+    for line in strip::lines(ex, layer, known, w, opts) {
+        draw_strip_line(out, &line, y, w, opts)?;
+        y += 1;
+    }
+    queue!(out, cursor::MoveTo(0, y), Print(opts.text("─").repeat(w)))?;
+    Ok(y + 2)
+}
+
+/// Where the step stands (phase and layer) in bold cyan at line `y`; returns the line
+/// after the gap that follows.
+fn draw_heading(
+    out: &mut impl Write,
+    heading: &str,
+    y: u16,
+    w: usize,
+    opts: &Options,
+) -> io::Result<u16> {
+    queue!(
+        out,
+        cursor::MoveTo(0, y),
+        SetForegroundColor(ink(opts, Color::Cyan)),
+        SetAttribute(Attribute::Bold),
+        Print(clip(&safe(heading, opts), w)),
+        SetAttribute(Attribute::Reset),
+        ResetColor
+    )?;
+    Ok(y + 2)
+}
+
+/// The bottom lines, dimmed, from line `footer`.
+fn draw_bottom(out: &mut impl Write, bottom: &[String], footer: u16) -> io::Result<()> {
     for (i, line) in bottom.iter().enumerate() {
         queue!(
             out,
@@ -508,7 +581,7 @@ fn draw(
             SetAttribute(Attribute::Reset)
         )?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// The bottom lines (at most three): the layer being typed after `g` with the names it
@@ -607,29 +680,26 @@ fn draw_step(
     w: usize,
     opts: &Options,
 ) -> io::Result<()> {
-    for (i, line) in lines(step, numbers).iter().enumerate() {
-        for piece in wrap(&opts.text(line), w.saturating_sub(2)) {
+    for line in lines(step, numbers) {
+        for piece in wrap(&opts.text(&line.text), w.saturating_sub(2)) {
             if y >= end {
                 return Ok(());
             }
-            let bold = i == 0 || (numbers && line.starts_with("= ") && i == 3);
             queue!(out, cursor::MoveTo(2, y))?;
-            if bold {
-                queue!(
+            match line.look {
+                Look::Strong => queue!(
                     out,
                     SetAttribute(Attribute::Bold),
                     Print(piece),
                     SetAttribute(Attribute::Reset)
-                )?;
-            } else if line == HIDDEN_LINE {
-                queue!(
+                )?,
+                Look::Hidden => queue!(
                     out,
                     SetForegroundColor(ink(opts, Color::Yellow)),
                     Print(piece),
                     ResetColor
-                )?;
-            } else {
-                queue!(out, Print(piece))?;
+                )?,
+                Look::Plain => queue!(out, Print(piece))?,
             }
             y += 1;
         }
@@ -852,6 +922,39 @@ mod tests {
         assert_eq!(w.visible(), 2, "nothing new while hidden");
         press(&mut w, KeyCode::Char('f'), &sections, &layers);
         assert_eq!(w.visible(), 4);
+    }
+
+    /// The looks of a step's lines, by the step's id.
+    fn looks(id: &str, numbers: bool) -> Vec<(Look, String)> {
+        let s = crate::scenario::load("seesaw-cnn").unwrap();
+        let t = s.trace(s.pattern, crate::trace::Policy::default());
+        let ex = s.explainer(s.pattern, &t);
+        let steps = steps(&ex, 6);
+        let step = steps.iter().find(|s| s.row.id == id).unwrap();
+        lines(step, numbers)
+            .into_iter()
+            .map(|l| (l.look, l.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_step_says_how_each_line_is_drawn() {
+        use Look::{Hidden, Plain, Strong};
+        let kinds = |lines: &[(Look, String)]| lines.iter().map(|l| l.0).collect::<Vec<_>>();
+        let shown = looks("relu.grad.r1", true);
+        assert_eq!(
+            kinds(&shown),
+            [Strong, Plain, Plain, Strong, Plain, Plain, Plain]
+        );
+        assert_eq!(shown[3].1, "= −0.00365309");
+        let hidden = looks("relu.grad.r1", false);
+        assert_eq!(kinds(&hidden[..3]), [Strong, Plain, Hidden]);
+        assert_eq!(hidden[1].1, "= ?   (r1 is in A's window)");
+        assert_eq!(hidden[2].1, HIDDEN_LINE);
+        let given = looks("input.out.In1", true);
+        assert_eq!(kinds(&given[..2]), [Strong, Plain]);
+        assert!(given[1].1.ends_with(" (given)"), "{given:?}");
+        assert!(!kinds(&given[1..]).contains(&Strong), "{given:?}");
     }
 
     #[test]

@@ -112,24 +112,65 @@ impl Report {
     }
 }
 
-/// Judges every answer of `file` against pattern `pattern` of `s`.
+/// An answer that names a quantity of the trace and gives a number: what the phases of
+/// [`check`] judge. (An answer that does neither is judged unknown at once.)
+struct Known {
+    key: Key,
+    /// Where the quantity stands in the trace.
+    at: usize,
+    given: Given,
+    judged: Judged,
+}
+
+/// The answers of a file, sorted by what can be done with them.
+struct Sorted {
+    /// In trace order.
+    known: Vec<Known>,
+    /// No such id, or not a number: judged already, in file order.
+    unknown: Vec<Judged>,
+    /// Ids left empty.
+    empty: usize,
+}
+
+/// Judges every answer of `file` against pattern `pattern` of `s`: each against the exact
+/// value, then against the student's own values carried forward (rounded as on a
+/// calculator, or only the wrong ones carried), then the wrong ones diagnosed, then each
+/// answer that follows from the student's values traced to the answers it came from.
 pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
     let exact = s.trace(pattern, Policy::default());
     let ex = s.explainer(pattern, &exact);
+    let Sorted {
+        mut known,
+        unknown,
+        empty,
+    } = sort(&exact, &ex, file);
+    let overrides: HashMap<Key, f64> = known.iter().map(|k| (k.key, k.given.value)).collect();
+    let carried = carried_forward(s, pattern, &overrides);
+    judge(&ex, &exact, &carried, &mut known);
+    carry_only_the_wrong(s, pattern, &mut known);
+    let plain = [&exact, &carried[0].1];
+    diagnose_the_wrong(s, pattern, &ex, plain, &overrides, &mut known);
+    attribute(s, pattern, &carried[0].1, &mut known);
+    report(s, pattern, known, unknown, empty)
+}
+
+/// Each answer with its quantity and its number, or judged unknown: no such id (with the
+/// nearest one), or not a number.
+fn sort(exact: &Trace, ex: &Explainer, file: &AnswersFile) -> Sorted {
     let order: HashMap<String, (usize, Key)> = exact
         .entries
         .iter()
         .enumerate()
         .map(|(i, e)| (ex.id(e.key), (i, e.key)))
         .collect();
-
-    let mut score = Score::default();
-    let mut judged = Vec::new();
-    let mut unknown = Vec::new();
-    let mut overrides = HashMap::new();
+    let mut sorted = Sorted {
+        known: Vec::new(),
+        unknown: Vec::new(),
+        empty: 0,
+    };
     for answer in &file.answers {
         let Some(text) = &answer.text else {
-            score.empty += 1;
+            sorted.empty += 1;
             continue;
         };
         let mut j = Judged {
@@ -155,26 +196,37 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
                     Some(n) => format!("no quantity has this id; did you mean `{n}`?"),
                     None => "no quantity has this id; `nntrace template` lists them all".into(),
                 });
-                unknown.push(j);
+                sorted.unknown.push(j);
             }
             (Some(_), None) => {
                 j.explanation = Some(format!("`{text}` is not a number"));
-                unknown.push(j);
+                sorted.unknown.push(j);
             }
             (Some(&(at, key)), Some(given)) => {
-                overrides.insert(key, given.value);
                 j.key = Some(key);
                 j.at = Some(at);
                 j.given = Some(given.value);
-                judged.push((at, given, j));
+                sorted.known.push(Known {
+                    key,
+                    at,
+                    given,
+                    judged: j,
+                });
             }
         }
     }
-    judged.sort_by_key(|(at, _, _)| *at);
+    sorted.known.sort_by_key(|k| k.at);
+    sorted
+}
 
-    // The student's values carried forward; what was not written down kept at full
-    // precision, or rounded as on a calculator.
-    let carried: Vec<(Option<u32>, Trace)> = CALCULATOR_ROUNDING
+/// The student's values carried forward; what was not written down kept at full
+/// precision, or rounded as on a calculator (full precision first).
+fn carried_forward(
+    s: &Scenario,
+    pattern: usize,
+    overrides: &HashMap<Key, f64>,
+) -> Vec<(Option<u32>, Trace)> {
+    CALCULATOR_ROUNDING
         .iter()
         .map(|&round| {
             let policy = Policy {
@@ -184,94 +236,126 @@ pub fn check(s: &Scenario, pattern: usize, file: &AnswersFile) -> Report {
             };
             (round, s.trace(pattern, policy))
         })
-        .collect();
-    let mistakes = mistakes::catalogue(s, pattern);
-    let mut replays: Option<Vec<Option<[Trace; 2]>>> = None;
+        .collect()
+}
 
-    for (_, given, j) in &mut judged {
-        let key = j.key.expect("a known id");
-        j.symbol = ex.explain(key).symbol;
+/// Correct when the answer matches the exact value; consistent (for now: [`attribute`]
+/// decides) when it matches the value recomputed from the student's own values under
+/// some rounding; wrong otherwise.
+fn judge(ex: &Explainer, exact: &Trace, carried: &[(Option<u32>, Trace)], known: &mut [Known]) {
+    for Known {
+        key, given, judged, ..
+    } in known
+    {
+        let key = *key;
+        judged.symbol = ex.explain(key).symbol;
         let e = exact.value(key).expect("in the exact trace");
-        j.exact = Some(e);
-        j.carried = carried[0].1.computed(key);
+        judged.exact = Some(e);
+        judged.carried = carried[0].1.computed(key);
         let from_own = carried.iter().find_map(|(round, t)| {
             let c = t.computed(key).expect("in the carried trace");
             given.matches(c).then_some((*round, c))
         });
-        j.verdict = if given.matches(e) {
+        judged.verdict = if given.matches(e) {
             Verdict::Correct
         } else if let Some((round, c)) = from_own {
-            // Consistent for now: correct if it follows from no wrong answer.
-            j.carried = Some(c);
-            j.rounded_to = round;
+            judged.carried = Some(c);
+            judged.rounded_to = round;
             Verdict::Consistent
         } else {
             Verdict::Wrong
         };
     }
-    // A student who kept full precision between the numbers written down: carry only the
-    // wrong values, and compute everything else exactly.
-    let wrong_only: HashMap<Key, f64> = judged
-        .iter()
-        .filter(|(_, _, j)| j.verdict == Verdict::Wrong)
-        .map(|(_, g, j)| (j.key.expect("known"), g.value))
-        .collect();
-    if !wrong_only.is_empty() {
-        let precise = s.trace(
-            pattern,
-            Policy {
-                overrides: wrong_only,
-                ..Policy::default()
-            },
-        );
-        for (_, given, j) in judged
-            .iter_mut()
-            .filter(|(_, _, j)| j.verdict == Verdict::Wrong)
-        {
-            let c = precise
-                .computed(j.key.expect("known"))
-                .expect("in the trace");
-            if given.matches(c) {
-                j.verdict = Verdict::Consistent;
-                j.carried = Some(c);
-            }
-        }
-    }
-    for (_, given, j) in &mut judged {
-        let key = j.key.expect("a known id");
-        if j.verdict == Verdict::Wrong {
-            // Replayed once, and only when some answer needs a diagnosis.
-            let replays = replays.get_or_insert_with(|| {
-                mistakes
-                    .iter()
-                    .map(|m| {
-                        Some([
-                            replay(s, pattern, m, &HashMap::new())?,
-                            replay(s, pattern, m, &overrides)?,
-                        ])
-                    })
-                    .collect()
-            });
-            let plain = [&exact, &carried[0].1];
-            let found = diagnose(s, pattern, key, *given, &mistakes, replays, plain);
-            let explained: Vec<String> = found
-                .iter()
-                .enumerate()
-                .map(|(n, m)| match n {
-                    0 => (m.explain)(&ex, key),
-                    _ => format!("or {}: {}", m.code, (m.explain)(&ex, key)),
-                })
-                .collect();
-            j.diagnoses = found.iter().map(|m| m.code).collect();
-            if !explained.is_empty() {
-                j.explanation = Some(explained.join("; "));
-            }
-        }
-    }
-    attribute(s, pattern, &carried[0].1, &mut judged);
+}
 
-    let mut answers: Vec<Judged> = judged.into_iter().map(|(_, _, j)| j).collect();
+/// A student who kept full precision between the numbers written down: only the wrong
+/// values carried, everything else computed exactly. A wrong answer that matches this is
+/// consistent.
+fn carry_only_the_wrong(s: &Scenario, pattern: usize, known: &mut [Known]) {
+    let wrong_only: HashMap<Key, f64> = known
+        .iter()
+        .filter(|k| k.judged.verdict == Verdict::Wrong)
+        .map(|k| (k.key, k.given.value))
+        .collect();
+    if wrong_only.is_empty() {
+        return;
+    }
+    let precise = s.trace(
+        pattern,
+        Policy {
+            overrides: wrong_only,
+            ..Policy::default()
+        },
+    );
+    for k in known
+        .iter_mut()
+        .filter(|k| k.judged.verdict == Verdict::Wrong)
+    {
+        let c = precise.computed(k.key).expect("in the trace");
+        if k.given.matches(c) {
+            k.judged.verdict = Verdict::Consistent;
+            k.judged.carried = Some(c);
+        }
+    }
+}
+
+/// Names the mistakes that reproduce each wrong answer, with their explanations. The
+/// catalogue is replayed once, and only when some answer is wrong.
+fn diagnose_the_wrong(
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    plain: [&Trace; 2],
+    overrides: &HashMap<Key, f64>,
+    known: &mut [Known],
+) {
+    if !known.iter().any(|k| k.judged.verdict == Verdict::Wrong) {
+        return;
+    }
+    let mistakes = mistakes::catalogue(s, pattern);
+    let replays: Vec<Option<[Trace; 2]>> = mistakes
+        .iter()
+        .map(|m| {
+            Some([
+                replay(s, pattern, m, &HashMap::new())?,
+                replay(s, pattern, m, overrides)?,
+            ])
+        })
+        .collect();
+    for k in known
+        .iter_mut()
+        .filter(|k| k.judged.verdict == Verdict::Wrong)
+    {
+        let found = diagnose(s, pattern, k.key, k.given, &mistakes, &replays, plain);
+        let explained: Vec<String> = found
+            .iter()
+            .enumerate()
+            .map(|(n, m)| match n {
+                0 => (m.explain)(ex, k.key),
+                _ => format!("or {}: {}", m.code, (m.explain)(ex, k.key)),
+            })
+            .collect();
+        k.judged.diagnoses = found.iter().map(|m| m.code).collect();
+        if !explained.is_empty() {
+            k.judged.explanation = Some(explained.join("; "));
+        }
+    }
+}
+
+/// The report: the known answers in trace order, then the unknown in file order, counted.
+fn report(
+    s: &Scenario,
+    pattern: usize,
+    known: Vec<Known>,
+    unknown: Vec<Judged>,
+    empty: usize,
+) -> Report {
+    let mut answers: Vec<Judged> = known.into_iter().map(|k| k.judged).collect();
     answers.extend(unknown);
+    let mut score = Score {
+        empty,
+        ..Score::default()
+    };
     for a in &answers {
         match a.verdict {
             Verdict::Correct => score.correct += 1,
@@ -359,27 +443,22 @@ fn diagnose<'m>(
 /// computed from — through its formula, and through a pooling route — back through the
 /// quantities the student did not answer. If none of them is wrong, it follows from
 /// correctly rounded values and is correct; otherwise it is consistent with the wrong ones.
-fn attribute(s: &Scenario, pattern: usize, carried: &Trace, judged: &mut [(usize, Given, Judged)]) {
-    if !judged
+fn attribute(s: &Scenario, pattern: usize, carried: &Trace, known: &mut [Known]) {
+    if !known
         .iter()
-        .any(|(_, _, j)| j.verdict == Verdict::Consistent)
+        .any(|k| k.judged.verdict == Verdict::Consistent)
     {
         return;
     }
     let ex = s.explainer(pattern, carried);
-    let answered: HashMap<Key, usize> = judged
-        .iter()
-        .enumerate()
-        .map(|(i, (_, _, j))| (j.key.expect("known"), i))
-        .collect();
+    let answered: HashMap<Key, usize> = known.iter().enumerate().map(|(i, k)| (k.key, i)).collect();
     let mut memo = HashMap::new();
-    let mut passed: Vec<Vec<usize>> = vec![Vec::new(); judged.len()];
+    let mut passed: Vec<Vec<usize>> = vec![Vec::new(); known.len()];
     // In trace order, so an earlier answer's sources are known when a later one reads them.
-    for i in 0..judged.len() {
-        if judged[i].2.verdict == Verdict::Consistent {
-            let key = judged[i].2.key.expect("known");
+    for i in 0..known.len() {
+        if known[i].judged.verdict == Verdict::Consistent {
             let mut found = Vec::new();
-            for input in ex.explain(key).inputs() {
+            for input in ex.explain(known[i].key).inputs() {
                 for at in sources(&ex, input, &answered, &passed, &mut memo) {
                     if !found.contains(&at) {
                         found.push(at);
@@ -391,27 +470,29 @@ fn attribute(s: &Scenario, pattern: usize, carried: &Trace, judged: &mut [(usize
             let wrong: Vec<usize> = found
                 .iter()
                 .copied()
-                .filter(|&at| judged[at].2.verdict == Verdict::Wrong)
+                .filter(|&at| known[at].judged.verdict == Verdict::Wrong)
                 .collect();
             if wrong.is_empty() {
-                let rounded: Vec<&Judged> = found.iter().map(|&at| &judged[at].2).collect();
-                let why = rounding_explained(&rounded, judged[i].2.rounded_to);
+                let rounded: Vec<&Judged> = found.iter().map(|&at| &known[at].judged).collect();
+                let why = rounding_explained(&rounded, known[i].judged.rounded_to);
                 let ids = rounded.iter().map(|j| j.id.clone()).collect();
-                let j = &mut judged[i].2;
+                let j = &mut known[i].judged;
                 j.follows_from = ids;
                 j.verdict = Verdict::Correct;
                 j.explanation = Some(why);
             } else {
-                judged[i].2.follows_from =
-                    wrong.iter().map(|&at| judged[at].2.id.clone()).collect();
+                known[i].judged.follows_from = wrong
+                    .iter()
+                    .map(|&at| known[at].judged.id.clone())
+                    .collect();
                 passed[i] = wrong;
                 continue;
             }
         }
-        let (_, given, j) = &judged[i];
-        passed[i] = match j.verdict {
+        let Known { given, judged, .. } = &known[i];
+        passed[i] = match judged.verdict {
             Verdict::Wrong => vec![i],
-            Verdict::Correct if j.exact != Some(given.value) => vec![i],
+            Verdict::Correct if judged.exact != Some(given.value) => vec![i],
             _ => Vec::new(),
         };
     }
