@@ -4,7 +4,7 @@
 
 use crate::network::Explainer;
 use crate::render::{Options, Row, asciify, place, row, strip};
-use crate::trace::{Kind, LOSS_LAYER, LayerId, Phase};
+use crate::trace::{Kind, LOSS_LAYER, LayerId};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
 use crossterm::{cursor, execute, queue, terminal};
@@ -14,21 +14,20 @@ mod strip;
 mod table;
 
 /// The smallest terminal the walk draws in.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub(crate) const MIN_WIDTH: u16 = 60;
+pub(crate) const MIN_HEIGHT: u16 = 16;
 
 /// One step: one quantity, explained.
 pub struct Step {
-    pub row: Row,
-    pub phase: Phase,
-    pub layer: LayerId,
+    pub(crate) row: Row,
+    pub(crate) layer: LayerId,
     /// Which table of the trace it belongs to (a layer in a phase).
-    pub section: usize,
+    pub(crate) section: usize,
     /// Which table it is shown in: its section, or the shared filter's terms within it.
-    pub table: usize,
-    pub heading: String,
+    pub(crate) table: usize,
+    pub(crate) heading: String,
     /// A line of plain language, after the slides' reasoning.
-    pub why: String,
+    pub(crate) why: String,
 }
 
 pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
@@ -39,7 +38,6 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
         .iter()
         .map(|e| {
             let group = e.key.section();
-            let phase = group.0;
             let terms = e.key.kind == Kind::Contrib;
             if let Some((l, was_terms)) = last {
                 if l != group {
@@ -53,7 +51,6 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
             let heading = place(ex.net, group);
             Step {
                 row: row(ex, e, digits),
-                phase,
                 layer: e.key.layer,
                 section,
                 table,
@@ -204,7 +201,7 @@ fn lines(s: &Step, numbers: bool) -> Vec<Line> {
 }
 
 /// What the walk is showing.
-pub struct Walk {
+pub(crate) struct Walk {
     pub at: usize,
     pub count: usize,
     /// Whether the numbers and the result are shown (`f` hides them: work them out first).
@@ -222,7 +219,7 @@ pub struct Walk {
     pub tables: Vec<usize>,
 }
 
-pub enum Action {
+pub(crate) enum Action {
     Stay,
     Quit,
 }
@@ -440,7 +437,7 @@ impl Drop for Screen {
 }
 
 /// Runs the walk in the terminal until `q`.
-pub fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::Result<()> {
+pub(crate) fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -> io::Result<()> {
     let _screen = Screen::enter()?;
     let sections: Vec<usize> = steps.iter().map(|s| s.section).collect();
     let layers: Vec<&str> = steps.iter().map(|s| ex.net.layer_name(s.layer)).collect();

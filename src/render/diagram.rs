@@ -232,8 +232,62 @@ struct Layout {
     unlabelled: Vec<String>,
 }
 
+/// The page's frame: its size and the bands from top to bottom (title, the step's
+/// caption, the network, the legend), with the network's layout.
+struct Page {
+    width: f64,
+    height: f64,
+    /// The centre line of the first row of nodes.
+    top: f64,
+    /// Where the network ends and the legend begins.
+    body: f64,
+    step_lines: Vec<String>,
+    legend: Vec<String>,
+    /// The loss box's lines, and the box right of the last column of the first layout.
+    loss: Vec<(Kind, String)>,
+    loss_box: Rect,
+    /// Rows of the tallest column.
+    tallest: f64,
+    at: Layout,
+}
+
 /// Draws the trace up to and including entry `upto` (all of it when None).
 pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -> Diagram {
+    let scene = scene(ex, upto, digits);
+    let columns: Vec<Column> = (0..=ex.net.layers.len())
+        .map(|l| Column::new(ex.net.node_names(l as LayerId).len()))
+        .collect();
+    let page = plan(&scene, &columns);
+    let mut svg = String::new();
+    open(&mut svg, &page, title);
+    headers(&mut svg, &scene, &page.at, page.top);
+    let place = |layer: usize, node: usize| {
+        Some((
+            page.at.xs[layer],
+            node_y(&scene, &columns, page.tallest, page.top, layer, node)?,
+        ))
+    };
+    draw_edges(&mut svg, &page.at, &scene, &place);
+    draw_nodes(&mut svg, &columns, &page.at, &scene, &place);
+    draw_loss(&mut svg, &page.loss, page.loss_box, &scene);
+    callout(
+        &mut svg,
+        &scene,
+        &page.at,
+        page.loss_box,
+        &place,
+        page.width,
+        page.body,
+    );
+    close(&mut svg, &page);
+    let mut notes = left_out(ex, &columns);
+    notes.extend(page.at.unlabelled);
+    Diagram { svg, notes }
+}
+
+/// What is drawn at entry `upto`: the values known by then, and nodes wide enough for
+/// the longest node name.
+fn scene<'a>(ex: &'a Explainer<'a>, upto: Option<usize>, digits: usize) -> Scene<'a> {
     let entries: &[Entry] = match upto {
         Some(i) => &ex.entries()[..=i],
         None => ex.entries(),
@@ -243,22 +297,24 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         .map(|name| text_width(name, 13.0, true))
         .fold(0.0, f64::max);
     let radius = ((widest + 10.0) / 2.0).clamp(MIN_RADIUS, MAX_RADIUS).ceil();
-    let scene = Scene {
+    Scene {
         values: entries.iter().map(|e| (e.key, e.value)).collect(),
         radius,
         row: 2.0 * radius + 70.0,
         current: upto.map(|i| ex.entries()[i].key),
         ex,
         digits,
-    };
-    let net = ex.net;
-    let layers = net.layers.len();
-    let columns: Vec<Column> = (0..=layers)
-        .map(|l| Column::new(net.node_names(l as LayerId).len()))
-        .collect();
+    }
+}
+
+/// The page's size and bands. A first layout gives the width (the last column and the
+/// loss box); the step's caption, wrapped to that width, moves the network down, and the
+/// network is laid out again there.
+fn plan(scene: &Scene, columns: &[Column]) -> Page {
+    let layers = scene.ex.net.layers.len();
     let tallest = columns.iter().map(Column::rows).max().unwrap_or(1) as f64;
-    let rough = layout(&scene, &columns, tallest, TOP);
-    let loss = loss_lines(&scene);
+    let rough = layout(scene, columns, tallest, TOP);
+    let loss = loss_lines(scene);
     let loss_w = loss
         .iter()
         .map(|(_, t)| text_width(t, FONT, false))
@@ -268,17 +324,39 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
     let width = (last + scene.radius + 50.0 + loss_w + 30.0)
         .max(last + LEFT)
         .ceil();
-    let step = scene.current.map(|_| step_caption(&scene));
+    let step = scene.current.map(|_| step_caption(scene));
     let step_lines = step
         .as_deref()
         .map_or(Vec::new(), |s| wrap(s, width - 40.0, FONT));
     let top = TOP + (scene.radius - MIN_RADIUS) + LINE * step_lines.len().saturating_sub(1) as f64;
-    let at = layout(&scene, &columns, tallest, top);
+    let at = layout(scene, columns, tallest, top);
     let legend = wrap(LEGEND, width - 40.0, FONT);
     let body = top + (tallest - 1.0) * scene.row + scene.radius + 2.0 * LINE + 40.0;
     let height = (body + LINE * legend.len() as f64 + 10.0).ceil();
+    let loss_box = Rect {
+        x: last + scene.radius + 50.0,
+        y: top - 22.0,
+        w: loss_w,
+        h: 12.0 + LINE * loss.len() as f64,
+    };
+    Page {
+        width,
+        height,
+        top,
+        body,
+        step_lines,
+        legend,
+        loss,
+        loss_box,
+        tallest,
+        at,
+    }
+}
 
-    let mut svg = String::new();
+/// The SVG's opening: its size and fonts, a white ground, the title and the step's
+/// caption.
+fn open(svg: &mut String, page: &Page, title: &str) {
+    let Page { width, height, .. } = *page;
     let _ = writeln!(
         svg,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
@@ -295,7 +373,7 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         "<text x=\"20\" y=\"32\" font-size=\"{size}\" font-weight=\"bold\">{}</text>",
         escape(&shown)
     );
-    for (i, line) in step_lines.iter().enumerate() {
+    for (i, line) in page.step_lines.iter().enumerate() {
         let _ = writeln!(
             svg,
             "<text class=\"step\" x=\"20\" y=\"{}\" fill=\"#b34700\">{}</text>",
@@ -303,26 +381,40 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
             escape(line)
         );
     }
-    headers(&mut svg, &scene, &at, top);
-    let place = |layer: usize, node: usize| {
-        Some((
-            at.xs[layer],
-            node_y(&scene, &columns, tallest, top, layer, node)?,
-        ))
-    };
+}
+
+/// Every edge, with its label where it was placed.
+fn draw_edges(
+    svg: &mut String,
+    at: &Layout,
+    scene: &Scene,
+    place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
+) {
     svg.push_str("<g class=\"edges\">\n");
     for (l, edges) in at.edges.iter().enumerate() {
         for (e, edge) in edges.iter().enumerate() {
-            draw_edge(&mut svg, l + 1, edge, at.labels[l][e], &scene, &place);
+            draw_edge(svg, l + 1, edge, at.labels[l][e], scene, place);
         }
     }
-    svg.push_str("</g>\n<g class=\"nodes\">\n");
+    svg.push_str("</g>\n");
+}
+
+/// Every drawn node with its bias tag, and in a column too tall to draw, how many
+/// nodes the ellipsis stands for.
+fn draw_nodes(
+    svg: &mut String,
+    columns: &[Column],
+    at: &Layout,
+    scene: &Scene,
+    place: &dyn Fn(usize, usize) -> Option<(f64, f64)>,
+) {
+    svg.push_str("<g class=\"nodes\">\n");
     for (l, column) in columns.iter().enumerate() {
         for &node in &column.shown {
             let (x, y) = place(l, node).expect("shown");
-            draw_node(&mut svg, l as LayerId, node, (x, y), &scene);
+            draw_node(svg, l as LayerId, node, (x, y), scene);
             if let Some(bias) = &at.biases[l][node] {
-                draw_bias(&mut svg, bias, (x, y), &scene);
+                draw_bias(svg, bias, (x, y), scene);
             }
         }
         if column.hidden > 0 {
@@ -336,38 +428,36 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         }
     }
     svg.push_str("</g>\n");
-    let loss_box = Rect {
-        x: last + scene.radius + 50.0,
-        y: top - 22.0,
-        w: loss_w,
-        h: 12.0 + LINE * loss.len() as f64,
-    };
-    draw_loss(&mut svg, &loss, loss_box, &scene);
-    callout(&mut svg, &scene, &at, loss_box, &place, width, body);
-    for (i, line) in legend.iter().enumerate() {
+}
+
+/// The legend under the network, and the SVG's end.
+fn close(svg: &mut String, page: &Page) {
+    for (i, line) in page.legend.iter().enumerate() {
         let _ = writeln!(
             svg,
             "<text class=\"legend\" x=\"20\" y=\"{}\" fill=\"#555\">{}</text>",
-            body + 14.0 + LINE * i as f64,
+            page.body + 14.0 + LINE * i as f64,
             escape(line)
         );
     }
     svg.push_str("</svg>\n");
-    let mut notes: Vec<String> = columns
+}
+
+/// What the user is told was left out: the nodes of columns too tall to draw.
+fn left_out(ex: &Explainer, columns: &[Column]) -> Vec<String> {
+    columns
         .iter()
         .enumerate()
         .filter(|(_, c)| c.hidden > 0)
         .map(|(l, c)| {
             format!(
                 "layer {} has {} nodes: drawing the first and last {SHOWN_AT_EACH_END}, {} left out",
-                net.layer_name(l as LayerId),
+                ex.net.layer_name(l as LayerId),
                 c.shown.len() + c.hidden,
                 c.hidden
             )
         })
-        .collect();
-    notes.extend(at.unlabelled);
-    Diagram { svg, notes }
+        .collect()
 }
 
 const LEGEND: &str = "under each node: its value, then ∂L/∂(node) in blue · above a node: its bias · on each edge: its weight · green: where a max-pool takes its value and sends its gradient · grey: a ReLU that blocks the gradient";
