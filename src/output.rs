@@ -49,6 +49,120 @@ pub(crate) fn to_stdout(text: &str) -> Result<(), Error> {
     }
 }
 
+/// Standard output as a stream, for output too large to hold whole (a trace of a large
+/// network as JSON or tables): each piece is made terminal-safe as [`to_stdout`] makes the
+/// whole text, and goes to the [`capture`] buffer when one is set. Pieces are written
+/// whole, so a colour sequence must not be split between two writes.
+pub fn stream(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    let captured = CAPTURED.with(|c| c.borrow().is_some());
+    let written = if captured {
+        let mut safe = Safe::new(Vec::new());
+        let written = write(&mut safe).and_then(|()| safe.flush());
+        let text = String::from_utf8_lossy(&safe.inner).into_owned();
+        CAPTURED.with(|c| c.borrow_mut().as_mut().map(|buffer| buffer.push_str(&text)));
+        written
+    } else {
+        let mut safe = Safe::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+        write(&mut safe).and_then(|()| safe.flush())
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(IoFailure::new(Doing::WritingOutput, e).into()),
+    }
+}
+
+/// Where a command's output goes: standard output as a stream, or a text being put
+/// together (a trace appended to a training summary).
+pub enum Sink<'a> {
+    Stdout,
+    Text(&'a mut String),
+}
+
+impl Sink<'_> {
+    /// Runs `write` on this destination.
+    pub fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+        match self {
+            Sink::Stdout => stream(write),
+            Sink::Text(text) => {
+                let mut bytes = Vec::new();
+                write(&mut bytes).expect("writing to memory");
+                text.push_str(&String::from_utf8(bytes).expect("output is UTF-8"));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A writer that passes on each piece made terminal-safe; a character split between two
+/// pieces waits for its end.
+struct Safe<W: Write> {
+    inner: W,
+    /// The start of a character whose end has not been written yet.
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Safe<W> {
+    fn new(inner: W) -> Self {
+        Safe {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Passes `bytes` on. A piece with no control character in it (the common case)
+    /// goes as it is, even when it ends inside a character; the only control characters
+    /// that take more than a byte, U+0080 to U+009F, start with 0xC2.
+    fn pass(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let suspect = |&b: &u8| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2;
+        if !bytes.iter().any(suspect) {
+            return self.inner.write_all(bytes);
+        }
+        // The end of a character the last piece began goes first, as it is.
+        let tail = bytes
+            .iter()
+            .take_while(|&&b| (0x80..0xc0).contains(&b))
+            .count();
+        self.inner.write_all(&bytes[..tail])?;
+        let bytes = &bytes[tail..];
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self
+                .inner
+                .write_all(crate::text::terminal_safe(text).as_bytes()),
+            Err(e) if e.error_len().is_none() => {
+                let (whole, rest) = bytes.split_at(e.valid_up_to());
+                self.pass(whole)?;
+                self.pending.extend_from_slice(rest);
+                Ok(())
+            }
+            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        }
+    }
+}
+
+impl<W: Write> Write for Safe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.pending.is_empty() {
+            self.pass(buf)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(buf);
+            self.pass(&joined)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "output ends inside a character",
+            ));
+        }
+        self.inner.flush()
+    }
+}
+
 /// Writes `text` to the file `path` (`-`: standard output).
 pub(crate) fn to_file(path: &str, text: &str) -> Result<(), Error> {
     if path == "-" {

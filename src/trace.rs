@@ -265,7 +265,63 @@ pub struct Trace {
     /// values used before it (a checker's carried-forward value, unrounded).
     computed: HashMap<Key, f64>,
     /// Where each key stands in `entries` (every key is recorded once), as far as looked up.
-    index: RefCell<HashMap<Key, usize>>,
+    index: RefCell<Index>,
+    /// Where each pooled output's route stands in `routes`.
+    route_index: RefCell<Index>,
+}
+
+/// How many kinds of quantity there are: the width of a layer's row in [`Index`].
+const KINDS: usize = Kind::LossTotal as usize + 1;
+
+/// Where each recorded key stands in `entries`: per layer and kind, a table by the key's
+/// index (`ABSENT` where nothing was recorded), so a look-up is two array reads however
+/// large the trace. Built on first look-up and extended over what was recorded since.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    /// Entries covered so far.
+    covered: usize,
+    /// By layer id (the loss layer last), then by kind.
+    layers: Vec<[Vec<u32>; KINDS]>,
+    loss: [Vec<u32>; KINDS],
+}
+
+const ABSENT: u32 = u32::MAX;
+
+impl Index {
+    fn table(&mut self, layer: LayerId, kind: Kind) -> &mut Vec<u32> {
+        if layer == LOSS_LAYER {
+            return &mut self.loss[kind as usize];
+        }
+        let l = usize::from(layer);
+        if self.layers.len() <= l {
+            self.layers.resize_with(l + 1, Default::default);
+        }
+        &mut self.layers[l][kind as usize]
+    }
+
+    /// Takes in the keys recorded since the last call (`keys` are all of them, in order).
+    fn extend(&mut self, keys: impl ExactSizeIterator<Item = Key>) {
+        let total = keys.len();
+        for (at, key) in keys.enumerate().skip(self.covered) {
+            let table = self.table(key.layer, key.kind);
+            let i = key.index as usize;
+            if table.len() <= i {
+                table.resize(i + 1, ABSENT);
+            }
+            table[i] = u32::try_from(at).unwrap_or(ABSENT);
+        }
+        self.covered = total;
+    }
+
+    fn position(&self, key: Key) -> Option<usize> {
+        let tables = if key.layer == LOSS_LAYER {
+            &self.loss
+        } else {
+            self.layers.get(usize::from(key.layer))?
+        };
+        let at = *tables[key.kind as usize].get(key.index as usize)?;
+        (at != ABSENT).then_some(at as usize)
+    }
 }
 
 impl Trace {
@@ -312,7 +368,16 @@ impl Trace {
 
     /// The route of one pooled output.
     pub fn route(&self, key: Key) -> Option<Route<'_>> {
-        self.routes().find(|r| r.key == key)
+        let mut index = self.route_index.borrow_mut();
+        if index.covered < self.routes.len() {
+            index.extend(self.routes.iter().map(|r| r.key));
+        }
+        let r = &self.routes[index.position(key)?];
+        Some(Route {
+            key: r.key,
+            chosen: &self.routed[r.chosen.clone()],
+            share: r.share,
+        })
     }
 
     /// The value computed at `key` from the values used before it: what was recorded, or,
@@ -325,11 +390,10 @@ impl Trace {
     /// since the last look-up, so recording itself spends nothing on it.
     pub fn value(&self, key: Key) -> Option<f64> {
         let mut index = self.index.borrow_mut();
-        let start = index.len();
-        for (i, e) in self.entries.iter().enumerate().skip(start) {
-            index.insert(e.key, i);
+        if index.covered < self.entries.len() {
+            index.extend(self.entries.iter().map(|e| e.key));
         }
-        index.get(&key).map(|&i| self.entries[i].value)
+        index.position(key).map(|i| self.entries[i].value)
     }
 }
 

@@ -6,6 +6,7 @@ mod training;
 
 use crate::error::{Doing, Error, InputError, IoFailure, NonFinite};
 use crate::network::Explainer;
+use crate::output::Sink;
 use crate::render::{self, Options};
 use crate::scenario::{self, Scenario};
 use crate::trace::{Policy, Trace};
@@ -361,7 +362,7 @@ fn trace_command(
 ) -> Result<i32, Error> {
     let s = scenario::load(scenario)?;
     let opts = term.options(show.digits);
-    emit(&trace(&s, &show.into(), tables, &opts)?)
+    trace(&s, &show.into(), tables, &opts, Sink::Stdout)
 }
 
 /// `nntrace template`: a blank answers file for one pattern.
@@ -464,13 +465,15 @@ fn list(term: &Terminal) -> Result<i32, Error> {
     emit(&out)
 }
 
-/// The trace of one pattern, in the requested format.
+/// Writes the trace of one pattern in the requested format to `sink`. Tables and JSON are
+/// written as they are produced.
 pub(crate) fn trace(
     s: &Scenario,
     show: &ShowArgs,
     tables: &TraceArgs,
     opts: &Options,
-) -> Result<String, Error> {
+    sink: Sink,
+) -> Result<i32, Error> {
     let pattern = pattern_index(s, show.pattern)?;
     if show.format == Format::Csv {
         return Err(Error::Usage(
@@ -510,9 +513,17 @@ pub(crate) fn trace(
     if let (Some(only), Some(text)) = (view.only, &tables.only) {
         no_empty_choice(&ex, opts, only, text)?;
     }
-    Ok(match show.format {
-        Format::Table => render::table::render(s, pattern, &ex, opts, round, &view),
-        Format::Json => pretty(&render::json::render(s, pattern, &ex, opts, round)),
+    let text = match show.format {
+        Format::Table => {
+            return sink
+                .write(|out| render::table::write(out, s, pattern, &ex, opts, round, &view))
+                .map(|()| 0);
+        }
+        Format::Json => {
+            return sink
+                .write(|out| render::json::write(out, s, pattern, &ex, opts, round))
+                .map(|()| 0);
+        }
         Format::Csv => unreachable!("refused above"),
         Format::Markdown | Format::Latex => {
             let kind = if show.format == Format::Latex {
@@ -531,7 +542,8 @@ pub(crate) fn trace(
             handout.render(&ex)
         }
         Format::Html => render::html::trace_page(s, pattern, &ex, opts.digits, round),
-    })
+    };
+    sink.write(|out| out.write_all(text.as_bytes())).map(|()| 0)
 }
 
 /// One step traced, refused when a quantity is not a finite number: the first one is

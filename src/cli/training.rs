@@ -3,6 +3,7 @@
 
 use super::{Format, RunFormat, ShowArgs, TraceArgs, TrainArgs, emit, pretty, write_file};
 use crate::error::{Divergence, Error};
+use crate::output::Sink;
 use crate::render::{self, Options};
 use crate::scenario::{MAX_EPOCHS, Scenario};
 use crate::train::{self, Run, Settings};
@@ -184,7 +185,13 @@ pub(crate) fn train(
             digits: opts.digits as u8,
         };
         text.push_str(&format!("\n━━ the step at epoch {epoch}, pattern {pattern}, with the weights as they were then ━━\n"));
-        text.push_str(&super::trace(&then, &show, &TraceArgs::default(), opts)?);
+        super::trace(
+            &then,
+            &show,
+            &TraceArgs::default(),
+            opts,
+            Sink::Text(&mut text),
+        )?;
     }
     Ok((text, 0))
 }

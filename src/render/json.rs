@@ -1,39 +1,188 @@
 //! The trace as one JSON object (SPEC section 4). Values are full-precision numbers.
+//!
+//! The object is written as it is produced: each quantity is explained, written and
+//! forgotten, so a trace of millions of quantities never exists whole as JSON in memory.
 
-use super::{Options, rows};
+use super::Options;
+use crate::formula::Rendering;
 use crate::network::Explainer;
 use crate::scenario::Scenario;
-use crate::trace::Kind;
-use serde_json::{Value, json};
+use crate::trace::{Entry, Kind};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+use std::borrow::Cow;
+use std::io::{self, Write};
 
+/// Writes the trace as pretty-printed JSON (two-space indent), ending with a newline.
+pub fn write(
+    out: &mut dyn io::Write,
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    opts: &Options,
+    round: Option<u32>,
+) -> io::Result<()> {
+    // serde writes in small pieces; they go on in large ones (JSON has no raw control
+    // characters, so no piece boundary can split an escape sequence).
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    let mut json = serde_json::Serializer::pretty(&mut buffered);
+    document(s, pattern, ex, opts, round)
+        .serialize(&mut json)
+        .map_err(io::Error::from)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
+/// The whole JSON text, as [`write`] writes it (the command line streams instead).
+pub fn text(
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    opts: &Options,
+    round: Option<u32>,
+) -> String {
+    let mut out = Vec::new();
+    write(&mut out, s, pattern, ex, opts, round).expect("writing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// The trace as a JSON value (for tests that look into it).
 pub fn render(
     s: &Scenario,
     pattern: usize,
     ex: &Explainer,
     opts: &Options,
     round: Option<u32>,
-) -> Value {
-    let quantities: Vec<Value> = rows(ex, opts.digits)
-        .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "layer": ex.net.layer_name(r.key.layer),
-                "phase": r.key.kind.phase().as_str(),
-                "kind": r.key.kind.as_str(),
-                "name": ex.name(r.key),
-                "symbol": opts.text(&r.symbol),
-                "value": r.value,
-                "formula": opts.text(r.formula.as_deref().unwrap_or(&r.symbol)),
-                "substituted": opts.text(&r.substituted),
-                "note": r.note.as_ref().map(|n| opts.text(&n.text)),
-            })
-        })
-        .collect();
-    let routes: Vec<Value> = ex
-        .trace
-        .routes()
-        .map(|route| {
+) -> serde_json::Value {
+    serde_json::to_value(document(s, pattern, ex, opts, round)).expect("JSON of plain values")
+}
+
+fn document<'a>(
+    s: &'a Scenario,
+    pattern: usize,
+    ex: &'a Explainer<'a>,
+    opts: &'a Options,
+    round: Option<u32>,
+) -> Document<'a> {
+    let c = &s.setup.conventions;
+    Document {
+        scenario: &s.name,
+        pattern,
+        round,
+        conventions: Conventions {
+            relu_grad_at_zero: u8::from(c.relu_passes_zero),
+            maxpool_ties: c.maxpool_ties.as_str(),
+        },
+        quantities: Quantities { ex, opts },
+        routes: Routes { ex },
+        masks: Masks { ex },
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    scenario: &'a str,
+    pattern: usize,
+    round: Option<u32>,
+    conventions: Conventions,
+    quantities: Quantities<'a>,
+    routes: Routes<'a>,
+    masks: Masks<'a>,
+}
+
+#[derive(Serialize)]
+struct Conventions {
+    relu_grad_at_zero: u8,
+    maxpool_ties: &'static str,
+}
+
+/// Every quantity in the order recorded, each written as soon as it is explained.
+struct Quantities<'a> {
+    ex: &'a Explainer<'a>,
+    opts: &'a Options,
+}
+
+/// One quantity as written.
+#[derive(Serialize)]
+struct Quantity<'a> {
+    id: &'a str,
+    layer: &'a str,
+    phase: &'static str,
+    kind: &'static str,
+    name: &'a str,
+    symbol: Cow<'a, str>,
+    value: f64,
+    formula: Cow<'a, str>,
+    substituted: Cow<'a, str>,
+    note: Option<Cow<'a, str>>,
+}
+
+impl Serialize for Quantities<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (ex, opts) = (self.ex, self.opts);
+        let entries = ex.entries();
+        let mut seq = serializer.serialize_seq(Some(entries.len()))?;
+        for e in entries {
+            quantity(ex, opts, e, |q| seq.serialize_element(q))?;
+        }
+        seq.end()
+    }
+}
+
+/// Explains one entry and hands it, as written, to `write`. The formula's two renderings
+/// are derived once from one tree.
+fn quantity<T>(ex: &Explainer, opts: &Options, e: &Entry, write: impl FnOnce(&Quantity) -> T) -> T {
+    let explained = ex.explain(e.key);
+    let formula = explained.formula.render(Rendering::Symbolic, opts.digits);
+    let substituted = explained
+        .formula
+        .render(Rendering::Substituted, opts.digits);
+    let name = ex.name(e.key);
+    write(&Quantity {
+        id: &ex.id(e.key),
+        layer: ex.net.layer_name(e.key.layer),
+        phase: e.key.kind.phase().as_str(),
+        kind: e.key.kind.as_str(),
+        name: &name,
+        symbol: shown(opts, &explained.symbol),
+        value: e.value,
+        formula: shown(opts, &formula),
+        substituted: shown(opts, &substituted),
+        note: explained
+            .note
+            .as_ref()
+            .filter(|n| !n.text.is_empty())
+            .map(|n| shown(opts, &n.text)),
+    })
+}
+
+/// Text as shown: borrowed unless it has to be spelt in ASCII.
+fn shown<'a>(opts: &Options, s: &'a str) -> Cow<'a, str> {
+    if opts.ascii {
+        Cow::Owned(super::asciify(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Each pooled output: the inputs chosen as the maximum, its window and their values.
+struct Routes<'a> {
+    ex: &'a Explainer<'a>,
+}
+
+#[derive(Serialize)]
+struct RouteJson<'a> {
+    id: String,
+    from: Vec<&'a String>,
+    window: Vec<&'a String>,
+    values: Vec<f64>,
+    share: f64,
+}
+
+impl Serialize for Routes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ex = self.ex;
+        serializer.collect_seq(ex.trace.routes().map(|route| {
             let prev = ex.net.node_names(route.key.layer - 1);
             let from: Vec<&String> = route.chosen.iter().map(|&i| &prev[i as usize]).collect();
             let window = ex
@@ -44,42 +193,47 @@ pub fn render(
                 .iter()
                 .map(|&i| ex.value(route.key.layer - 1, Kind::Out, i))
                 .collect();
-            json!({
-                "id": format!("{}.route.{}", ex.net.layer_name(route.key.layer), ex.name(route.key)),
-                "from": from,
-                "window": window.iter().map(|&i| &prev[i]).collect::<Vec<_>>(),
-                "values": values,
-                "share": route.share,
+            RouteJson {
+                id: format!(
+                    "{}.route.{}",
+                    ex.net.layer_name(route.key.layer),
+                    ex.name(route.key)
+                ),
+                from,
+                window: window.iter().map(|&i| &prev[i]).collect(),
+                values,
+                share: route.share,
+            }
+        }))
+    }
+}
+
+/// Each ReLU node: whether it passed the gradient (its derivative) and what it saw.
+struct Masks<'a> {
+    ex: &'a Explainer<'a>,
+}
+
+#[derive(Serialize)]
+struct Mask {
+    id: String,
+    passed: bool,
+    input: f64,
+}
+
+impl Serialize for Masks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ex = self.ex;
+        let masks = ex
+            .entries()
+            .iter()
+            .filter(|e| {
+                e.key.kind == Kind::Dact && ex.net.layer(e.key.layer).is_some_and(|l| l.masks())
             })
-        })
-        .collect();
-    // Each ReLU node: whether it passed the gradient (its derivative) and what it saw.
-    let masks: Vec<Value> = ex
-        .entries()
-        .iter()
-        .filter(|e| {
-            e.key.kind == Kind::Dact && ex.net.layer(e.key.layer).is_some_and(|l| l.masks())
-        })
-        .map(|e| {
-            let i = e.key.index as usize;
-            json!({
-                "id": format!("{}.mask.{}", ex.net.layer_name(e.key.layer), ex.name(e.key)),
-                "passed": e.value != 0.0,
-                "input": ex.value(e.key.layer - 1, Kind::Out, i),
-            })
-        })
-        .collect();
-    let c = &s.setup.conventions;
-    json!({
-        "scenario": s.name,
-        "pattern": pattern,
-        "round": round,
-        "conventions": {
-            "relu_grad_at_zero": u8::from(c.relu_passes_zero),
-            "maxpool_ties": c.maxpool_ties.as_str(),
-        },
-        "quantities": quantities,
-        "routes": routes,
-        "masks": masks,
-    })
+            .map(|e| Mask {
+                id: format!("{}.mask.{}", ex.net.layer_name(e.key.layer), ex.name(e.key)),
+                passed: e.value != 0.0,
+                input: ex.value(e.key.layer - 1, Kind::Out, e.key.index as usize),
+            });
+        serializer.collect_seq(masks)
+    }
 }

@@ -38,6 +38,7 @@ pub struct Only {
     pub phase: Option<Phase>,
 }
 
+/// Every table of the trace as one text (the command line streams with [`write`]).
 pub fn render(
     s: &Scenario,
     pattern: usize,
@@ -46,16 +47,30 @@ pub fn render(
     round: Option<u32>,
     view: &View,
 ) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(&mut out, s, pattern, ex, opts, round, view).expect("writing to memory");
+    String::from_utf8(out).expect("tables are UTF-8")
+}
+
+/// Writes the preamble and every table, a section at a time as it is laid out.
+pub fn write(
+    out: &mut dyn std::io::Write,
+    s: &Scenario,
+    pattern: usize,
+    ex: &Explainer,
+    opts: &Options,
+    round: Option<u32>,
+    view: &View,
+) -> std::io::Result<()> {
     for line in preamble(s, pattern, round) {
-        out.push_str(&fill(&opts.text(&line), opts.width, "  "));
+        out.write_all(fill(&opts.text(&line), opts.width, "  ").as_bytes())?;
     }
     for section in chosen(ex, opts, view.only) {
-        out.push('\n');
-        out.push_str(&heading(ex, &section, opts));
-        out.push_str(&section_tables(&section, opts, view));
+        out.write_all(b"\n")?;
+        out.write_all(heading(ex, &section, opts).as_bytes())?;
+        out.write_all(section_tables(&section, opts, view).as_bytes())?;
     }
-    out
+    Ok(())
 }
 
 /// The sections `--only` asks for (every one without it), the update table cut to the
