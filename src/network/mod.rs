@@ -134,6 +134,8 @@ pub enum Layer {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     pub input_names: Vec<String>,
+    /// How the inputs are arranged: a plain vector, or channels of rows × columns.
+    pub input_shape: Shape,
     pub layers: Vec<Layer>,
 }
 
@@ -165,6 +167,11 @@ impl Network {
             Some(layer) => layer.outputs(),
             None => &self.input_names,
         }
+    }
+
+    /// The arrangement of a layer's outputs (the input's for id 0).
+    pub fn shape_of(&self, id: LayerId) -> Shape {
+        self.layer(id).map_or(self.input_shape, |l| l.shape())
     }
 
     pub fn output_names(&self) -> &[String] {

@@ -398,6 +398,7 @@ fn build_network(
         layers.push(layer);
     }
     Ok(Network {
+        input_shape: Shape::flat(input_names.len()),
         input_names,
         layers,
     })
