@@ -87,6 +87,57 @@ fn template_seesaw_cnn() {
     snapshot_stdout("template_seesaw_cnn", &["template", "seesaw-cnn"], 0);
 }
 
+/// The ids of a template's answer lines, in order.
+fn template_ids(template: &str) -> Vec<&str> {
+    template
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.trim_start().starts_with('#'))
+        .map(|l| {
+            let (key, _) = l.trim().split_once(" #").expect("a comment after the id");
+            key.trim_end().strip_suffix(':').expect("an id and a colon")
+        })
+        .collect()
+}
+
+/// `template --ascii` spells its comments in ASCII but never an id: with outputs named
+/// `é` and `中文` every id stays as `check` reads it, and the filled-in file is judged.
+#[test]
+fn an_ascii_template_keeps_every_id_exact() {
+    let file = "tests/scenarios/hostile-names.yaml";
+    let plain = Test::new().args(["template", file]).status(0).stdout();
+    let ascii = Test::new()
+        .args(["template", file, "--ascii"])
+        .status(0)
+        .stdout();
+    let ids = template_ids(&ascii);
+    assert_eq!(ids, template_ids(&plain));
+    assert!(ids.contains(&"out_put.out.中文") && ids.contains(&"out_put.out.é"));
+    for line in ascii.lines() {
+        let comment = line.split_once(" #").map_or(line, |(_, c)| c);
+        assert!(comment.is_ascii(), "not ASCII: {line}");
+    }
+    let exact = values(file, 0);
+    let mut filled = String::new();
+    for line in ascii.lines() {
+        match template_ids(line).first() {
+            Some(id) => filled.push_str(&format!("  {id}: {}\n", exact[*id])),
+            // The answers file is elsewhere: its scenario by absolute path.
+            None if line.starts_with("scenario:") => filled.push_str(&format!(
+                "scenario: {}/{file}\n",
+                env!("CARGO_MANIFEST_DIR")
+            )),
+            None => filled.push_str(&format!("{line}\n")),
+        }
+    }
+    let answers = std::env::temp_dir().join(format!("nntrace-ascii-{}.yaml", std::process::id()));
+    std::fs::write(&answers, filled).unwrap();
+    Test::new()
+        .args(["check", answers.to_str().unwrap()])
+        .status(0)
+        .stdout_has(&format!("{} correct", ids.len()));
+    std::fs::remove_file(answers).unwrap();
+}
+
 /// One planted mistake: where, the value a student with that mistake writes (worked out
 /// here by hand from the exact values), and the diagnosis expected.
 struct Plant {
