@@ -11,19 +11,36 @@ pub const MAX_VALUES: u64 = 20_000_000;
 /// Bytes of text its strings may expand to.
 pub const MAX_TEXT_BYTES: u64 = 100_000_000;
 
+/// What to do about a document that expands too far (also said by the pre-scan).
+pub const HELP: &str = "write the values out instead of repeating anchors inside anchors";
+
+/// Why the count stopped.
+#[derive(Debug)]
+pub enum Refused {
+    /// The text is not YAML the parser can read.
+    Yaml(serde_yaml::Error),
+    /// The document expands beyond the limits; the error says where the parser was.
+    TooLarge(serde_yaml::Error),
+}
+
 /// Fails if the document expands beyond the limits.
-pub fn check(text: &str) -> Result<(), serde_yaml::Error> {
+pub fn check(text: &str) -> Result<(), Refused> {
     check_within(text, MAX_VALUES, MAX_TEXT_BYTES)
 }
 
-fn check_within(text: &str, max_values: u64, max_bytes: u64) -> Result<(), serde_yaml::Error> {
+fn check_within(text: &str, max_values: u64, max_bytes: u64) -> Result<(), Refused> {
     let spent = Budget {
         values: Cell::new(0),
         bytes: Cell::new(0),
         max_values,
         max_bytes,
     };
-    Counter(&spent).deserialize(serde_yaml::Deserializer::from_str(text))
+    Counter(&spent)
+        .deserialize(serde_yaml::Deserializer::from_str(text))
+        .map_err(|e| match spent.exceeded() {
+            true => Refused::TooLarge(e),
+            false => Refused::Yaml(e),
+        })
 }
 
 struct Budget {
@@ -31,6 +48,12 @@ struct Budget {
     bytes: Cell<u64>,
     max_values: u64,
     max_bytes: u64,
+}
+
+impl Budget {
+    fn exceeded(&self) -> bool {
+        self.values.get() > self.max_values || self.bytes.get() > self.max_bytes
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -41,7 +64,7 @@ impl Counter<'_> {
         let b = self.0;
         b.values.set(b.values.get() + 1);
         b.bytes.set(b.bytes.get() + bytes as u64);
-        if b.values.get() > b.max_values || b.bytes.get() > b.max_bytes {
+        if b.exceeded() {
             return Err(E::custom(format!(
                 "the document expands to more than {} values or {} bytes \
                  (YAML aliases repeat too much)",
@@ -126,17 +149,24 @@ mod tests {
         assert!(check("a: [1, 2, 3]\nb: {c: d}\n").is_ok());
     }
 
+    /// The message of a refusal, and whether the budget (not the parser) refused.
+    fn refusal(text: &str, max_values: u64) -> (bool, String) {
+        match check_within(text, max_values, MAX_TEXT_BYTES).unwrap_err() {
+            Refused::TooLarge(e) => (true, e.to_string()),
+            Refused::Yaml(e) => (false, e.to_string()),
+        }
+    }
+
     #[test]
-    fn a_billion_laughs_is_stopped() {
+    fn a_billion_laughs_is_stopped_by_the_parser_before_the_budget() {
         let mut text = String::from("a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
         for i in 1..9 {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
-        let err = check(&text).unwrap_err().to_string();
-        assert!(
-            err.contains("repeat too much") || err.contains("repetition limit"),
-            "{err}"
+        assert_eq!(
+            refusal(&text, MAX_VALUES),
+            (false, "repetition limit exceeded".into())
         );
     }
 
@@ -144,12 +174,29 @@ mod tests {
     fn an_anchor_repeated_a_few_times_is_stopped_by_the_budget_not_the_parser() {
         // The file expands to 3·10^7 values; a tenth of the limit keeps the test quick.
         let text = include_str!("../../tests/broken/alias-expansion.yaml");
-        let err = check_within(text, MAX_VALUES / 10, MAX_TEXT_BYTES)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("the document expands to more than 2000000 values"),
-            "{err}"
+        assert_eq!(
+            refusal(text, MAX_VALUES / 10),
+            (
+                true,
+                "data[0][996][995]: the document expands to more than 2000000 values or \
+                 100000000 bytes (YAML aliases repeat too much) at line 4 column 2993"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn what_the_prescan_lets_pass_the_budget_stops() {
+        let text = include_str!("../../tests/broken/alias-expansion-past-the-prescan.yaml");
+        assert_eq!(super::super::prescan::scan(text), Ok(()));
+        assert_eq!(
+            refusal(text, MAX_VALUES),
+            (
+                true,
+                "copies[998]: the document expands to more than 20000000 values or 100000000 \
+                 bytes (YAML aliases repeat too much) at line 6 column 7"
+                    .into()
+            )
         );
     }
 }

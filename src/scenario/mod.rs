@@ -164,7 +164,10 @@ pub fn check_expansion(text: &str, file: &str) -> Result<(), InputError> {
         message: r.message,
         help: Some(r.help.to_string()),
     })?;
-    budget::check(text).map_err(|e| yaml_error(&e, file))
+    budget::check(text).map_err(|refused| match refused {
+        budget::Refused::Yaml(e) => yaml_error(&e, file),
+        budget::Refused::TooLarge(e) => yaml_error(&e, file).help(budget::HELP),
+    })
 }
 
 /// Parses and validates scenario text; `file` names it in messages.

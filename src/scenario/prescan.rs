@@ -122,7 +122,7 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
             message: "this alias repeats its anchor too often (YAML aliases expand the \
                       document far beyond its size)"
                 .into(),
-            help: "write the values out instead of repeating anchors inside anchors",
+            help: super::budget::HELP,
         });
     }
     Ok(())
@@ -364,7 +364,7 @@ impl Scan<'_> {
                     "the alias *{name} makes the document expand to more than {MAX_VALUES} \
                      values or {MAX_TEXT_BYTES} bytes (YAML aliases repeat too much)"
                 ),
-                help: "write the values out instead of repeating anchors inside anchors",
+                help: super::budget::HELP,
             });
         }
         Ok(())

@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::network::*;
 use crate::text::shown;
 use nalgebra::{DMatrix, DVector};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Sizes beyond which a scenario is refused rather than traced.
 pub const MAX_WEIGHTS: usize = 1_000_000;
@@ -26,6 +26,30 @@ type Result<T> = std::result::Result<T, InputError>;
 
 const NAME_HELP: &str = "names are used in quantity ids like `hidden.delta.C`: up to 64 \
                          printable characters, no spaces, dots or @";
+
+const PARAM_HELP: &str = "each weight and bias of a layer needs its own name";
+
+/// Where a parameter's name comes from.
+enum Origin {
+    /// The file writes it at this field path.
+    Written(String),
+    /// nntrace gives it, because this field (`bias_names`, …) is not given.
+    Default(&'static str),
+}
+
+/// A layer's parameter names in the order they are stored, each with its origin.
+#[derive(Default)]
+struct ParamNames {
+    names: Vec<String>,
+    origins: Vec<Origin>,
+}
+
+impl ParamNames {
+    fn push(&mut self, name: String, origin: Origin) {
+        self.names.push(name);
+        self.origins.push(origin);
+    }
+}
 
 struct Checker<'a> {
     file: &'a str,
@@ -89,6 +113,47 @@ impl Checker<'_> {
                     format!("the name {} is used twice in this layer", shown(name)),
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// Every written name of a layer's parameters is usable, and no two parameters share
+    /// a name; a clash is reported where the file writes the name, or at the layer (`path`)
+    /// when two default names meet (`w_a_b_c` for unit `a_b`, input `c` and for unit `a`,
+    /// input `b_c`).
+    fn param_names(&self, path: &str, names: &ParamNames) -> Result<()> {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, (name, origin)) in names.names.iter().zip(&names.origins).enumerate() {
+            if let (Origin::Written(at), Some(problem)) = (origin, name_problem(name)) {
+                return self.fail_help(at.as_str(), problem, NAME_HELP);
+            }
+            let Some(&f) = first.get(name.as_str()) else {
+                first.insert(name, i);
+                continue;
+            };
+            let twice = format!("the name {} is used twice in this layer", shown(name));
+            let name = shown(name);
+            return match (origin, &names.origins[f]) {
+                (Origin::Written(here), Origin::Written(other)) => self.fail_help(
+                    here.as_str(),
+                    twice,
+                    &format!("{name} also names {other}; {PARAM_HELP}"),
+                ),
+                (Origin::Written(here), Origin::Default(field))
+                | (Origin::Default(field), Origin::Written(here)) => self.fail_help(
+                    here.as_str(),
+                    twice,
+                    &format!(
+                        "{name} is also the name nntrace gives a parameter, as `{field}` is \
+                         not given; {PARAM_HELP}"
+                    ),
+                ),
+                (Origin::Default(field), Origin::Default(_)) => self.fail_help(
+                    path,
+                    format!("two weights get the default name {name}"),
+                    &format!("name them with `{field}`, or rename the nodes they join"),
+                ),
+            };
         }
         Ok(())
     }
@@ -583,44 +648,22 @@ fn conv1d(
     if let Some(b) = &bias {
         ck.finite(|| format!("{path}.bias"), b)?;
     }
-    let kernel_names: Option<Vec<String>> = match raw.kernel_names {
-        None => None,
-        Some(RawNames::Flat(n)) if filters == 1 => Some(n),
-        Some(RawNames::Nested(n)) if n.len() == filters => Some(n.into_iter().flatten().collect()),
-        Some(_) => {
-            return ck.fail(
-                format!("{path}.kernel_names"),
-                format!("give one list of {size} names per filter ({filters} filters)"),
-            );
-        }
-    };
-    let mut param_names = ck.names(
-        &format!("{path}.kernel_names"),
-        kernel_names,
-        filters * size,
-        |p| {
+    let mut names = kernel_names(ck, path, raw.kernel_names, filters, size)?;
+    bias_names(
+        ck,
+        path,
+        &mut names,
+        raw.bias_names,
+        bias.as_ref().map(Vec::len),
+        |c| {
             if filters == 1 {
-                format!("w{}", p + 1)
+                "b".to_string()
             } else {
-                format!("w{}_{}", p / size + 1, p % size + 1)
+                format!("b{}", c + 1)
             }
         },
     )?;
-    if let Some(b) = &bias {
-        param_names.extend(ck.names(
-            &format!("{path}.bias_names"),
-            raw.bias_names,
-            b.len(),
-            |c| {
-                if filters == 1 {
-                    "b".to_string()
-                } else {
-                    format!("b{}", c + 1)
-                }
-            },
-        )?);
-        ck.distinct(&format!("{path}.bias_names"), &param_names)?;
-    }
+    ck.param_names(path, &names)?;
     let positions = (input.cols - size) / stride + 1;
     let shape = Shape::line(filters, positions);
     check_size(ck, path, shape.size())?;
@@ -630,12 +673,101 @@ fn conv1d(
         params: Params {
             weights: kernels,
             bias: bias.map(DVector::from_vec),
-            names: param_names,
+            names: names.names,
         },
         stride,
         input_len: input.cols,
         outputs,
     })
+}
+
+/// A filter's weight names as the file writes them (one list, or one list per filter),
+/// each with its field path, or the defaults `w1, w2, …` (`w1_1, w1_2, …, w2_1, …` with
+/// several filters), filter by filter.
+fn kernel_names(
+    ck: &Checker,
+    path: &str,
+    given: Option<RawNames>,
+    filters: usize,
+    size: usize,
+) -> Result<ParamNames> {
+    let field = format!("{path}.kernel_names");
+    let mut names = ParamNames::default();
+    let rows = match given {
+        None => {
+            for p in 0..filters * size {
+                names.push(
+                    if filters == 1 {
+                        format!("w{}", p + 1)
+                    } else {
+                        format!("w{}_{}", p / size + 1, p % size + 1)
+                    },
+                    Origin::Default("kernel_names"),
+                );
+            }
+            return Ok(names);
+        }
+        Some(RawNames::Flat(n)) if filters == 1 => vec![(field.clone(), n)],
+        Some(RawNames::Nested(n)) if n.len() == filters => n
+            .into_iter()
+            .enumerate()
+            .map(|(c, row)| (format!("{field}[{c}]"), row))
+            .collect(),
+        Some(_) => {
+            return ck.fail(
+                field,
+                format!("give one list of {size} names per filter ({filters} filters)"),
+            );
+        }
+    };
+    for (at, row) in rows {
+        if row.len() != size {
+            return ck.fail(
+                at,
+                format!("{} names given for a filter of size {size}", row.len()),
+            );
+        }
+        for (k, name) in row.into_iter().enumerate() {
+            names.push(name, Origin::Written(format!("{at}[{k}]")));
+        }
+    }
+    Ok(names)
+}
+
+/// The names of a layer's `biases` (None: the layer has no bias), as written or by
+/// default, added after its weights' names. Names without a bias are refused rather than
+/// dropped.
+fn bias_names(
+    ck: &Checker,
+    path: &str,
+    names: &mut ParamNames,
+    given: Option<Vec<String>>,
+    biases: Option<usize>,
+    default: impl Fn(usize) -> String,
+) -> Result<()> {
+    let field = format!("{path}.bias_names");
+    match (given, biases) {
+        (None, None) => Ok(()),
+        (Some(_), None) => ck.fail_help(
+            field,
+            "bias names, but the layer has no `bias`",
+            "add `bias` with one value per name, or remove `bias_names`",
+        ),
+        (None, Some(count)) => {
+            (0..count).for_each(|j| names.push(default(j), Origin::Default("bias_names")));
+            Ok(())
+        }
+        (Some(given), Some(count)) if given.len() != count => ck.fail(
+            field,
+            format!("{} names given, but there are {count}", given.len()),
+        ),
+        (Some(given), Some(_)) => {
+            for (j, name) in given.into_iter().enumerate() {
+                names.push(name, Origin::Written(format!("{field}[{j}]")));
+            }
+            Ok(())
+        }
+    }
 }
 
 fn relu(ck: &Checker, path: &str, default: String, raw: RawRelu, input: Shape) -> Result<Relu> {
@@ -706,59 +838,78 @@ fn dense(
     }
     let shape = Shape::flat(units);
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
-    let weight_names = match raw.weight_names {
-        None => None,
-        Some(rows) => {
-            if rows.len() != units || rows.iter().any(|r| r.len() != inputs) {
-                return ck.fail(
-                    format!("{path}.weight_names"),
-                    format!("give {units} rows of {inputs} names, like `weights`"),
-                );
-            }
-            // Written row by row (one row per unit); stored column by column.
-            Some(
-                (0..units * inputs)
-                    .map(|p| rows[p % units][p / units].clone())
-                    .collect(),
-            )
-        }
-    };
-    let mut param_names = ck.names(
-        &format!("{path}.weight_names"),
-        weight_names,
-        units * inputs,
-        |p| format!("w_{}_{}", outputs[p % units], previous[p / units]),
-    )?;
+    let mut names = weight_names(ck, path, raw.weight_names, &outputs, previous)?;
     let bias = match raw.bias {
-        None => None,
-        Some(b) if b.len() == units => {
-            ck.finite(|| format!("{path}.bias"), &b)?;
-            param_names.extend(ck.names(
-                &format!("{path}.bias_names"),
-                raw.bias_names,
-                units,
-                |j| format!("b_{}", outputs[j]),
-            )?);
-            ck.distinct(&format!("{path}.weight_names"), &param_names)?;
-            Some(DVector::from_vec(b))
-        }
-        Some(b) => {
+        Some(b) if b.len() != units => {
             return ck.fail(
                 format!("{path}.bias"),
                 format!("{} biases for {units} units", b.len()),
             );
         }
+        b => b,
     };
+    if let Some(b) = &bias {
+        ck.finite(|| format!("{path}.bias"), b)?;
+    }
+    bias_names(
+        ck,
+        path,
+        &mut names,
+        raw.bias_names,
+        bias.as_ref().map(Vec::len),
+        |j| format!("b_{}", outputs[j]),
+    )?;
+    ck.param_names(path, &names)?;
     Ok(Dense {
         name,
         activation: raw.activation,
         params: Params {
             weights: DMatrix::from_fn(units, inputs, |j, i| raw.weights[j][i]),
-            bias,
-            names: param_names,
+            bias: bias.map(DVector::from_vec),
+            names: names.names,
         },
         outputs,
     })
+}
+
+/// A dense layer's weight names: written row by row (one row per unit, one name per
+/// input), each with its field path, or the defaults `w_<unit>_<input>`; stored column by
+/// column, as the weights are.
+fn weight_names(
+    ck: &Checker,
+    path: &str,
+    given: Option<Vec<Vec<String>>>,
+    outputs: &[String],
+    previous: &[String],
+) -> Result<ParamNames> {
+    let (units, inputs) = (outputs.len(), previous.len());
+    let mut names = ParamNames::default();
+    match given {
+        None => {
+            for p in 0..units * inputs {
+                names.push(
+                    format!("w_{}_{}", outputs[p % units], previous[p / units]),
+                    Origin::Default("weight_names"),
+                );
+            }
+        }
+        Some(rows) if rows.len() != units || rows.iter().any(|r| r.len() != inputs) => {
+            return ck.fail(
+                format!("{path}.weight_names"),
+                format!("give {units} rows of {inputs} names, like `weights`"),
+            );
+        }
+        Some(rows) => {
+            for p in 0..units * inputs {
+                let (j, i) = (p % units, p / units);
+                names.push(
+                    rows[j][i].clone(),
+                    Origin::Written(format!("{path}.weight_names[{j}][{i}]")),
+                );
+            }
+        }
+    }
+    Ok(names)
 }
 
 #[cfg(test)]
