@@ -14,14 +14,28 @@ pub enum Col {
     Number,
 }
 
+/// A column of a table: its header (already written for the document) and how it is laid
+/// out on paper, side by side, so a table cannot have more headers than layouts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub header: String,
+    pub layout: Col,
+}
+
+impl Column {
+    pub fn new(header: String, layout: Col) -> Column {
+        Column { header, layout }
+    }
+}
+
 pub trait Writer {
     fn begin(&self, title: &str) -> String;
     fn end(&self) -> String;
     fn heading(&self, text: &str) -> String;
     /// Lines already written for the document (escaped), one under the other.
     fn paragraph(&self, lines: &[String]) -> String;
-    /// A table whose cells are already written for the document.
-    fn table(&self, header: &[String], rows: &[Vec<String>], cols: &[Col]) -> String;
+    /// A table whose cells are already written for the document, a row a cell per column.
+    fn table(&self, columns: &[Column], rows: &[Vec<String>]) -> String;
     /// Math (already LaTeX) inline: `$…$` in both languages.
     fn math(&self, latex: &str) -> String {
         if latex.is_empty() {
@@ -61,20 +75,21 @@ impl Writer for Markdown {
     fn paragraph(&self, lines: &[String]) -> String {
         format!("{}\n\n", lines.join("  \n"))
     }
-    fn table(&self, header: &[String], rows: &[Vec<String>], cols: &[Col]) -> String {
+    fn table(&self, columns: &[Column], rows: &[Vec<String>]) -> String {
         // GitHub splits cells at every `|`, even inside code and math, unless escaped.
         let line = |cells: &[String]| {
             let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
             format!("| {} |\n", cells.join(" | "))
         };
-        let rule: Vec<String> = cols
+        let header: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
+        let rule: Vec<String> = columns
             .iter()
-            .map(|c| match c {
+            .map(|c| match c.layout {
                 Col::Number => "---:".into(),
                 Col::Text(_) => "---".into(),
             })
             .collect();
-        let mut out = line(header) + &format!("| {} |\n", rule.join(" | "));
+        let mut out = line(&header) + &format!("| {} |\n", rule.join(" | "));
         for r in rows {
             out.push_str(&line(r));
         }
@@ -145,11 +160,12 @@ impl Writer for Latex {
     fn paragraph(&self, lines: &[String]) -> String {
         format!("{}\n\n", lines.join(" \\\\\n"))
     }
-    fn table(&self, header: &[String], rows: &[Vec<String>], cols: &[Col]) -> String {
-        let spec = column_spec(header, rows, cols);
+    fn table(&self, columns: &[Column], rows: &[Vec<String>]) -> String {
+        let spec = column_spec(columns, rows);
         let line = |cells: &[String]| format!("{} \\\\\n", cells.join(" & "));
         let mut out = format!("{{\\small\n\\begin{{longtable}}{{@{{}}{spec}@{{}}}}\n\\toprule\n");
-        out.push_str(&line(header));
+        let header: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
+        out.push_str(&line(&header));
         out.push_str("\\midrule\n\\endhead\n");
         for r in rows {
             out.push_str(&line(r));
@@ -177,31 +193,34 @@ impl Writer for Latex {
 /// The `longtable` columns: numbers as wide as the widest number (estimated from Computer
 /// Modern's glyph widths), text columns sharing what is left, so the table is exactly as
 /// wide as the text.
-fn column_spec(header: &[String], rows: &[Vec<String>], cols: &[Col]) -> String {
-    let n = cols.len();
-    let widths: Vec<f64> = (0..n)
-        .map(|i| match cols[i] {
+fn column_spec(columns: &[Column], rows: &[Vec<String>]) -> String {
+    let n = columns.len();
+    let widths: Vec<f64> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c.layout {
             Col::Number => rows
                 .iter()
                 .filter_map(|r| r.get(i))
                 .map(|c| number_em(c))
-                .chain(header.get(i).map(|h| longest_word_em(h)))
+                .chain([longest_word_em(&c.header)])
                 .fold(1.0, f64::max),
             Col::Text(_) => 0.0,
         })
         .collect();
     let fixed: f64 = widths.iter().sum();
-    let total: u32 = cols
+    let total: u32 = columns
         .iter()
-        .map(|c| match c {
-            Col::Text(share) => *share,
+        .map(|c| match c.layout {
+            Col::Text(share) => share,
             Col::Number => 0,
         })
         .sum::<u32>()
         .max(1);
-    cols.iter()
+    columns
+        .iter()
         .zip(&widths)
-        .map(|(c, w)| match c {
+        .map(|(c, w)| match c.layout {
             Col::Number => format!(">{{\\raggedleft\\arraybackslash}}p{{{w:.2}em}}"),
             Col::Text(share) => format!(
                 ">{{\\raggedright\\arraybackslash}}p{{\\dimexpr(\\linewidth-{fixed:.2}em-{}\\tabcolsep)*{share}/{total}\\relax}}",
@@ -418,9 +437,8 @@ mod tests {
         assert_eq!(Markdown.code("a`b"), "`` a`b ``");
         assert_eq!(Markdown.code("conv.out.f1"), "`conv.out.f1`");
         let t = Markdown.table(
-            &["id".into()],
+            &[Column::new("id".into(), Col::Text(100))],
             &[vec![Markdown.code("a|b")]],
-            &[Col::Text(100)],
         );
         assert!(t.contains("| `a\\|b` |"), "{t}");
     }
@@ -428,9 +446,8 @@ mod tests {
     #[test]
     fn a_number_column_is_as_wide_as_its_widest_number() {
         let spec = column_spec(
-            &["value".into()],
+            &[Column::new("value".into(), Col::Number)],
             &[vec![Latex.number("-0.000634691")], vec![Latex.number("1")]],
-            &[Col::Number],
         );
         assert_eq!(spec, ">{\\raggedleft\\arraybackslash}p{6.26em}");
     }

@@ -2,7 +2,7 @@
 //! `article` (amsmath, booktabs), with the same steps as the terminal tables. Blank
 //! handouts leave every computed result empty: an exercise sheet.
 
-use super::document::{Col, Latex, Markdown, Writer};
+use super::document::{Col, Column, Latex, Markdown, Writer};
 use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, strip};
 use crate::formula::{Rendering, latex_name, number};
 use crate::network::Explainer;
@@ -56,7 +56,6 @@ fn write_report(
     for (group, answers) in groups(&report.answers) {
         let title = heading(net, group).replace("━━ ", "").replace(" ━━", " —");
         out.push_str(&w.heading(title.trim_end_matches(" —")));
-        let header = super::check::COLUMNS.map(|c| w.text(c));
         let rows: Vec<Vec<String>> = answers
             .iter()
             .map(|a| {
@@ -72,7 +71,7 @@ fn write_report(
                 ]
             })
             .collect();
-        let cols = [
+        let layouts: [Col; super::check::COLUMNS.len()] = [
             Col::Text(20),
             Col::Text(14),
             Col::Text(12),
@@ -81,7 +80,12 @@ fn write_report(
             Col::Text(15),
             Col::Text(39),
         ];
-        out.push_str(&w.table(&header, &rows, &cols));
+        let columns: Vec<Column> = super::check::COLUMNS
+            .iter()
+            .zip(layouts)
+            .map(|(h, layout)| Column::new(w.text(h), layout))
+            .collect();
+        out.push_str(&w.table(&columns, &rows));
     }
     let plain = super::Options {
         digits,
@@ -192,9 +196,6 @@ impl Handout<'_> {
     }
 
     fn rows(&self, w: &dyn Writer, rows: &[Row]) -> String {
-        let mut header: Vec<String> = ["id", "quantity", "formula", "value"]
-            .map(|h| w.text(h))
-            .to_vec();
         let body: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
@@ -215,19 +216,27 @@ impl Handout<'_> {
                 cells
             })
             .collect();
-        let cols: &[Col] = if self.blank {
-            &[Col::Text(22), Col::Text(16), Col::Text(36), Col::Text(26)]
-        } else {
-            header.push(w.text("note"));
+        let columns: &[(&str, Col)] = if self.blank {
             &[
-                Col::Text(24),
-                Col::Text(16),
-                Col::Text(34),
-                Col::Number,
-                Col::Text(26),
+                ("id", Col::Text(22)),
+                ("quantity", Col::Text(16)),
+                ("formula", Col::Text(36)),
+                ("value", Col::Text(26)),
+            ]
+        } else {
+            &[
+                ("id", Col::Text(24)),
+                ("quantity", Col::Text(16)),
+                ("formula", Col::Text(34)),
+                ("value", Col::Number),
+                ("note", Col::Text(26)),
             ]
         };
-        w.table(&header, &body, cols)
+        let columns: Vec<Column> = columns
+            .iter()
+            .map(|&(h, layout)| Column::new(w.text(h), layout))
+            .collect();
+        w.table(&columns, &body)
     }
 
     /// The shared filter's terms, one row per position, at most three weights a table.
@@ -246,13 +255,18 @@ impl Handout<'_> {
         grid: &ContribGrid,
         weights: std::ops::Range<usize>,
     ) -> String {
-        let mut header = vec![w.text("position k"), w.math("\\partial L/\\partial f_k")];
-        header.extend(grid.weight_names[weights.clone()].iter().map(|n| {
-            format!(
+        let share = 72 / weights.len() as u32;
+        let mut columns = vec![
+            Column::new(w.text("position k"), Col::Text(12)),
+            Column::new(w.math("\\partial L/\\partial f_k"), Col::Text(16)),
+        ];
+        columns.extend(grid.weight_names[weights.clone()].iter().map(|n| {
+            let header = format!(
                 "{} {}",
                 w.text("term of"),
                 w.math(&latex_name(&format!("∂L/∂{n}")))
-            )
+            );
+            Column::new(header, Col::Text(share))
         }));
         let mut body: Vec<Vec<String>> = grid
             .positions
@@ -283,10 +297,7 @@ impl Handout<'_> {
                 .map(|&v| self.result(w, v)),
         );
         body.push(sums);
-        let mut cols = vec![Col::Text(12), Col::Text(16)];
-        let share = 72 / weights.len() as u32;
-        cols.extend(weights.map(|_| Col::Text(share)));
-        w.table(&header, &body, &cols)
+        w.table(&columns, &body)
     }
 
     fn updates(&self, w: &dyn Writer, updates: &[Update]) -> String {
@@ -313,8 +324,8 @@ impl Handout<'_> {
                 ]
             })
             .collect();
-        let cols: &[Col] = if self.blank {
-            &[
+        let layouts = if self.blank {
+            [
                 Col::Text(16),
                 Col::Text(18),
                 Col::Number,
@@ -323,7 +334,7 @@ impl Handout<'_> {
                 Col::Text(22),
             ]
         } else {
-            &[
+            [
                 Col::Text(50),
                 Col::Text(50),
                 Col::Number,
@@ -332,7 +343,12 @@ impl Handout<'_> {
                 Col::Number,
             ]
         };
-        w.table(&header, &body, cols)
+        let columns: Vec<Column> = header
+            .into_iter()
+            .zip(layouts)
+            .map(|(h, layout)| Column::new(h, layout))
+            .collect();
+        w.table(&columns, &body)
     }
 }
 
