@@ -272,7 +272,10 @@ impl From<InputError> for Error {
 
 /// The closest candidate to a misspelt name (edit distance at most a third of its length);
 /// a difference of case alone counts least, and ties go to the alphabetically first.
-pub fn nearest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = given.chars().count() / 3 + 1;
     let lower = given.to_lowercase();
     candidates

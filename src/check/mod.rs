@@ -9,7 +9,7 @@
 
 pub mod answers;
 pub mod class;
-pub mod mistakes;
+pub(crate) mod mistakes;
 
 use crate::error::nearest;
 use crate::network::Explainer;

@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Above this many nodes a column shows its first and last few, with an ellipsis.
-pub const MAX_DRAWN: usize = 60;
+pub(crate) const MAX_DRAWN: usize = 60;
 /// Above this many weights between two columns the edges are drawn without labels.
-pub const MAX_LABELS: usize = 300;
+pub(crate) const MAX_LABELS: usize = 300;
 const SHOWN_AT_EACH_END: usize = 5;
 const COLUMN: f64 = 250.0;
 const MIN_RADIUS: f64 = 30.0;
@@ -46,7 +46,7 @@ pub struct Diagram {
 
 /// The advance width of `text` in DejaVu Sans (the first font asked for) at `size` px,
 /// estimated from character classes and rounded up, so a box this wide holds the text.
-pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+pub(crate) fn text_width(text: &str, size: f64, bold: bool) -> f64 {
     let ems: f64 = text
         .chars()
         .map(|c| match c {
@@ -779,7 +779,7 @@ fn layer_edges(layer: &Layer, id: usize, scene: &Scene) -> Vec<Edge> {
 /// The element of the drawing a quantity belongs to, as an attribute and its value: its
 /// node (`data-node="hidden.C"`), its weight or bias (`data-weight="hidden.w.w5"`, for
 /// ∂L/∂w, Δw and the new weight too), its edge (`data-contrib`), or the loss box.
-pub fn element_of(ex: &Explainer, key: Key) -> (&'static str, String) {
+pub(crate) fn element_of(ex: &Explainer, key: Key) -> (&'static str, String) {
     match key.kind {
         Kind::Loss | Kind::LossLog10 | Kind::LossTotal => ("data-node", "loss".into()),
         Kind::Contrib => ("data-contrib", ex.id(key)),

@@ -7,7 +7,7 @@
 
 /// How a table column is laid out on paper.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Col {
+pub(crate) enum Col {
     /// Words, wrapped within this share (in per cent) of the width the numbers leave.
     Text(u32),
     /// Numbers, right-aligned, as wide as the widest.
@@ -17,7 +17,7 @@ pub enum Col {
 /// A column of a table: its header (already written for the document) and how it is laid
 /// out on paper, side by side, so a table cannot have more headers than layouts.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Column {
+pub(crate) struct Column {
     pub header: String,
     pub layout: Col,
 }
@@ -28,7 +28,7 @@ impl Column {
     }
 }
 
-pub trait Writer {
+pub(crate) trait Writer {
     fn begin(&self, title: &str) -> String;
     fn end(&self) -> String;
     fn heading(&self, text: &str) -> String;
@@ -59,8 +59,8 @@ pub trait Writer {
     fn answer(&self) -> String;
 }
 
-pub struct Markdown;
-pub struct Latex;
+pub(crate) struct Markdown;
+pub(crate) struct Latex;
 
 impl Writer for Markdown {
     fn begin(&self, title: &str) -> String {
@@ -368,7 +368,7 @@ fn subscript_at(chars: &[char], i: usize) -> Option<(String, usize)> {
 }
 
 /// The math of a symbol nntrace writes (`∂`, `Σ`, Greek letters), if it is one.
-pub fn math_char(c: char) -> Option<&'static str> {
+pub(crate) fn math_char(c: char) -> Option<&'static str> {
     Some(match c {
         '∂' => "\\partial",
         'Δ' => "\\Delta",
