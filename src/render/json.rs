@@ -73,6 +73,7 @@ fn document<'a>(
             relu_grad_at_zero: u8::from(c.relu_passes_zero),
             maxpool_ties: c.maxpool_ties.as_str(),
         },
+        layers: layers(ex),
         quantities: Quantities { ex, opts },
         routes: Routes { ex },
         masks: Masks { ex },
@@ -85,6 +86,7 @@ struct Document<'a> {
     pattern: usize,
     round: Option<u32>,
     conventions: Conventions,
+    layers: Vec<LayerJson<'a>>,
     quantities: Quantities<'a>,
     routes: Routes<'a>,
     masks: Masks<'a>,
@@ -94,6 +96,29 @@ struct Document<'a> {
 struct Conventions {
     relu_grad_at_zero: u8,
     maxpool_ties: &'static str,
+}
+
+/// One layer as the JSON lists it: the input first, then every layer in order.
+#[derive(Serialize)]
+struct LayerJson<'a> {
+    name: &'a str,
+    kind: &'static str,
+    /// `[channels, rows, columns]`, `[channels, length]`, or `[n]` for a plain vector.
+    shape: Vec<usize>,
+}
+
+fn layers<'a>(ex: &'a Explainer<'a>) -> Vec<LayerJson<'a>> {
+    let input = LayerJson {
+        name: "input",
+        kind: "input",
+        shape: ex.net.input_shape.dims(),
+    };
+    let layers = ex.net.layers.iter().map(|l| LayerJson {
+        name: l.name(),
+        kind: l.kind(),
+        shape: l.shape().dims(),
+    });
+    std::iter::once(input).chain(layers).collect()
 }
 
 /// Every quantity in the order recorded, each written as soon as it is explained.
