@@ -84,16 +84,8 @@ fn handout_seesaw_cnn_latex() {
 /// Compiles a LaTeX document with pdflatex in its own folder; returns the log, or None
 /// when pdflatex is missing (CI sets NNTRACE_REQUIRE_TOOLS, so there it cannot skip).
 fn pdflatex(tex: &Path, source: &str) -> Option<String> {
-    if std::process::Command::new("pdflatex")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
-            "pdflatex is required here"
-        );
-        eprintln!("pdflatex not found: LaTeX handouts not compiled (CI compiles them)");
+    if crate::support::tool_missing("pdflatex", "--version") {
+        crate::support::skip_without("pdflatex", "the LaTeX is not compiled");
         return None;
     }
     std::fs::write(tex, source).unwrap();
@@ -403,16 +395,8 @@ pub(crate) struct Tmux {
 impl Tmux {
     /// None when tmux is missing (CI installs it and sets NNTRACE_REQUIRE_TOOLS).
     pub(crate) fn start(name: &str, size: (u16, u16), args: &str) -> Option<Tmux> {
-        if std::process::Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_err()
-        {
-            assert!(
-                std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
-                "tmux is required here"
-            );
-            eprintln!("tmux not found: the walk is not driven in a terminal (CI drives it)");
+        if crate::support::tool_missing("tmux", "-V") {
+            crate::support::skip_without("tmux", "the walk is not driven in a terminal");
             return None;
         }
         let socket = format!("nntrace-{name}-{}", std::process::id());

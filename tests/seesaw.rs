@@ -96,13 +96,71 @@ fn the_exact_trace_of_the_worked_example() {
     }
 }
 
+/// Each value of the printed tables with the id of its row: in a table whose header starts
+/// with `id`, the cell under `value` on the row's first line; in the update table (`layer`,
+/// `weight`, then `w (old)`, `∂L/∂w`, `Δw (held)`, `new w`), each of those four cells with
+/// the id of that quantity of the row's weight (`output.new.w1`).
+fn printed_values(tables: &str) -> Vec<(String, String)> {
+    let mut header: Vec<String> = Vec::new();
+    let mut values = Vec::new();
+    for line in tables.lines() {
+        let Some(inside) = line.strip_prefix('│') else {
+            if line.starts_with('╭') {
+                header.clear();
+            }
+            continue;
+        };
+        let cells: Vec<&str> = inside.split('│').map(str::trim).collect();
+        if header.is_empty() {
+            header = cells.iter().map(|c| c.to_string()).collect();
+        } else if !cells[0].is_empty() {
+            values.extend(row_values(&header, &cells));
+        }
+    }
+    values
+}
+
+/// The (id, printed value) pairs of one table row under `header`.
+fn row_values(header: &[String], cells: &[&str]) -> Vec<(String, String)> {
+    let column = |name: &str| header.iter().position(|h| h == name);
+    if header[0] == "id" {
+        return column("value")
+            .map(|v| (cells[0].to_string(), cells[v].to_string()))
+            .into_iter()
+            .collect();
+    }
+    let [layer, weight, ..] = cells else {
+        return Vec::new();
+    };
+    [
+        ("w (old)", "w"),
+        ("∂L/∂w", "wgrad"),
+        ("Δw (held)", "dw"),
+        ("new w", "new"),
+    ]
+    .into_iter()
+    .filter_map(|(name, kind)| column(name).map(|c| (kind, c)))
+    .map(|(kind, c)| (format!("{layer}.{kind}.{weight}"), cells[c].to_string()))
+    .collect()
+}
+
 #[test]
-fn the_printed_table_shows_every_reference_number() {
+fn the_printed_table_shows_every_reference_number_in_its_row() {
     let mut t = Test::new().args(["trace", "seesaw-cnn"]).status(0);
     let out = t.stdout();
+    let rows = printed_values(&out);
     for (id, want) in EXACT {
         let shown = nntrace::formula::number(*want, 6);
-        assert!(out.contains(&shown), "{id} = {shown} is not shown");
+        let printed: Vec<&str> = rows
+            .iter()
+            .filter(|(row, _)| row == id)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        assert!(!printed.is_empty(), "{id} has no row");
+        assert!(
+            printed.iter().all(|&p| p == shown),
+            "{id}: its rows show {printed:?}, the reference {shown}"
+        );
     }
 }
 

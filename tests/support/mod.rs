@@ -114,6 +114,33 @@ impl Test {
     }
 }
 
+/// True when `program` cannot be started (run with `arg`, e.g. `--version`).
+pub fn tool_missing(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_err()
+}
+
+/// A test that needs `tool` and cannot find it: with NNTRACE_REQUIRE_TOOLS set (CI) it
+/// fails; otherwise it says `SKIPPED` with the test's name and what goes untested, on the
+/// real standard error — past the harness's capture, which would hide an `eprintln!` of a
+/// passing test — and the caller returns.
+pub fn skip_without(tool: &str, untested: &str) {
+    assert!(
+        std::env::var_os("NNTRACE_REQUIRE_TOOLS").is_none(),
+        "{tool} is required here (NNTRACE_REQUIRE_TOOLS is set)"
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("SKIPPED {test}: {tool} not found, so {untested} (CI installs it)\n");
+    std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes()).unwrap();
+}
+
 /// Snapshot settings: stored in `snapshots/`, named after what they show.
 pub fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
