@@ -3,7 +3,7 @@
 
 use crate::network::{Activation, Loss, Ties};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
 #[derive(Deserialize, Debug)]
@@ -27,8 +27,130 @@ pub struct RawScenario {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct RawPattern {
-    pub input: Vec<f64>,
+    pub input: RawInput,
     pub target: RawTarget,
+}
+
+/// A pattern's input as written: numbers (`[1, 0]`), rows of numbers (one channel of
+/// rows × columns) or channels of rows, kept flat in that order (channel, row, column)
+/// with its dimensions: `[n]`, `[rows, columns]` or `[channels, rows, columns]`. Rows of
+/// different lengths and numbers mixed with lists are refused while reading, at the line
+/// and column of the list that holds them.
+#[derive(Debug)]
+pub struct RawInput {
+    pub values: Vec<f64>,
+    pub dims: Vec<usize>,
+}
+
+impl<'de> Deserialize<'de> for RawInput {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut values = Vec::new();
+        let dims = Nested {
+            values: &mut values,
+            depth: 0,
+        }
+        .deserialize(d)?;
+        if dims.is_empty() {
+            return Err(de::Error::custom(
+                "a single number; write the input as a list, e.g. `[1, 0]`",
+            ));
+        }
+        Ok(RawInput { values, dims })
+    }
+}
+
+/// The deepest input: channels × rows × columns.
+const MAX_INPUT_DEPTH: usize = 3;
+
+/// Reads one item of an input (a number or a list, `depth` lists deep), appending its
+/// numbers to `values`; returns its dimensions (none for a number).
+struct Nested<'a> {
+    values: &'a mut Vec<f64>,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Nested<'_> {
+    type Value = Vec<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<usize>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// What an item of these dimensions is, for messages: a value, a row, a channel.
+fn item_word(dims: &[usize]) -> String {
+    match dims {
+        [] => "a number".into(),
+        [n] => format!("a row of {n}"),
+        [r, c] => format!("a channel of {r} × {c}"),
+        _ => "a list nested deeper".into(),
+    }
+}
+
+impl<'de> Visitor<'de> for Nested<'_> {
+    type Value = Vec<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("numbers (`[1, 0]`), rows of numbers (`[[1, 0], [0, 1]]`) or channels of rows")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<usize>, E> {
+        self.values.push(v as f64);
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<usize>, E> {
+        self.values.push(v as f64);
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<usize>, E> {
+        self.values.push(v);
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<usize>, A::Error> {
+        if self.depth == MAX_INPUT_DEPTH {
+            return Err(de::Error::custom(
+                "an input nested more than three lists deep; \
+                 at most channels × rows × columns",
+            ));
+        }
+        let mut first: Option<Vec<usize>> = None;
+        let mut count = 0usize;
+        loop {
+            let item = Nested {
+                values: &mut *self.values,
+                depth: self.depth + 1,
+            };
+            let Some(dims) = seq.next_element_seed(item)? else {
+                break;
+            };
+            count += 1;
+            match &first {
+                None => first = Some(dims),
+                Some(f) if *f == dims => {}
+                Some(f) => return Err(de::Error::custom(mismatch(f, &dims, count))),
+            }
+        }
+        let mut dims = vec![count];
+        dims.extend(first.unwrap_or_default());
+        Ok(dims)
+    }
+}
+
+/// Item `n` (counting from 1) of a list is shaped unlike its first item.
+fn mismatch(first: &[usize], item: &[usize], n: usize) -> String {
+    match (first, item) {
+        ([a], [b]) => format!(
+            "ragged rows: row {n} has {b} values, but row 1 has {a}; \
+             every row of an input needs the same number of columns"
+        ),
+        ([r0, c0], [r, c]) => format!(
+            "channel {n} is {r} × {c}, but channel 1 is {r0} × {c0}; \
+             every channel of an input has the same rows and columns"
+        ),
+        _ => format!(
+            "mixed nesting: item {n} is {}, but item 1 is {}; \
+             write numbers, rows of numbers, or channels of rows throughout",
+            item_word(item),
+            item_word(first)
+        ),
+    }
 }
 
 /// `target: 0` (a number: a class index, or the target value of a one-output network) or
@@ -161,6 +283,7 @@ pub struct RawConv1d {
 #[serde(deny_unknown_fields)]
 pub struct RawRelu {
     pub name: Option<String>,
+    pub prefix: Option<String>,
     pub outputs: Option<Vec<String>>,
 }
 

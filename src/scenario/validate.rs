@@ -185,29 +185,12 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
             ),
         );
     }
-    let width = raw.data[0].input.len();
-    if width == 0 {
-        return ck.fail("data[0].input", "the input is empty");
-    }
-    if width > MAX_NODES {
-        return ck.fail(
-            "data[0].input",
-            format!("{width} inputs; at most {MAX_NODES} are supported"),
-        );
-    }
+    let input_shape = input_shape(&ck, &raw.data)?;
     for (r, row) in raw.data.iter().enumerate() {
-        if row.input.len() != width {
-            return ck.fail(
-                format!("data[{r}].input"),
-                format!("{} values, but data[0].input has {width}", row.input.len()),
-            );
-        }
-        ck.finite(|| format!("data[{r}].input"), &row.input)?;
+        ck.finite(|| format!("data[{r}].input"), &row.input.values)?;
     }
-    let input_names = ck.names("input_names", raw.input_names, width, |i| {
-        format!("x{}", i + 1)
-    })?;
-    let network = build_network(&ck, raw.layers, input_names)?;
+    let input_names = input_names(&ck, raw.input_names, input_shape)?;
+    let network = build_network(&ck, raw.layers, input_names, input_shape)?;
     let outputs = network.output_names().len();
 
     let setup = Setup {
@@ -270,6 +253,107 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         network,
         train: train_settings(&ck, raw.train)?,
     })
+}
+
+/// The input's shape, from the first pattern: a vector, or channels of rows × columns
+/// (SPEC section 6). Every pattern must have it.
+fn input_shape(ck: &Checker, data: &[RawPattern]) -> Result<Shape> {
+    let dims = &data[0].input.dims;
+    let shape = match dims[..] {
+        [n] => Shape::flat(n),
+        [rows, cols] => Shape::grid(1, rows, cols),
+        [channels, rows, cols] => Shape::grid(channels, rows, cols),
+        _ => unreachable!("an input is read at most three lists deep"),
+    };
+    if shape.size() == 0 {
+        return ck.fail("data[0].input", "the input is empty");
+    }
+    if shape.size() > MAX_NODES {
+        return ck.fail(
+            "data[0].input",
+            format!("{} inputs; at most {MAX_NODES} are supported", shape.size()),
+        );
+    }
+    for (r, row) in data.iter().enumerate().skip(1) {
+        if let ([n], [m]) = (&row.input.dims[..], &dims[..])
+            && n != m
+        {
+            return ck.fail(
+                format!("data[{r}].input"),
+                format!("{n} values, but data[0].input has {m}"),
+            );
+        }
+        if row.input.dims != *dims {
+            return ck.fail_help(
+                format!("data[{r}].input"),
+                format!(
+                    "{}, but data[0].input has {}",
+                    dims_words(&row.input.dims),
+                    dims_words(dims)
+                ),
+                "every pattern's input has the same shape",
+            );
+        }
+    }
+    Ok(shape)
+}
+
+/// An input's dimensions in words: `4 values`, `1 channel of 5 × 5`.
+fn dims_words(dims: &[usize]) -> String {
+    match dims {
+        [n] => format!("{n} values"),
+        [r, c] => format!("1 channel of {r} × {c}"),
+        [1, r, c] => format!("1 channel of {r} × {c}"),
+        [ch, r, c] => format!("{ch} channels of {r} × {c}"),
+        _ => format!("{dims:?}"),
+    }
+}
+
+/// The input's node names: given (a vector input only) or `x1`, `x2`, …; a 2-D input's
+/// are `x<channel>_<row>_<column>`.
+fn input_names(ck: &Checker, given: Option<Vec<String>>, shape: Shape) -> Result<Vec<String>> {
+    if shape.rank == Rank::Grid {
+        if given.is_some() {
+            return ck.fail_help(
+                "input_names",
+                format!(
+                    "names for a 2-D input ({}); a 2-D input's nodes are named by position",
+                    shape_words(shape)
+                ),
+                "remove `input_names`: the nodes are x<channel>_<row>_<column>, e.g. x1_2_3",
+            );
+        }
+        return Ok(grid_names("x", shape));
+    }
+    ck.names("input_names", given, shape.size(), |i| {
+        format!("x{}", i + 1)
+    })
+}
+
+/// A shape in words for messages: `5 values`, `1 × 5 × 5`, `2 channels of 4`.
+pub(crate) fn shape_words(shape: Shape) -> String {
+    match shape.rank {
+        Rank::Flat => format!("{} values", shape.size()),
+        Rank::Line if shape.channels == 1 => format!("a sequence of {}", shape.cols),
+        Rank::Line => format!("{} channels of {}", shape.channels, shape.cols),
+        Rank::Grid => format!("{} × {} × {}", shape.channels, shape.rows, shape.cols),
+    }
+}
+
+/// The names of a 2-D layer's nodes, `<prefix><channel>_<row>_<column>` counting from 1,
+/// with an underscore after a prefix that ends in a digit (SPEC section 6).
+pub(crate) fn grid_names(prefix: &str, shape: Shape) -> Vec<String> {
+    let sep = if prefix.ends_with(|c: char| c.is_ascii_digit()) {
+        "_"
+    } else {
+        ""
+    };
+    (0..shape.size())
+        .map(|i| {
+            let (c, r, col) = shape.position(i);
+            format!("{prefix}{sep}{}_{}_{}", c + 1, r + 1, col + 1)
+        })
+        .collect()
 }
 
 fn check_rate(ck: &Checker, path: &str, v: f64) -> Result<f64> {
@@ -353,7 +437,7 @@ fn pattern(ck: &Checker, r: usize, row: RawPattern, outputs: usize, loss: Loss) 
         );
     }
     Ok(Pattern {
-        input: row.input,
+        input: row.input.values,
         target,
         class,
     })
@@ -389,6 +473,7 @@ fn build_network(
     ck: &Checker,
     raw: Vec<RawLayerEntry>,
     input_names: Vec<String>,
+    input_shape: Shape,
 ) -> Result<Network> {
     if raw.is_empty() {
         return ck.fail_help(
@@ -403,7 +488,7 @@ fn build_network(
             format!("{} layers; at most {MAX_LAYERS} are supported", raw.len()),
         );
     }
-    let mut shape = Shape::flat(input_names.len());
+    let mut shape = input_shape;
     let mut kinds = Vec::with_capacity(raw.len());
     for (i, raw) in raw.into_iter().enumerate() {
         let Some(raw) = raw.into_layer() else {
@@ -428,6 +513,16 @@ fn build_network(
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, default, r, shape)?),
             RawLayer::Maxpool1d(p) => Layer::MaxPool1d(maxpool1d(ck, &path, default, p, shape)?),
+            RawLayer::Dense(_) if shape.rank == Rank::Grid => {
+                return ck.fail_help(
+                    path,
+                    format!(
+                        "a dense layer cannot read 2-D nodes directly (its input is {})",
+                        shape_words(shape)
+                    ),
+                    "add `- flatten: {}` before it (channel, then row, then column)",
+                );
+            }
             RawLayer::Dense(d) => Layer::Dense(dense(
                 ck,
                 &path,
@@ -463,8 +558,8 @@ fn build_network(
         layers.push(layer);
     }
     Ok(Network {
-        input_shape: Shape::flat(input_names.len()),
         input_names,
+        input_shape,
         layers,
     })
 }
@@ -525,7 +620,9 @@ fn default_layer_names(layers: &[RawLayer]) -> Vec<String> {
 
 /// Output names: given, or `<layer>1..` (`<layer><channel>_<k>` with several channels);
 /// after a layer name ending in a digit an underscore keeps the numbers apart
-/// (`hidden2_1`, `conv2_1_3`), as SPEC section 6 writes 2-D names.
+/// (`hidden2_1`, `conv2_1_3`), as SPEC section 6 writes 2-D names. A 2-D layer's nodes
+/// are `<prefix><channel>_<row>_<column>` ([`grid_names`]; the prefix defaults to the
+/// layer's name).
 fn output_names(
     ck: &Checker,
     path: &str,
@@ -533,6 +630,9 @@ fn output_names(
     layer: &str,
     shape: Shape,
 ) -> Result<Vec<String>> {
+    if shape.rank == Rank::Grid && given.is_none() {
+        return Ok(grid_names(layer, shape));
+    }
     let sep = if layer.ends_with(|c: char| c.is_ascii_digit()) {
         "_"
     } else {
@@ -545,6 +645,34 @@ fn output_names(
             format!("{layer}{sep}{}_{}", i / shape.cols + 1, i % shape.cols + 1)
         }
     })
+}
+
+/// The prefix of a layer's 2-D node names: given (checked as a name) or the layer's name.
+/// Refused on a layer whose nodes are not 2-D, where it would name nothing.
+fn node_prefix(
+    ck: &Checker,
+    path: &str,
+    given: Option<String>,
+    layer: &str,
+    shape: Shape,
+) -> Result<String> {
+    let Some(prefix) = given else {
+        return Ok(layer.to_string());
+    };
+    if let Some(problem) = name_problem(&prefix) {
+        return ck.fail_help(format!("{path}.prefix"), problem, NAME_HELP);
+    }
+    if shape.rank != Rank::Grid {
+        return ck.fail_help(
+            format!("{path}.prefix"),
+            format!(
+                "`prefix` names 2-D nodes, but this layer's nodes are {}",
+                shape_words(shape)
+            ),
+            "name 1-D nodes with `outputs`, or remove `prefix`",
+        );
+    }
+    Ok(prefix)
 }
 
 /// Windows of `size` every `stride` must cover the input exactly, with nothing left over.
@@ -585,6 +713,21 @@ fn check_windows(
     Ok(())
 }
 
+/// A 1-D layer reads sequences; on a 2-D input it says which 2-D kind to use.
+fn sequence_input(ck: &Checker, path: &str, kind: &str, instead: &str, input: Shape) -> Result<()> {
+    if input.rank == Rank::Grid {
+        return ck.fail_help(
+            path,
+            format!(
+                "{kind} reads sequences, but its input is 2-D ({})",
+                shape_words(input)
+            ),
+            &format!("use `{instead}` for a 2-D input"),
+        );
+    }
+    Ok(())
+}
+
 fn conv1d(
     ck: &Checker,
     path: &str,
@@ -593,6 +736,7 @@ fn conv1d(
     input: Shape,
 ) -> Result<Conv1d> {
     let name = raw.name.unwrap_or(default);
+    sequence_input(ck, path, "conv1d", "conv2d", input)?;
     if input.channels != 1 {
         return ck.fail(
             path,
@@ -772,7 +916,8 @@ fn bias_names(
 
 fn relu(ck: &Checker, path: &str, default: String, raw: RawRelu, input: Shape) -> Result<Relu> {
     let name = raw.name.unwrap_or(default);
-    let outputs = output_names(ck, path, raw.outputs, &name, input)?;
+    let prefix = node_prefix(ck, path, raw.prefix, &name, input)?;
+    let outputs = output_names(ck, path, raw.outputs, &prefix, input)?;
     Ok(Relu {
         name,
         outputs,
@@ -788,6 +933,7 @@ fn maxpool1d(
     input: Shape,
 ) -> Result<MaxPool1d> {
     let name = raw.name.unwrap_or(default);
+    sequence_input(ck, path, "maxpool1d", "maxpool2d", input)?;
     let stride = raw.stride.unwrap_or(raw.size);
     check_windows(ck, path, "pool window", raw.size, stride, input.cols)?;
     let mut pool = MaxPool1d {
