@@ -385,6 +385,10 @@ pub(crate) fn math_char(c: char) -> Option<&'static str> {
         '×' => "\\times",
         '÷' => "\\div",
         '∑' => "\\sum",
+        'ₚ' => "_{p}",
+        'ₛ' => "_{s}",
+        '⋆' => "\\star",
+        '°' => "^{\\circ}",
         _ => return None,
     })
 }

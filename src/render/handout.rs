@@ -3,11 +3,17 @@
 //! handouts leave every computed result empty: an exercise sheet.
 
 use super::document::{Col, Column, Latex, Markdown, Writer};
-use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, strip};
+use super::{
+    Block, CellView, ContribGrid, GridView, Grids, Row, Section, Update, place, preamble, sections,
+    strip,
+};
 use crate::formula::{Rendering, latex_name, number};
 use crate::network::Explainer;
+
+/// A grid with more columns than this does not fit an A4 page as a table.
+const MAX_GRID_COLUMNS: usize = 12;
 use crate::scenario::Scenario;
-use crate::trace::Phase;
+use crate::trace::{self, INPUT_LAYER, Phase};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -162,6 +168,7 @@ impl Handout<'_> {
             out.push_str(&match block {
                 Block::Rows(rows) => self.rows(w, rows),
                 Block::Contribs(grid) => self.contribs(w, grid),
+                Block::Grids(grids) => self.grids(w, grids),
                 Block::Updates(updates) => self.updates(w, updates),
             });
         }
@@ -237,6 +244,62 @@ impl Handout<'_> {
             .map(|&(h, layout)| Column::new(w.text(h), layout))
             .collect();
         w.table(&columns, &body)
+    }
+
+    /// Grids as matrices: each a table with row and column numbers, under its caption. A
+    /// grid too wide for the page is left out with a sentence saying so.
+    fn grids(&self, w: &dyn Writer, grids: &Grids) -> String {
+        let mut lines = vec![w.bold(&w.text(&grids.title))];
+        lines.extend(grids.note.iter().map(|n| w.text(n)));
+        if grids.has_zeros() {
+            lines.push(
+                w.text("0ₚ: a zero of the padding; 0ₛ: a zero put between cells for the stride"),
+            );
+        }
+        let mut out = w.paragraph(&lines);
+        for g in &grids.grids {
+            out.push_str(&w.paragraph(&[w.text(&g.caption)]));
+            if g.cols > MAX_GRID_COLUMNS {
+                out.push_str(&w.paragraph(&[w.text(&format!(
+                    "({} × {} grid: too wide for the page; every cell is in the rows of this section)",
+                    g.rows, g.cols
+                ))]));
+            } else {
+                out.push_str(&self.grid(w, g));
+            }
+        }
+        out
+    }
+
+    fn grid(&self, w: &dyn Writer, g: &GridView) -> String {
+        let mut columns = vec![Column::new(String::new(), Col::Number)];
+        columns.extend((1..=g.cols).map(|c| Column::new(c.to_string(), Col::Number)));
+        let body: Vec<Vec<String>> = g
+            .cells
+            .chunks(g.cols.max(1))
+            .enumerate()
+            .map(|(r, row)| {
+                let mut cells = vec![w.bold(&(r + 1).to_string())];
+                cells.extend(row.iter().map(|c| self.grid_cell(w, c)));
+                cells
+            })
+            .collect();
+        w.table(&columns, &body)
+    }
+
+    /// A cell's number; on a blank sheet, room for every value the student computes (the
+    /// input and the weights are given).
+    fn grid_cell(&self, w: &dyn Writer, cell: &CellView) -> String {
+        match cell {
+            CellView::Value { key, .. }
+                if self.blank && key.kind != trace::Kind::W && key.layer != INPUT_LAYER =>
+            {
+                w.answer()
+            }
+            CellView::Value { shown, .. } => w.number(shown),
+            CellView::Padding => w.text("0ₚ"),
+            CellView::Dilation => w.text("0ₛ"),
+        }
     }
 
     /// The shared filter's terms, one row per position, at most three weights a table.

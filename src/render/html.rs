@@ -11,7 +11,10 @@
 
 use super::check::{COLUMNS, carried_if_different, groups, remark};
 use super::diagram::{self, element_of};
-use super::{Block, ContribGrid, Row, Section, Update, place, preamble, sections, xml_escape};
+use super::{
+    Block, CellView, ContribGrid, Grids, Row, Section, Update, place, preamble, sections,
+    xml_escape,
+};
 use crate::check::{Report, Verdict};
 use crate::formula::number;
 use crate::network::{Explainer, Network};
@@ -88,6 +91,7 @@ fn section_html(ex: &Explainer, section: &Section, index: usize, digits: usize) 
         out.push_str(&match block {
             Block::Rows(rows) => rows_html(rows),
             Block::Contribs(grid) => contribs_html(ex, grid, digits),
+            Block::Grids(grids) => grids_html(ex, grids),
             Block::Updates(updates) => updates_html(ex, updates, digits),
         });
     }
@@ -163,6 +167,47 @@ fn contribs_html(ex: &Explainer, grid: &ContribGrid, digits: usize) -> String {
         out.push_str(&cell(ex, *key, &number(*sum, digits)));
     }
     out.push_str("</tr>\n</tbody></table>\n");
+    out
+}
+
+/// Grids as small tables under a title, each cell tagged with its quantity so clicking it
+/// shows its formula; the zeros the layer added are marked.
+fn grids_html(ex: &Explainer, grids: &Grids) -> String {
+    let mut out = format!(
+        "<figure class=\"maps\"><figcaption>{}",
+        xml_escape(&grids.title)
+    );
+    if let Some(note) = &grids.note {
+        let _ = write!(out, "<br><small>{}</small>", xml_escape(note));
+    }
+    if grids.has_zeros() {
+        out.push_str("<br><small>0ₚ: a zero of the padding; 0ₛ: a zero put between cells for the stride</small>");
+    }
+    out.push_str("</figcaption>\n");
+    for g in &grids.grids {
+        let _ = write!(
+            out,
+            "<table class=\"map\"><caption>{}</caption><thead><tr><th></th>",
+            xml_escape(&g.caption)
+        );
+        for c in 1..=g.cols {
+            let _ = write!(out, "<th>{c}</th>");
+        }
+        out.push_str("</tr></thead><tbody>\n");
+        for (r, row) in g.cells.chunks(g.cols.max(1)).enumerate() {
+            let _ = write!(out, "<tr><th scope=\"row\">{}</th>", r + 1);
+            for c in row {
+                out.push_str(&match c {
+                    CellView::Value { key, shown } => cell(ex, *key, shown),
+                    CellView::Padding => "<td class=\"pad\">0ₚ</td>".into(),
+                    CellView::Dilation => "<td class=\"pad\">0ₛ</td>".into(),
+                });
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table>\n");
+    }
+    out.push_str("</figure>\n");
     out
 }
 

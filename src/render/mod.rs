@@ -16,7 +16,7 @@ pub mod template;
 pub mod training;
 
 use crate::formula::{Expr, Rendering, number};
-use crate::network::{Explainer, Network, Note};
+use crate::network::{Explainer, Figure, GridCell, Network, Note, Rank};
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId, Phase};
 
@@ -88,6 +88,10 @@ pub fn asciify(s: &str) -> String {
             '✓' => out.push_str("ok"),
             '✗' => out.push('x'),
             '≈' => out.push('~'),
+            'ₚ' => out.push('p'),
+            'ₛ' => out.push('s'),
+            '⋆' => out.push('*'),
+            '×' => out.push('x'),
             c if c.is_ascii() => out.push(c),
             _ => out.push('?'),
         }
@@ -137,9 +141,47 @@ pub struct Update {
     pub new: f64,
 }
 
+/// Numbers laid out as grids, row after row: a 2-D layer's map of one kind of quantity
+/// (one grid per channel), or one of the layer's figures (a kernel, the two sides of
+/// ∂L/∂W = X ⋆ G).
+pub struct Grids {
+    pub title: String,
+    pub note: Option<String>,
+    pub grids: Vec<GridView>,
+}
+
+/// One grid of [`Grids`].
+pub struct GridView {
+    pub caption: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub cells: Vec<CellView>,
+}
+
+/// One cell as shown.
+pub enum CellView {
+    /// A recorded quantity and its value as printed.
+    Value { key: Key, shown: String },
+    /// A zero of the padding.
+    Padding,
+    /// A zero between a gradient map's cells (a stride above 1).
+    Dilation,
+}
+
+impl Grids {
+    /// Whether any cell is a zero the layer added (the legend says what they are).
+    pub fn has_zeros(&self) -> bool {
+        self.grids
+            .iter()
+            .flat_map(|g| &g.cells)
+            .any(|c| !matches!(c, CellView::Value { .. }))
+    }
+}
+
 pub enum Block {
     Rows(Vec<Row>),
     Contribs(ContribGrid),
+    Grids(Grids),
     Updates(Vec<Update>),
 }
 
@@ -203,7 +245,10 @@ pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
             )],
         };
     }
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Block> = maps(ex, entries, digits)
+        .into_iter()
+        .map(Block::Grids)
+        .collect();
     let mut pending = Vec::new();
     let mut i = 0;
     while i < entries.len() {
@@ -229,11 +274,89 @@ pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
     if !pending.is_empty() {
         blocks.push(Block::Rows(pending));
     }
+    if let Some(layer) = ex.net.layer(head.layer) {
+        let figures = layer.figures(head.layer, phase);
+        blocks.extend(figures.iter().map(|f| Block::Grids(figure(ex, f, digits))));
+    }
     Section {
         phase,
         layer: head.layer,
         title: title(ex, head.layer, phase),
         blocks,
+    }
+}
+
+/// The maps of a section whose layer is 2-D: for each kind of node quantity recorded for
+/// every node (outputs, gradients, derivatives), its values as one grid per channel.
+fn maps(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Grids> {
+    let layer = entries[0].key.layer;
+    let shape = ex.net.shape_of(layer);
+    if shape.rank != Rank::Grid || layer == LOSS_LAYER {
+        return Vec::new();
+    }
+    let mut kinds: Vec<Kind> = Vec::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.key.layer == layer && !e.key.kind.is_param())
+    {
+        if e.key.kind != Kind::Contrib && !kinds.contains(&e.key.kind) {
+            kinds.push(e.key.kind);
+        }
+    }
+    kinds
+        .into_iter()
+        .filter(|&kind| {
+            (0..shape.size()).all(|i| ex.trace.value(Key::new(layer, kind, i)).is_some())
+        })
+        .map(|kind| Grids {
+            title: format!("{}.{} as a map", ex.net.layer_name(layer), kind.as_str()),
+            note: None,
+            grids: (0..shape.channels)
+                .map(|c| GridView {
+                    caption: format!("channel {}", c + 1),
+                    rows: shape.rows,
+                    cols: shape.cols,
+                    cells: (0..shape.plane())
+                        .map(|i| {
+                            value_cell(ex, Key::new(layer, kind, c * shape.plane() + i), digits)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A layer's figure with the recorded values filled in.
+fn figure(ex: &Explainer, f: &Figure, digits: usize) -> Grids {
+    Grids {
+        title: f.title.clone(),
+        note: f.note.clone(),
+        grids: f
+            .grids
+            .iter()
+            .map(|g| GridView {
+                caption: g.caption.clone(),
+                rows: g.rows,
+                cols: g.cols,
+                cells: g
+                    .cells
+                    .iter()
+                    .map(|c| match *c {
+                        GridCell::Quantity(key) => value_cell(ex, key, digits),
+                        GridCell::Padding => CellView::Padding,
+                        GridCell::Dilation => CellView::Dilation,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn value_cell(ex: &Explainer, key: Key, digits: usize) -> CellView {
+    CellView::Value {
+        key,
+        shown: number(ex.trace.value(key).unwrap_or(0.0), digits),
     }
 }
 

@@ -2,7 +2,10 @@
 //! to the width (`Options::width`): formulas and notes wrap inside their cells, so no
 //! line is longer than the width.
 
-use super::{Block, ContribGrid, Options, Row, Section, Update, place, preamble, sections, strip};
+use super::{
+    Block, CellView, ContribGrid, Grids, Options, Row, Section, Update, place, preamble, sections,
+    strip,
+};
 use crate::network::{Explainer, Note, NoteKind};
 use crate::scenario::Scenario;
 use crate::trace::{LayerId, Phase};
@@ -107,6 +110,7 @@ pub fn section_tables(section: &Section, opts: &Options, view: &View) -> String 
         out.push_str(&match block {
             Block::Rows(rows) => rows_table(rows, opts, view),
             Block::Contribs(grid) => contrib_table(grid, opts, view),
+            Block::Grids(grids) => grids_tables(grids, opts, view),
             Block::Updates(updates) => update_table(updates, opts, view),
         });
         out.push('\n');
@@ -533,6 +537,63 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
         cap: None,
     }
     .render(opts, view.compact)
+}
+
+/// A titled set of grids, each a small table with row and column numbers; a legend for
+/// the zeros the layer added. A grid wider than the terminal is left out with a line
+/// saying so (its cells are in the rows of the section).
+fn grids_tables(grids: &Grids, opts: &Options, view: &View) -> String {
+    let mut out = fill(&opts.text(&grids.title), opts.width, "  ");
+    if let Some(note) = &grids.note {
+        out.push_str(&fill(&opts.text(note), opts.width, "  "));
+    }
+    if grids.has_zeros() {
+        out.push_str(&fill(
+            &opts.text("0ₚ: a zero of the padding; 0ₛ: a zero put between cells for the stride"),
+            opts.width,
+            "  ",
+        ));
+    }
+    for g in &grids.grids {
+        out.push_str(&opts.text(&g.caption));
+        out.push('\n');
+        let table = grid_table(g, opts, view);
+        let widest = table.lines().map(get_text_width).max().unwrap_or(0);
+        if widest > opts.width {
+            out.push_str(&fill(
+                &format!(
+                    "({} × {} grid: too wide for {} columns; every cell is in the rows of this section)",
+                    g.rows, g.cols, opts.width
+                ),
+                opts.width,
+                "  ",
+            ));
+        } else {
+            out.push_str(&table);
+        }
+    }
+    out
+}
+
+fn grid_table(g: &super::GridView, opts: &Options, view: &View) -> String {
+    let mut b = Builder::default();
+    let mut header = vec![String::new()];
+    header.extend((1..=g.cols).map(|c| c.to_string()));
+    b.push_record(header);
+    for (r, row) in g.cells.chunks(g.cols.max(1)).enumerate() {
+        let mut record = vec![paint(&(r + 1).to_string(), opts, |t| t.bold().to_string())];
+        record.extend(row.iter().map(|c| match c {
+            CellView::Value { .. } if view.hidden => "?".to_string(),
+            CellView::Value { shown: v, .. } => opts.text(v),
+            CellView::Padding => opts.text("0ₚ"),
+            CellView::Dilation => opts.text("0ₛ"),
+        }));
+        b.push_record(record);
+    }
+    let mut table = b.build();
+    borders(&mut table, opts, true);
+    table.modify(Columns::new(1..), Alignment::right());
+    format!("{table}\n")
 }
 
 fn update_table(updates: &[Update], opts: &Options, view: &View) -> String {
