@@ -3,7 +3,7 @@
 //! other convention; or on the quantity's own formula — and a wrong answer that the
 //! replay reproduces is named. A new mistake is a few lines here.
 
-use crate::network::maxpool1d::tie_rule;
+use crate::network::maxpool::tie_rule;
 use crate::network::{Explainer, Layer, Loss, Network, Setup, Slip, Ties};
 use crate::scenario::Scenario;
 use crate::trace::{Alter, Key, Kind, LOSS_LAYER, Phase, Trace};
@@ -87,11 +87,13 @@ fn slipped_at(slip: Slip, ex: &Explainer, key: Key) -> Vec<f64> {
         .collect()
 }
 
-/// The layer's own words for `slip` at `key`.
+/// The layer's own words for `slip` at `key`: its own layer's, or for a gradient those of
+/// the layer above that sent it.
 fn slip_words(slip: Slip, ex: &Explainer, key: Key) -> String {
-    ex.net
-        .layer(key.layer)
-        .and_then(|l| l.explain_slip(slip, key, ex))
+    [key.layer, key.layer.saturating_add(1)]
+        .into_iter()
+        .filter_map(|id| ex.net.layer(id)?.explain_slip(slip, key, ex))
+        .next()
         .unwrap_or_default()
 }
 
@@ -105,6 +107,13 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
             code: "receptive-field-shift",
             replay: Replay::Local(|ex, key| slipped_at(Slip::ReceptiveFieldShift, ex, key)),
             explain: Rc::new(|ex, key| slip_words(Slip::ReceptiveFieldShift, ex, key)),
+        });
+    }
+    if !layers_with(net, Slip::AvgpoolDivisor).is_empty() {
+        list.push(Mistake {
+            code: "avgpool-divisor",
+            replay: Replay::Local(|ex, key| slipped_at(Slip::AvgpoolDivisor, ex, key)),
+            explain: Rc::new(|ex, key| slip_words(Slip::AvgpoolDivisor, ex, key)),
         });
     }
     if !layers_with(net, Slip::WrongWeightIndex).is_empty() {

@@ -274,6 +274,9 @@ pub enum Slip {
     WrongPoolInput,
     /// Tied maxima routed by another convention.
     TieConvention,
+    /// An average pool's sum, or its gradient, divided by another number than the n
+    /// inputs of the window (not at all, twice, or by one side of a 2-D window).
+    AvgpoolDivisor,
     /// The other ReLU′(0) convention.
     ReluAtZero,
     /// An activation's derivative left out.

@@ -7,18 +7,21 @@
 //! the full trace (`trace`) and runs untraced (`train`).
 
 pub mod activation;
+pub mod avgpool;
 pub mod conv1d;
 pub mod dense;
 mod explain;
 mod layer;
 pub mod loss;
-pub mod maxpool1d;
+pub mod maxpool;
 pub mod params;
+pub mod pool;
 pub mod relu;
 mod step;
 
 use crate::trace::{INPUT_LAYER, Key, LOSS_LAYER, LayerId, Recorder};
 pub use activation::Activation;
+pub use avgpool::AvgPool;
 pub use conv1d::Conv1d;
 pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
@@ -27,8 +30,9 @@ pub use layer::{
     Rank, Shape, Slip, Step,
 };
 pub use loss::Loss;
-pub use maxpool1d::MaxPool1d;
+pub use maxpool::MaxPool;
 pub use params::Params;
+pub use pool::PoolGeometry;
 pub use relu::Relu;
 use serde::Deserialize;
 pub use step::updated;
@@ -126,7 +130,8 @@ pub struct TraceSize {
 pub enum Layer {
     Conv1d(Conv1d),
     Relu(Relu),
-    MaxPool1d(MaxPool1d),
+    MaxPool(MaxPool),
+    AvgPool(AvgPool),
     Dense(Dense),
 }
 
@@ -196,7 +201,8 @@ macro_rules! each_kind {
         match $layer {
             Layer::Conv1d($l) => $body,
             Layer::Relu($l) => $body,
-            Layer::MaxPool1d($l) => $body,
+            Layer::MaxPool($l) => $body,
+            Layer::AvgPool($l) => $body,
             Layer::Dense($l) => $body,
         }
     };

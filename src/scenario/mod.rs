@@ -203,7 +203,16 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
             "struct RawRelu",
             "the settings of a relu layer (`{}` for none)",
         ),
-        ("struct RawMaxPool1d", "the settings of a maxpool1d layer"),
+        ("struct RawPool1d", "the settings of a 1-D pooling layer"),
+        ("struct RawPool2d", "the settings of a 2-D pooling layer"),
+        (
+            "struct RawGlobalPool",
+            "the settings of a global_avgpool layer",
+        ),
+        (
+            "untagged enum RawPair",
+            "a number, or [rows, columns] such as [2, 3]",
+        ),
         ("struct RawDense", "the settings of a dense layer"),
         (
             "untagged enum RawNames",

@@ -210,7 +210,11 @@ pub struct RawTrain {
 pub struct RawLayerEntry {
     pub conv1d: Option<RawConv1d>,
     pub relu: Option<RawRelu>,
-    pub maxpool1d: Option<RawMaxPool1d>,
+    pub maxpool1d: Option<RawPool1d>,
+    pub maxpool2d: Option<RawPool2d>,
+    pub avgpool1d: Option<RawPool1d>,
+    pub avgpool2d: Option<RawPool2d>,
+    pub global_avgpool: Option<RawGlobalPool>,
     pub dense: Option<RawDense>,
 }
 
@@ -218,7 +222,11 @@ pub struct RawLayerEntry {
 pub enum RawLayer {
     Conv1d(RawConv1d),
     Relu(RawRelu),
-    Maxpool1d(RawMaxPool1d),
+    Maxpool1d(RawPool1d),
+    Maxpool2d(RawPool2d),
+    Avgpool1d(RawPool1d),
+    Avgpool2d(RawPool2d),
+    GlobalAvgpool(RawGlobalPool),
     Dense(RawDense),
 }
 
@@ -228,7 +236,9 @@ impl RawLayer {
         match self {
             RawLayer::Conv1d(c) => c.name.as_deref(),
             RawLayer::Relu(r) => r.name.as_deref(),
-            RawLayer::Maxpool1d(p) => p.name.as_deref(),
+            RawLayer::Maxpool1d(p) | RawLayer::Avgpool1d(p) => p.name.as_deref(),
+            RawLayer::Maxpool2d(p) | RawLayer::Avgpool2d(p) => p.name.as_deref(),
+            RawLayer::GlobalAvgpool(p) => p.name.as_deref(),
             RawLayer::Dense(d) => d.name.as_deref(),
         }
     }
@@ -241,6 +251,10 @@ impl RawLayerEntry {
             self.conv1d.map(RawLayer::Conv1d),
             self.relu.map(RawLayer::Relu),
             self.maxpool1d.map(RawLayer::Maxpool1d),
+            self.maxpool2d.map(RawLayer::Maxpool2d),
+            self.avgpool1d.map(RawLayer::Avgpool1d),
+            self.avgpool2d.map(RawLayer::Avgpool2d),
+            self.global_avgpool.map(RawLayer::GlobalAvgpool),
             self.dense.map(RawLayer::Dense),
         ]
         .into_iter()
@@ -287,12 +301,50 @@ pub struct RawRelu {
     pub outputs: Option<Vec<String>>,
 }
 
+/// `maxpool1d` and `avgpool1d`.
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct RawMaxPool1d {
+pub struct RawPool1d {
     pub name: Option<String>,
     pub size: usize,
     pub stride: Option<usize>,
+    pub outputs: Option<Vec<String>>,
+}
+
+/// A 2-D extent: one number for rows and columns alike, or `[rows, columns]`.
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(untagged)]
+pub enum RawPair {
+    Same(usize),
+    Each([usize; 2]),
+}
+
+impl RawPair {
+    /// [rows, columns].
+    pub fn pair(self) -> [usize; 2] {
+        match self {
+            RawPair::Same(n) => [n, n],
+            RawPair::Each(p) => p,
+        }
+    }
+}
+
+/// `maxpool2d` and `avgpool2d`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool2d {
+    pub name: Option<String>,
+    pub size: RawPair,
+    pub stride: Option<RawPair>,
+    pub prefix: Option<String>,
+}
+
+/// `global_avgpool`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawGlobalPool {
+    pub name: Option<String>,
+    pub prefix: Option<String>,
     pub outputs: Option<Vec<String>>,
 }
 

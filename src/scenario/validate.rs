@@ -1,6 +1,8 @@
 //! From the file as written to a network that cannot panic: every shape, range and name
 //! is checked here, and each problem is reported with its field path.
 
+mod pools;
+
 use super::names::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, label_problem, name_problem};
 use super::raw::*;
 use super::{Scenario, TrainSettings};
@@ -495,7 +497,8 @@ fn build_network(
             return ck.fail_help(
                 format!("layers[{i}]"),
                 "a layer entry needs exactly one kind",
-                "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, dense",
+                "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, maxpool2d, avgpool1d, \
+                 avgpool2d, global_avgpool, dense",
             );
         };
         if let Some(problem) = raw.name().and_then(name_problem) {
@@ -512,7 +515,11 @@ fn build_network(
         let layer = match raw {
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, default, r, shape)?),
-            RawLayer::Maxpool1d(p) => Layer::MaxPool1d(maxpool1d(ck, &path, default, p, shape)?),
+            RawLayer::Maxpool1d(p) => pools::maxpool1d(ck, &path, default, p, shape)?,
+            RawLayer::Maxpool2d(p) => pools::maxpool2d(ck, &path, default, p, shape)?,
+            RawLayer::Avgpool1d(p) => pools::avgpool1d(ck, &path, default, p, shape)?,
+            RawLayer::Avgpool2d(p) => pools::avgpool2d(ck, &path, default, p, shape)?,
+            RawLayer::GlobalAvgpool(p) => pools::global_avgpool(ck, &path, default, p, shape)?,
             RawLayer::Dense(_) if shape.rank == Rank::Grid => {
                 return ck.fail_help(
                     path,
@@ -582,7 +589,11 @@ fn default_layer_names(layers: &[RawLayer]) -> Vec<String> {
     let word = |i: usize| match &layers[i] {
         RawLayer::Conv1d(_) => "conv",
         RawLayer::Relu(_) => "relu",
-        RawLayer::Maxpool1d(_) => "pool",
+        RawLayer::Maxpool1d(_)
+        | RawLayer::Maxpool2d(_)
+        | RawLayer::Avgpool1d(_)
+        | RawLayer::Avgpool2d(_)
+        | RawLayer::GlobalAvgpool(_) => "pool",
         RawLayer::Dense(_) if i + 1 == layers.len() => "output",
         RawLayer::Dense(_) => "hidden",
     };
@@ -923,28 +934,6 @@ fn relu(ck: &Checker, path: &str, default: String, raw: RawRelu, input: Shape) -
         outputs,
         shape: input,
     })
-}
-
-fn maxpool1d(
-    ck: &Checker,
-    path: &str,
-    default: String,
-    raw: RawMaxPool1d,
-    input: Shape,
-) -> Result<MaxPool1d> {
-    let name = raw.name.unwrap_or(default);
-    sequence_input(ck, path, "maxpool1d", "maxpool2d", input)?;
-    let stride = raw.stride.unwrap_or(raw.size);
-    check_windows(ck, path, "pool window", raw.size, stride, input.cols)?;
-    let mut pool = MaxPool1d {
-        name,
-        size: raw.size,
-        stride,
-        outputs: Vec::new(),
-        input,
-    };
-    pool.outputs = output_names(ck, path, raw.outputs, &pool.name, pool.shape())?;
-    Ok(pool)
 }
 
 fn dense(

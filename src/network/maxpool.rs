@@ -1,8 +1,9 @@
-//! Max pooling: each output is the largest value of its window. Backward, its gradient
-//! goes to the input that held the maximum; the others get 0. Ties follow the scenario's
-//! convention: every tied maximum (`all`, the slides), the first (`first`), or a share
-//! each (`split`).
+//! Max pooling, 1-D (`maxpool1d`) and 2-D (`maxpool2d`): each output is the largest value
+//! of its window. Backward, its gradient goes to the input that held the maximum; the
+//! others get 0. Ties follow the scenario's convention: every tied maximum (`all`, the
+//! slides), the first (`first`), or a share each (`split`).
 
+use super::pool::PoolGeometry;
 use super::{
     Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
     LayerKind, Link, NoteKind, Params, Shape, Slip, Step, Ties,
@@ -12,30 +13,30 @@ use crate::numbers::Sum;
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct MaxPool1d {
+pub struct MaxPool {
     pub name: String,
-    pub size: usize,
-    pub stride: usize,
+    /// The windows; each channel of the input is pooled on its own.
+    pub geometry: PoolGeometry,
     pub outputs: Vec<String>,
-    /// The shape of the input; each channel is pooled on its own.
-    pub input: Shape,
 }
 
-impl MaxPool1d {
-    pub fn out_len(&self) -> usize {
-        (self.input.cols - self.size) / self.stride + 1
+impl MaxPool {
+    /// The input indices of output `o`'s window, row after row.
+    pub fn span(&self, o: usize) -> impl Iterator<Item = usize> + Clone + use<> {
+        self.geometry.window(o)
     }
 
-    /// The input indices of output `o`'s window: a run of the input's channel.
-    pub fn span(&self, o: usize) -> std::ops::Range<usize> {
-        let (c, k) = (o / self.out_len(), o % self.out_len());
-        let start = c * self.input.cols + k * self.stride;
-        start..start + self.size
+    /// Output `o`'s window: its input indices into `window`, their values into `values`.
+    fn gather(&self, o: usize, x: &[f64], window: &mut Vec<usize>, values: &mut Vec<f64>) {
+        window.clear();
+        window.extend(self.span(o));
+        values.clear();
+        values.extend(window.iter().map(|&i| x[i]));
     }
 
     /// Every window's margin: the largest input minus the second largest (0 on a tie).
     fn pool_gaps(&self, id: LayerId, ex: &Explainer) -> Vec<Hazard> {
-        if self.size < 2 {
+        if self.geometry.area() < 2 {
             return Vec::new();
         }
         (0..self.outputs.len())
@@ -86,8 +87,8 @@ impl MaxPool1d {
     }
 
     /// The pooled outputs whose window holds input `i` (several where windows overlap).
-    pub fn windows_holding(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.outputs.len()).filter(move |&o| self.span(o).contains(&i))
+    pub fn windows_holding(&self, i: usize) -> impl Iterator<Item = usize> + use<> {
+        self.geometry.windows_holding(i)
     }
 
     /// The gradient input `i` gets when the gradient of a window holding it is sent to the
@@ -150,8 +151,8 @@ impl MaxPool1d {
     /// "r2 is in A's window".
     pub fn window_hint(&self, id: LayerId, i: usize, ex: &Explainer) -> String {
         let input = &ex.net.node_names(id - 1)[i];
-        let owners: Vec<&str> = (0..self.outputs.len())
-            .filter(|&o| self.span(o).contains(&i))
+        let owners: Vec<&str> = self
+            .windows_holding(i)
             .map(|o| self.outputs[o].as_str())
             .collect();
         match owners.as_slice() {
@@ -208,7 +209,7 @@ impl MaxPool1d {
     }
 }
 
-impl MaxPool1d {
+impl MaxPool {
     /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2": where pooled output `o`'s value
     /// came from, in a trace.
     fn route_line(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {
@@ -247,24 +248,19 @@ fn tie_unless_blocked(kind: NoteKind) -> NoteKind {
     }
 }
 
-impl Step for MaxPool1d {
+impl Step for MaxPool {
     fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
         let mut out: Vec<f64> = (0..self.outputs.len())
-            .map(|o| {
-                x[self.span(o)]
-                    .iter()
-                    .copied()
-                    .fold(f64::NEG_INFINITY, f64::max)
-            })
+            .map(|o| self.span(o).map(|i| x[i]).fold(f64::NEG_INFINITY, f64::max))
             .collect();
         ctx.record_run(Kind::Out, &mut out);
         if R::TRACING {
             let ties = ctx.setup.conventions.maxpool_ties;
-            let mut chosen = Vec::with_capacity(self.size);
+            let (mut window, mut values, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
             for (o, &pooled) in out.iter().enumerate() {
-                let window = self.span(o);
-                let share = choose(&x[window.clone()], pooled, ties, &mut chosen);
-                chosen.iter_mut().for_each(|c| *c += window.start);
+                self.gather(o, x, &mut window, &mut values);
+                let share = choose(&values, pooled, ties, &mut chosen);
+                chosen.iter_mut().for_each(|c| *c = window[*c]);
                 ctx.route(o, &chosen, share);
             }
         }
@@ -290,12 +286,12 @@ impl Step for MaxPool1d {
         let ties = ctx.setup.conventions.maxpool_ties;
         // Each input's terms in the order printed: window by window.
         let mut sums = vec![Sum::default(); x.len()];
-        let mut chosen = Vec::with_capacity(self.size);
+        let (mut window, mut values, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
         for (o, g) in grad.iter().enumerate() {
-            let window = self.span(o);
-            let share = choose(&x[window.clone()], y[o], ties, &mut chosen);
+            self.gather(o, x, &mut window, &mut values);
+            let share = choose(&values, y[o], ties, &mut chosen);
             for &c in &chosen {
-                sums[window.start + c].add(share * g);
+                sums[window[c]].add(share * g);
             }
         }
         let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
@@ -307,13 +303,17 @@ impl Step for MaxPool1d {
     }
 }
 
-impl LayerKind for MaxPool1d {
+impl LayerKind for MaxPool {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn kind(&self) -> &'static str {
-        "maxpool1d"
+        if self.geometry.is_grid() {
+            "maxpool2d"
+        } else {
+            "maxpool1d"
+        }
     }
 
     fn outputs(&self) -> &[String] {
@@ -321,15 +321,20 @@ impl LayerKind for MaxPool1d {
     }
 
     fn shape(&self) -> Shape {
-        Shape::line(self.input.channels, self.out_len())
+        self.geometry.out_shape()
     }
 
     fn describe(&self) -> String {
-        format!("max pooling, size {}, stride {}", self.size, self.stride)
+        let g = &self.geometry;
+        format!(
+            "max pooling, size {}, stride {}",
+            g.size_words(),
+            g.stride_words()
+        )
     }
 
     fn label(&self) -> String {
-        format!("maxpool {}", self.size)
+        format!("maxpool {}", self.geometry.size_words().replace(' ', ""))
     }
 
     fn role(&self) -> &'static str {
@@ -337,16 +342,16 @@ impl LayerKind for MaxPool1d {
     }
 
     fn widest_formula(&self) -> usize {
-        self.size
+        self.geometry.area()
     }
 
     fn threshold(&self) -> f64 {
         0.5
     }
 
-    /// Each node's out and grad, and its input's grad.
+    /// Each node's out and grad, and each input's grad.
     fn quantities(&self) -> usize {
-        4 * self.outputs.len()
+        2 * self.outputs.len() + self.geometry.input.size()
     }
 
     fn trainable(&self) -> Option<&Params> {
