@@ -12,7 +12,7 @@ const STRIDE2: &str = "tests/scenarios/cnn-stride2-overlap.yaml";
 const SQUARED: &str = "tests/scenarios/cnn-squared-error.yaml";
 
 /// Judges one answer, written to 6 significant digits, alone in its answers file.
-fn judge_one(name: &str, pattern: usize, id: &str, value: f64) -> Judged {
+pub(crate) fn judge_one(name: &str, pattern: usize, id: &str, value: f64) -> Judged {
     let s = scenario::load(name).unwrap();
     let text = format!(
         "pattern: {pattern}\nanswers:\n  {id}: {}\n",

@@ -22,6 +22,7 @@ mod hostile;
 mod marking;
 mod numbers;
 mod one_output;
+mod pools;
 mod readme;
 mod round;
 mod seesaw;

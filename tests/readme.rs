@@ -98,6 +98,22 @@ fn every_key_the_parser_accepts_is_in_the_readme() {
                 "{base}layers: [{{dense: {{activation: sigmoid, weights: [[1, 1]], zzz: 1}}}}]\n"
             ),
         ),
+        (
+            "`avgpool1d`",
+            format!("{base}layers: [{{avgpool1d: {{size: 1, zzz: 1}}}}]\n"),
+        ),
+        (
+            "`maxpool2d`",
+            format!("{base}layers: [{{maxpool2d: {{size: 1, zzz: 1}}}}]\n"),
+        ),
+        (
+            "`avgpool2d`",
+            format!("{base}layers: [{{avgpool2d: {{size: 1, zzz: 1}}}}]\n"),
+        ),
+        (
+            "`global_avgpool`",
+            format!("{base}layers: [{{global_avgpool: {{zzz: 1}}}}]\n"),
+        ),
     ];
     for (place, file) in places {
         let keys = allowed(&file);

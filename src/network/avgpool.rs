@@ -65,7 +65,7 @@ impl AvgPool {
         let mean = Expr::over(Expr::add(terms), Expr::Num(self.n() as f64));
         Explained::new(self.outputs[o].clone(), mean).note(
             NoteKind::Field,
-            format!("the mean of its window ({})", self.n_words()),
+            format!("the mean of its window, {}", self.n_words()),
         )
     }
 
@@ -331,25 +331,25 @@ impl LayerKind for AvgPool {
         }
     }
 
-    /// "A = (r1 + r2 + r3 + r4)/4: the sum divided by n = 2 × 2 = 4, once".
+    /// "A = (r1 + r2 + r3 + r4) / 4: the sum of the window divided once by n = 2 × 2 = 4, …".
     fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String> {
         if slip != Slip::AvgpoolDivisor {
             return None;
         }
         let what = match key.kind {
             Kind::Out if ex.net.layer_name(key.layer) == self.name => {
-                "an average pool divides the sum of its window"
+                "the sum of the window divided once by"
             }
             Kind::Grad if ex.net.layer_name(key.layer.saturating_add(1)) == self.name => {
-                "each input of an average pool's window gets the pooled gradient divided"
+                "each input of the window gets the pooled gradient divided once by"
             }
             _ => return None,
         };
         let e = ex.explain(key);
         let formula = e.formula.render(Rendering::Symbolic, 6);
         Some(format!(
-            "{} = {formula}: {what} by the number of inputs in the window, {}, once; your value \
-             divides by another number (or not at all)",
+            "{} = {formula}: {what} {}, the inputs in the window; your value divides by another \
+             number, or not at all",
             e.symbol,
             self.n_words()
         ))

@@ -2,13 +2,14 @@
 
 use proptest::prelude::*;
 
-/// A random network as a scenario file: an optional convolution block, 0–2 hidden dense
-/// layers, an output layer, and one of the three losses.
+/// A random network as a scenario file: an optional convolution block (conv1d, maybe a
+/// ReLU, maybe a max, average or global average pool), 0–2 hidden dense layers, an output
+/// layer, and one of the three losses.
 pub fn random_scenario() -> impl Strategy<Value = String> {
     let weight = || -1.0f64..1.0;
     (
         3usize..8,                    // input width
-        prop::option::of((1usize..4, 1usize..3, any::<bool>(), any::<bool>(), any::<bool>())), // conv
+        prop::option::of((1usize..4, 1usize..3, any::<bool>(), any::<bool>(), 0usize..4)), // conv
         prop::collection::vec((1usize..5, 0usize..5, any::<bool>()), 0..3),                   // hidden
         (0usize..3, 2usize..4, 0usize..5, any::<bool>()),                                       // loss, outputs
         prop::collection::vec(weight(), 400),
@@ -32,9 +33,18 @@ pub fn random_scenario() -> impl Strategy<Value = String> {
                 if relu {
                     layers.push("- relu: {}".to_string());
                 }
-                if pool && len >= 2 {
-                    layers.push("- maxpool1d: {size: 2, stride: 1}".to_string());
-                    size = filters * (len - 1);
+                // No pool, a max or average pool of 2 with stride 1, or one mean per channel.
+                match pool {
+                    1 | 2 if len >= 2 => {
+                        let kind = if pool == 1 { "maxpool1d" } else { "avgpool1d" };
+                        layers.push(format!("- {kind}: {{size: 2, stride: 1}}"));
+                        size = filters * (len - 1);
+                    }
+                    3 => {
+                        layers.push("- global_avgpool: {}".to_string());
+                        size = filters;
+                    }
+                    _ => {}
                 }
             }
             let acts = ["sigmoid", "tanh", "relu", "linear", "softmax"];

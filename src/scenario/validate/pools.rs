@@ -271,8 +271,8 @@ impl Axis<'_> {
             return ck.fail_help(
                 format!("{path}.size"),
                 format!(
-                    "a {} pool window does not fit the input ({input}): {size} {unit}, but the \
-                     input has {len}",
+                    "a {} pool window does not fit its input: {size} {unit}, but the input has \
+                     {len} (the input is {input})",
                     self.window()
                 ),
                 &format!("the window can be at most {most}"),
@@ -281,7 +281,9 @@ impl Axis<'_> {
         if size > len {
             return ck.fail_help(
                 format!("{path}.size"),
-                format!("a pool window of {size} does not fit an input of {len} ({input})"),
+                format!(
+                    "a pool window of {size} does not fit an input of {len} (the input is {input})"
+                ),
                 &format!("the window can be at most {len} wide"),
             );
         }
@@ -311,7 +313,7 @@ impl Axis<'_> {
         };
         ck.fail_help(
             path,
-            format!("{what} leaves {one} {first_left} of {len} uncovered ({input})"),
+            format!("{what} leaves {one} {first_left} of {len} uncovered (the input is {input})"),
             &format!(
                 "{along}{} covers all {len} {unit}",
                 covering(len, size, stride)

@@ -1,0 +1,328 @@
+//! The pooling layers: exact values on small examples worked by hand, the tie conventions
+//! on planted ties, and every input gradient against central finite differences of
+//! L = Σ c_o·out_o on random windows (sizes, strides, overlaps, channels).
+
+use crate::diagnoses::judge_one;
+use crate::support::{fixed_seed_config, values};
+use nntrace::check::Verdict;
+use nntrace::network::{
+    AvgPool, Conventions, Ctx, Incoming, Loss, MaxPool, PoolGeometry, Setup, Shape, Step, Ties,
+};
+use nntrace::trace::Untraced;
+use proptest::prelude::*;
+
+fn setup(ties: Ties) -> Setup {
+    Setup {
+        alpha: 0.1,
+        lambda: 0.0,
+        update_biases: true,
+        loss: Loss::HalfSquaredError,
+        conventions: Conventions {
+            relu_passes_zero: false,
+            maxpool_ties: ties,
+        },
+    }
+}
+
+/// The layer's outputs for `x`, and ∂L/∂x for the gradient `upstream` of its outputs.
+fn run<L: Step>(layer: &L, x: &[f64], upstream: &[f64], ties: Ties) -> (Vec<f64>, Vec<f64>) {
+    let setup = setup(ties);
+    let mut rec = Untraced;
+    let mut ctx = Ctx {
+        rec: &mut rec,
+        setup: &setup,
+        id: 1,
+        wants_input_grad: true,
+    };
+    let y = layer.forward(x, &mut ctx).out;
+    let back = layer.backward(x, &y, &[], Incoming::Grad(upstream.to_vec()), &mut ctx);
+    (y, back.input_grad.expect("an input gradient"))
+}
+
+fn max_pool(geometry: PoolGeometry) -> MaxPool {
+    MaxPool {
+        name: "pool".into(),
+        geometry,
+        outputs: (0..geometry.outputs()).map(|o| format!("p{o}")).collect(),
+    }
+}
+
+fn avg_pool(geometry: PoolGeometry, global: bool) -> AvgPool {
+    let outputs = if global {
+        geometry.input.channels
+    } else {
+        geometry.outputs()
+    };
+    AvgPool {
+        name: "pool".into(),
+        geometry,
+        outputs: (0..outputs).map(|o| format!("p{o}")).collect(),
+        global,
+    }
+}
+
+fn grid(
+    channels: usize,
+    rows: usize,
+    cols: usize,
+    size: [usize; 2],
+    stride: [usize; 2],
+) -> PoolGeometry {
+    PoolGeometry {
+        input: Shape::grid(channels, rows, cols),
+        size,
+        stride,
+    }
+}
+
+/// The ReLU map of the reference example (conv2d-example.md), 4 × 4.
+const RELU_MAP: [f64; 16] = [
+    0.0, 0.8, 0.1, 0.0, //
+    0.1, 0.0, 0.4, 0.0, //
+    0.6, 0.3, 0.0, 0.7, //
+    0.4, 0.7, 0.0, 0.8,
+];
+
+#[test]
+fn maxpool2d_takes_each_windows_maximum_and_routes_its_gradient_there() {
+    let pool = max_pool(grid(1, 4, 4, [2, 2], [2, 2]));
+    let upstream = [-0.040154731, 0.032123785, -0.024092839, -0.016061893];
+    let (y, dx) = run(&pool, &RELU_MAP, &upstream, Ties::All);
+    assert_eq!(y, [0.8, 0.4, 0.7, 0.8]);
+    let mut expected = [0.0; 16];
+    expected[1] = -0.040154731; // r1_1_2
+    expected[6] = 0.032123785; // r1_2_3
+    expected[13] = -0.024092839; // r1_4_2
+    expected[15] = -0.016061893; // r1_4_4
+    assert_eq!(dx, expected);
+}
+
+#[test]
+fn maxpool2d_with_a_rectangular_window_and_two_channels() {
+    // 2 channels of 2 × 4, windows of 1 row × 2 columns, stride [1, 2].
+    let pool = max_pool(grid(2, 2, 4, [1, 2], [1, 2]));
+    let x = [
+        1.0, 3.0, 5.0, 2.0, 0.0, -1.0, 4.0, 4.5, 9.0, 8.0, 7.0, 6.0, 0.5, 0.25, 0.0, 1.0,
+    ];
+    let (y, dx) = run(
+        &pool,
+        &x,
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+        Ties::All,
+    );
+    assert_eq!(y, [3.0, 5.0, 0.0, 4.5, 9.0, 7.0, 0.5, 1.0]);
+    assert_eq!(
+        dx,
+        [
+            0.0, 1.0, 2.0, 0.0, 3.0, 0.0, 0.0, 4.0, 5.0, 0.0, 6.0, 0.0, 7.0, 0.0, 0.0, 8.0
+        ]
+    );
+}
+
+#[test]
+fn avgpool2d_takes_each_windows_mean_and_sends_grad_over_n_to_every_input() {
+    let pool = avg_pool(grid(1, 4, 4, [2, 2], [2, 2]), false);
+    let (y, dx) = run(&pool, &RELU_MAP, &[0.4, -0.8, 1.2, 2.0], Ties::All);
+    // (0 + 0.8 + 0.1 + 0)/4, (0.1 + 0 + 0.4 + 0)/4, (0.6 + 0.3 + 0.4 + 0.7)/4, (0 + 0.7 + 0 + 0.8)/4
+    assert_eq!(y, [0.225, 0.125, 0.5, 0.375]);
+    assert_eq!(
+        dx,
+        [
+            0.1, 0.1, -0.2, -0.2, //
+            0.1, 0.1, -0.2, -0.2, //
+            0.3, 0.3, 0.5, 0.5, //
+            0.3, 0.3, 0.5, 0.5,
+        ]
+    );
+}
+
+#[test]
+fn overlapping_average_windows_add_their_shares() {
+    // 3 × 3 input 1..9, 2 × 2 windows with stride 1: the centre is in all four windows.
+    let pool = avg_pool(grid(1, 3, 3, [2, 2], [1, 1]), false);
+    let x: Vec<f64> = (1..=9).map(f64::from).collect();
+    let (y, dx) = run(&pool, &x, &[1.0, 1.0, 1.0, 1.0], Ties::All);
+    assert_eq!(y, [3.0, 4.0, 6.0, 7.0]);
+    assert_eq!(dx, [0.25, 0.5, 0.25, 0.5, 1.0, 0.5, 0.25, 0.5, 0.25]);
+}
+
+#[test]
+fn avgpool1d_means_each_window_of_each_channel() {
+    let pool = avg_pool(PoolGeometry::line(Shape::line(2, 6), 3, 3), false);
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 0.6, 0.9, 1.5, 0.0, 0.0];
+    let (y, dx) = run(&pool, &x, &[3.0, -1.5, 0.75, 6.0], Ties::All);
+    assert_eq!(y, [2.0, 5.0, 0.6, 0.5]);
+    assert_eq!(
+        dx,
+        [
+            1.0, 1.0, 1.0, -0.5, -0.5, -0.5, 0.25, 0.25, 0.25, 2.0, 2.0, 2.0
+        ]
+    );
+}
+
+#[test]
+fn global_avgpool_gives_one_mean_per_channel() {
+    let pool = avg_pool(PoolGeometry::whole(Shape::grid(2, 2, 2)), true);
+    let x = [1.0, 2.0, 3.0, 4.0, 0.5, 0.5, 1.0, 2.0];
+    let (y, dx) = run(&pool, &x, &[2.0, -4.0], Ties::All);
+    assert_eq!(y, [2.5, 1.0]);
+    assert_eq!(dx, [0.5, 0.5, 0.5, 0.5, -1.0, -1.0, -1.0, -1.0]);
+    let line = avg_pool(PoolGeometry::whole(Shape::line(1, 4)), true);
+    assert_eq!(
+        run(&line, &[0.1, 0.2, 0.3, 0.4], &[1.0], Ties::All).0,
+        [0.25]
+    );
+}
+
+#[test]
+fn tied_maxima_in_a_2d_window_follow_the_convention() {
+    let pool = max_pool(grid(1, 2, 2, [2, 2], [2, 2]));
+    let x = [0.5, 0.5, 0.1, 0.5];
+    let got = |ties| run(&pool, &x, &[0.6], ties).1;
+    assert_eq!(got(Ties::All), [0.6, 0.6, 0.0, 0.6]);
+    assert_eq!(got(Ties::First), [0.6, 0.0, 0.0, 0.0]);
+    assert_eq!(got(Ties::Split), [0.2, 0.2, 0.0, 0.2]);
+}
+
+/// A random pool: channels, input sides, window and stride along each axis chosen so the
+/// windows cover the input exactly; `line` makes it 1-D.
+fn geometry() -> impl Strategy<Value = PoolGeometry> {
+    let axis = || (1usize..4, 1usize..4, 1usize..4);
+    (1usize..4, [axis(), axis()], any::<bool>()).prop_map(|(channels, axes, line)| {
+        let [(size_r, stride_r, steps_r), (size_c, stride_c, steps_c)] = axes;
+        // (steps − 1) strides after the first window: side = size + (steps − 1)·stride.
+        let side = |size: usize, stride: usize, steps: usize| size + (steps - 1) * stride;
+        let cols = side(size_c, stride_c, steps_c);
+        if line {
+            return PoolGeometry::line(Shape::line(channels, cols), size_c, stride_c);
+        }
+        grid(
+            channels,
+            side(size_r, stride_r, steps_r),
+            cols,
+            [size_r, size_c],
+            [stride_r, stride_c],
+        )
+    })
+}
+
+/// Distinct inputs 0.1 apart (a maximum never changes within the finite difference's
+/// step), shuffled by `order`; upstream gradients in [−1, 1].
+fn inputs(g: PoolGeometry, order: u64, upstream: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = g.input.size();
+    let x = (0..n)
+        .map(|i| (((i as u64 * 7919 + order) % n as u64) as f64) * 0.1 - 0.3)
+        .collect();
+    let c = (0..g.outputs())
+        .map(|o| upstream[o % upstream.len()])
+        .collect();
+    (x, c)
+}
+
+/// ∂L/∂x against (L(x + h) − L(x − h)) / 2h for L = Σ c_o·out_o.
+fn agrees_with_differences<L: Step>(layer: &L, x: &[f64], c: &[f64]) -> Result<(), String> {
+    const H: f64 = 1e-6;
+    let (_, dx) = run(layer, x, c, Ties::First);
+    let loss = |x: &[f64]| -> f64 {
+        let (y, _) = run(layer, x, c, Ties::First);
+        y.iter().zip(c).map(|(y, c)| y * c).sum()
+    };
+    for i in 0..x.len() {
+        let mut up = x.to_vec();
+        let mut down = x.to_vec();
+        up[i] += H;
+        down[i] -= H;
+        let numeric = (loss(&up) - loss(&down)) / (2.0 * H);
+        if (numeric - dx[i]).abs() > 1e-6 * numeric.abs().max(1.0) {
+            return Err(format!(
+                "input {i}: traced {}, finite difference {numeric}",
+                dx[i]
+            ));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(fixed_seed_config(256, 0x9001))]
+
+    #[test]
+    fn maxpool_gradients_agree_with_finite_differences(
+        g in geometry(),
+        order in 0u64..1000,
+        upstream in prop::collection::vec(-1.0f64..1.0, 1..8),
+    ) {
+        let (x, c) = inputs(g, order, &upstream);
+        let checked = agrees_with_differences(&max_pool(g), &x, &c);
+        prop_assert!(checked.is_ok(), "{:?}: {}", g, checked.unwrap_err());
+    }
+
+    #[test]
+    fn avgpool_gradients_agree_with_finite_differences(
+        g in geometry(),
+        order in 0u64..1000,
+        upstream in prop::collection::vec(-1.0f64..1.0, 1..8),
+        global in any::<bool>(),
+    ) {
+        let g = if global { PoolGeometry::whole(g.input) } else { g };
+        let (x, c) = inputs(g, order, &upstream);
+        let pool = avg_pool(g, global);
+        let c = &c[..pool.outputs.len()];
+        let checked = agrees_with_differences(&pool, &x, c);
+        prop_assert!(checked.is_ok(), "{:?}: {}", g, checked.unwrap_err());
+    }
+}
+
+const AVGPOOL: &str = "tests/scenarios/cnn-avgpool.yaml";
+
+#[test]
+fn an_average_pool_traces_its_means_and_shares() {
+    let v = values(AVGPOOL, 0);
+    // r = (0.2, 0, 0.3, 0.2, 0, 0.1): A = 0.5/3, B = 0.3/3.
+    assert_eq!(v["pool.out.A"], 0.5 / 3.0);
+    assert_eq!(v["pool.out.B"], 0.3 / 3.0);
+    for (r, pooled) in [("r1", "A"), ("r2", "A"), ("r3", "A"), ("r5", "B")] {
+        assert_eq!(
+            v[&format!("relu.grad.{r}")],
+            v[&format!("pool.grad.{pooled}")] / 3.0
+        );
+    }
+}
+
+#[test]
+fn a_wrong_divisor_is_named_avgpool_divisor() {
+    let v = values(AVGPOOL, 0);
+    let sum = v["relu.out.r1"] + v["relu.out.r2"] + v["relu.out.r3"];
+    for (id, value) in [
+        ("pool.out.A", sum),
+        ("pool.out.A", sum / 9.0),
+        ("relu.grad.r2", v["pool.grad.A"]),
+        ("relu.grad.r4", v["pool.grad.B"] / 9.0),
+    ] {
+        let j = judge_one(AVGPOOL, 0, id, value);
+        assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
+        assert_eq!(
+            j.diagnosis(),
+            Some("avgpool-divisor"),
+            "{id} = {value}: {:?}",
+            j.diagnoses
+        );
+    }
+    let j = judge_one(AVGPOOL, 0, "pool.out.A", sum);
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "A = (r1 + r2 + r3) / 3: the sum of the window divided once by n = 3, the inputs in \
+             the window; your value divides by another number, or not at all"
+        )
+    );
+    let j = judge_one(AVGPOOL, 0, "relu.grad.r2", v["pool.grad.A"]);
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "∂L/∂r2 = ∂L/∂A / 3: each input of the window gets the pooled gradient divided once \
+             by n = 3, the inputs in the window; your value divides by another number, or not \
+             at all"
+        )
+    );
+}
