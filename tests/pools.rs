@@ -326,3 +326,102 @@ fn a_wrong_divisor_is_named_avgpool_divisor() {
         )
     );
 }
+
+const AVGPOOL2D: &str = "tests/scenarios/avgpool2d.yaml";
+const MAXPOOL2D_TIE: &str = "tests/scenarios/maxpool2d-tie.yaml";
+
+#[test]
+fn a_2d_average_pool_and_a_global_one_trace_their_means_and_shares() {
+    let v = values(AVGPOOL2D, 0);
+    let pooled = [
+        ("p1_1_1", 0.225),
+        ("p1_1_2", 0.125),
+        ("p1_2_1", 0.5),
+        ("p1_2_2", 0.375),
+    ];
+    for (p, mean) in pooled {
+        assert_eq!(v[&format!("pool.out.{p}")], mean, "{p}");
+        assert_eq!(
+            v[&format!("pool.grad.{p}")],
+            v["gap.grad.gap1"] / 4.0,
+            "{p}"
+        );
+    }
+    assert_eq!(v["gap.out.gap1"], 1.225 / 4.0);
+    // r1_2_2 is in p1_1_1's window, r1_3_4 in p1_2_2's.
+    assert_eq!(v["relu.grad.r1_2_2"], v["pool.grad.p1_1_1"] / 4.0);
+    assert_eq!(v["relu.grad.r1_3_4"], v["pool.grad.p1_2_2"] / 4.0);
+}
+
+#[test]
+fn a_2d_average_divided_by_the_windows_side_is_named_avgpool_divisor() {
+    let v = values(AVGPOOL2D, 0);
+    let window = ["r1_1_1", "r1_1_2", "r1_2_1", "r1_2_2"];
+    let sum: f64 = window.iter().map(|r| v[&format!("relu.out.{r}")]).sum();
+    for (id, value) in [
+        ("pool.out.p1_1_1", sum / 2.0),
+        ("relu.grad.r1_2_1", v["pool.grad.p1_1_1"] / 2.0),
+        ("pool.grad.p1_2_1", v["gap.grad.gap1"]),
+        ("gap.out.gap1", (0.225 + 0.125 + 0.5 + 0.375) / 2.0),
+    ] {
+        let j = judge_one(AVGPOOL2D, 0, id, value);
+        assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
+        assert_eq!(
+            j.diagnosis(),
+            Some("avgpool-divisor"),
+            "{id} = {value}: {:?}",
+            j.diagnoses
+        );
+    }
+    let j = judge_one(AVGPOOL2D, 0, "pool.out.p1_1_1", sum / 2.0);
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "p1_1_1 = (r1_1_1 + r1_1_2 + r1_2_1 + r1_2_2) / 4: the sum of the window divided \
+             once by n = 2 × 2 = 4, the inputs in the window; your value divides by another \
+             number, or not at all"
+        )
+    );
+}
+
+#[test]
+fn a_2d_max_pool_routes_by_name_and_its_slips_are_named() {
+    let v = values(MAXPOOL2D_TIE, 0);
+    assert_eq!(v["pool.out.p1_1_1"], 0.5);
+    // `all`: both tied maxima get p1_1_1's whole gradient; the others of the window none.
+    assert_eq!(v["relu.grad.r1_1_1"], v["pool.grad.p1_1_1"]);
+    assert_eq!(v["relu.grad.r1_1_2"], v["pool.grad.p1_1_1"]);
+    assert_eq!(v["relu.grad.r1_2_2"], 0.0);
+    assert_eq!(v["relu.grad.r1_2_3"], v["pool.grad.p1_1_2"]);
+    // 0 also follows from taking p1_1_1 from its runner-up r1_2_2 (0.2): named second.
+    let j = judge_one(MAXPOOL2D_TIE, 0, "relu.grad.r1_1_2", 0.0);
+    assert_eq!(j.diagnoses, ["tie-convention", "wrong-pool-input"]);
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "r1_1_1 and r1_1_2 tie at 0.5 for p1_1_1; under `first` only r1_1_1 gets p1_1_1's \
+             gradient, but this scenario's maxpool_ties is `all`: each gets it whole; or \
+             wrong-pool-input: the gradient of p1_1_1 goes only to the input that held the \
+             maximum: max(0.5, 0.5, 0.1, 0.2) = 0.5 comes from r1_1_1 and r1_1_2; 0.1 is \
+             r1_2_1, 0.2 is r1_2_2"
+        )
+    );
+    // p1_1_2 taken from r1_2_4 (0.3), the runner-up of max(0.1, 0, 0.4, 0.3).
+    let j = judge_one(MAXPOOL2D_TIE, 0, "pool.out.p1_1_2", 0.3);
+    assert_eq!(j.diagnoses, ["wrong-pool-input"]);
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "max(0.1, 0, 0.4, 0.3) = 0.4 comes from r1_2_3; 0.1 is r1_1_3, 0 is r1_1_4, 0.3 is r1_2_4"
+        )
+    );
+    let mut t = crate::support::Test::new()
+        .args(["trace", MAXPOOL2D_TIE, "--only", "pool.forward"])
+        .status(0);
+    let out = t.stdout();
+    assert!(
+        out.contains("(tie: r1_1_1, r1_1_2 (each gets the whole gradient))"),
+        "{out}"
+    );
+    assert!(out.contains("(from r1_4_4)"), "{out}");
+}

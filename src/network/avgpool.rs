@@ -71,11 +71,10 @@ impl AvgPool {
 
     /// ∂L/∂In_i = Σ over the windows holding In_i of ∂L/∂out / n.
     fn input_grad_formula(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
-        let n = self.n() as f64;
         let holding: Vec<usize> = self.geometry.windows_holding(i).collect();
         let terms: Vec<Expr> = holding
             .iter()
-            .map(|&o| Expr::over(ex.grad(id, o), Expr::Num(n)))
+            .map(|&o| Expr::over(ex.grad(id, o), Expr::Num(self.n() as f64)))
             .collect();
         let formula = if terms.is_empty() {
             Expr::Num(0.0)
@@ -83,15 +82,15 @@ impl AvgPool {
             Expr::add(terms)
         };
         let pooled: Vec<&str> = holding.iter().map(|&o| self.outputs[o].as_str()).collect();
+        let n = self.n();
         let note = match pooled.as_slice() {
             [] => "in no window: gets 0".to_string(),
-            [one] => format!(
-                "1/{} of {one}'s gradient: its window's inputs share it",
-                self.n()
-            ),
+            [one] if self.global => {
+                format!("each of the {n} inputs of its channel gets 1/{n} of {one}'s gradient")
+            }
+            [one] => format!("each of the {n} inputs of {one}'s window gets 1/{n} of its gradient"),
             many => format!(
-                "1/{} of the gradient of each window holding it: {}",
-                self.n(),
+                "1/{n} of the gradient of each window holding it: {}",
                 many.join(", ")
             ),
         };

@@ -209,10 +209,6 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
             "struct RawGlobalPool",
             "the settings of a global_avgpool layer",
         ),
-        (
-            "untagged enum RawPair",
-            "a number, or [rows, columns] such as [2, 3]",
-        ),
         ("struct RawDense", "the settings of a dense layer"),
         (
             "untagged enum RawNames",

@@ -311,12 +311,49 @@ pub struct RawPool1d {
     pub outputs: Option<Vec<String>>,
 }
 
-/// A 2-D extent: one number for rows and columns alike, or `[rows, columns]`.
-#[derive(Deserialize, Debug, Clone, Copy)]
-#[serde(untagged)]
+/// A 2-D extent (a window's size, a stride, a padding): one number for rows and columns
+/// alike, or `[rows, columns]`. Anything else is refused where it stands.
+#[derive(Debug, Clone, Copy)]
 pub enum RawPair {
     Same(usize),
     Each([usize; 2]),
+}
+
+impl<'de> Deserialize<'de> for RawPair {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PairVisitor;
+        impl<'de> Visitor<'de> for PairVisitor {
+            type Value = RawPair;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number, or [rows, columns] such as [2, 3]")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawPair, E> {
+                usize::try_from(v)
+                    .map(RawPair::Same)
+                    .map_err(|_| E::custom(format!("{v} is too large")))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawPair, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<usize>()? {
+                    values.push(v);
+                    if values.len() > 2 {
+                        break;
+                    }
+                }
+                match values[..] {
+                    [rows, cols] => Ok(RawPair::Each([rows, cols])),
+                    [_] => Err(de::Error::custom("1 number where [rows, columns] takes 2")),
+                    [] => Err(de::Error::custom(
+                        "no numbers where [rows, columns] takes 2",
+                    )),
+                    _ => Err(de::Error::custom(
+                        "more than 2 numbers where [rows, columns] takes 2",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(PairVisitor)
+    }
 }
 
 impl RawPair {

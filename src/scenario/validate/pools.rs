@@ -2,7 +2,10 @@
 //! `global_avgpool`. Their windows must cover the input exactly; every message names the
 //! input's shape, and a window that leaves inputs over says which size or stride would not.
 
-use super::{Checker, NAME_HELP, Result, check_size, output_names};
+use super::{
+    Checker, NAME_HELP, Result, check_size, grid_names, node_prefix, output_names, sequence_input,
+    shape_words,
+};
 use crate::network::{AvgPool, Layer, MaxPool, PoolGeometry, Rank, Shape};
 use crate::scenario::names::name_problem;
 use crate::scenario::raw::{RawGlobalPool, RawPair, RawPool1d, RawPool2d};
@@ -81,7 +84,7 @@ pub(super) fn global_avgpool(
     if raw.prefix.is_some() && raw.outputs.is_some() {
         return ck.fail(path, "give `prefix` or `outputs`, not both");
     }
-    let prefix = prefix(ck, path, raw.prefix, &name)?;
+    let prefix = channel_prefix(ck, path, raw.prefix, &name)?;
     let sep = separator(&prefix);
     let outputs = ck.names(
         &format!("{path}.outputs"),
@@ -108,19 +111,7 @@ fn pool1d(
     input: Shape,
 ) -> Result<Pooled> {
     let name = raw.name.unwrap_or(default);
-    if input.rank == Rank::Grid {
-        return ck.fail_help(
-            path,
-            format!(
-                "{kind} pools 1-D inputs, but its input is 2-D ({})",
-                shape_words(input)
-            ),
-            &format!(
-                "use {} with `size: [rows, columns]`",
-                kind.replace("1d", "2d")
-            ),
-        );
-    }
+    sequence_input(ck, path, kind, &kind.replace("1d", "2d"), input)?;
     let stride = raw.stride.unwrap_or(raw.size);
     let axis = Axis {
         path,
@@ -128,7 +119,8 @@ fn pool1d(
         size: [1, raw.size],
         stride: [1, stride],
     };
-    axis.check(ck, 1, "inputs")?;
+    axis.fits(ck, 1, "inputs")?;
+    axis.covers(ck, 1, "inputs")?;
     let geometry = PoolGeometry::line(input, raw.size, stride);
     let shape = geometry.out_shape();
     check_size(ck, path, shape.size())?;
@@ -152,7 +144,7 @@ fn pool2d(
                 "{kind} pools 2-D maps, but its input is 1-D ({})",
                 shape_words(input)
             ),
-            &format!("use {}", kind.replace("2d", "1d")),
+            &format!("use `{}` for a 1-D input", kind.replace("2d", "1d")),
         );
     }
     let size = raw.size.pair();
@@ -163,8 +155,10 @@ fn pool2d(
         size,
         stride,
     };
-    axis.check(ck, 0, "rows")?;
-    axis.check(ck, 1, "columns")?;
+    axis.fits(ck, 0, "rows")?;
+    axis.fits(ck, 1, "columns")?;
+    axis.covers(ck, 0, "rows")?;
+    axis.covers(ck, 1, "columns")?;
     let geometry = PoolGeometry {
         input,
         size,
@@ -172,19 +166,12 @@ fn pool2d(
     };
     let shape = geometry.out_shape();
     check_size(ck, path, shape.size())?;
-    let prefix = prefix(ck, path, raw.prefix, &name)?;
-    let sep = separator(&prefix);
-    let outputs = (0..shape.size())
-        .map(|o| {
-            let (c, r, k) = shape.position(o);
-            format!("{prefix}{sep}{}_{}_{}", c + 1, r + 1, k + 1)
-        })
-        .collect();
-    Ok((name, geometry, outputs))
+    let prefix = node_prefix(ck, path, raw.prefix, &name, shape)?;
+    Ok((name, geometry, grid_names(&prefix, shape)))
 }
 
-/// The prefix of a layer's node names: as given (a valid name), or the layer's name.
-fn prefix(ck: &Checker, path: &str, given: Option<String>, layer: &str) -> Result<String> {
+/// The prefix of one-per-channel node names: as given (a valid name), or the layer's name.
+fn channel_prefix(ck: &Checker, path: &str, given: Option<String>, layer: &str) -> Result<String> {
     match given {
         Some(p) => match name_problem(&p) {
             Some(problem) => ck.fail_help(format!("{path}.prefix"), problem, NAME_HELP),
@@ -200,20 +187,6 @@ fn separator(prefix: &str) -> &'static str {
         "_"
     } else {
         ""
-    }
-}
-
-/// The shape of a layer's input in words: `1 channel of 4 × 4`, `2 channels of 6`,
-/// `5 values`.
-pub(super) fn shape_words(shape: Shape) -> String {
-    let channels = match shape.channels {
-        1 => "1 channel".to_string(),
-        c => format!("{c} channels"),
-    };
-    match shape.rank {
-        Rank::Flat => format!("{} values", shape.size()),
-        Rank::Line => format!("{channels} of {}", shape.cols),
-        Rank::Grid => format!("{channels} of {} × {}", shape.rows, shape.cols),
     }
 }
 
@@ -247,9 +220,9 @@ impl Axis<'_> {
         }
     }
 
-    /// Axis `a` (0: rows, 1: columns): a size and stride of at least 1, a window no larger
-    /// than the input, and windows that end exactly at the input's end.
-    fn check(&self, ck: &Checker, a: usize, unit: &str) -> Result<()> {
+    /// Axis `a` (0: rows, 1: columns): a size and stride of at least 1, and a window no
+    /// larger than the input.
+    fn fits(&self, ck: &Checker, a: usize, unit: &str) -> Result<()> {
         let path = self.path;
         let (size, stride) = (self.size[a], self.stride[a]);
         let len = [self.input.rows, self.input.cols][a];
@@ -287,9 +260,18 @@ impl Axis<'_> {
                 &format!("the window can be at most {len} wide"),
             );
         }
+        Ok(())
+    }
+
+    /// Axis `a` (0: rows, 1: columns): windows that end exactly at the input's end.
+    fn covers(&self, ck: &Checker, a: usize, unit: &str) -> Result<()> {
+        let path = self.path;
+        let (size, stride) = (self.size[a], self.stride[a]);
+        let len = [self.input.rows, self.input.cols][a];
         if (len - size).is_multiple_of(stride) {
             return Ok(());
         }
+        let input = shape_words(self.input);
         let first_left = (len - size) / stride * stride + size + 1;
         let (what, one) = if self.is_grid() {
             (
@@ -370,12 +352,5 @@ mod tests {
             covering(5, 2, 2),
             "size 1 or 3 with stride 2, or size 2 with stride 1 or 3"
         );
-    }
-
-    #[test]
-    fn shapes_are_said_in_words() {
-        assert_eq!(shape_words(Shape::grid(1, 4, 5)), "1 channel of 4 × 5");
-        assert_eq!(shape_words(Shape::line(2, 6)), "2 channels of 6");
-        assert_eq!(shape_words(Shape::flat(3)), "3 values");
     }
 }
