@@ -245,8 +245,20 @@ pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
             )],
         };
     }
+    let figures: Vec<Grids> = ex.net.layer(head.layer).map_or(Vec::new(), |layer| {
+        let figures = layer.figures(head.layer, phase);
+        figures.iter().map(|f| figure(ex, f, digits)).collect()
+    });
+    // The board first: the maps, and in the forward pass the kernels; in the backward
+    // pass the identities close the section, after the cells they sum up.
+    let (before, after): (Vec<Grids>, Vec<Grids>) = if phase == Phase::Forward {
+        (figures, Vec::new())
+    } else {
+        (Vec::new(), figures)
+    };
     let mut blocks: Vec<Block> = maps(ex, entries, digits)
         .into_iter()
+        .chain(before)
         .map(Block::Grids)
         .collect();
     let mut pending = Vec::new();
@@ -274,10 +286,7 @@ pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
     if !pending.is_empty() {
         blocks.push(Block::Rows(pending));
     }
-    if let Some(layer) = ex.net.layer(head.layer) {
-        let figures = layer.figures(head.layer, phase);
-        blocks.extend(figures.iter().map(|f| Block::Grids(figure(ex, f, digits))));
-    }
+    blocks.extend(after.into_iter().map(Block::Grids));
     Section {
         phase,
         layer: head.layer,
@@ -309,7 +318,12 @@ fn maps(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Grids> {
             (0..shape.size()).all(|i| ex.trace.value(Key::new(layer, kind, i)).is_some())
         })
         .map(|kind| Grids {
-            title: format!("{}.{} as a map", ex.net.layer_name(layer), kind.as_str()),
+            title: format!(
+                "{} ({}.{}), one grid per channel",
+                map_words(kind),
+                ex.net.layer_name(layer),
+                kind.as_str()
+            ),
             note: None,
             grids: (0..shape.channels)
                 .map(|c| GridView {
@@ -325,6 +339,19 @@ fn maps(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<Grids> {
                 .collect(),
         })
         .collect()
+}
+
+/// What a map of one kind of node quantity shows, in words.
+fn map_words(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Out => "the outputs",
+        Kind::Net => "the net inputs",
+        Kind::Grad => "∂L/∂(output) of every node",
+        Kind::Dact => "the derivative at every node (for a ReLU: 1 passed, 0 blocked)",
+        Kind::Delta => "∂L/∂(net input) of every node",
+        Kind::W | Kind::Contrib | Kind::Wgrad | Kind::Dw | Kind::New => "the values",
+        Kind::Loss | Kind::LossLog10 | Kind::LossTotal => "the loss",
+    }
 }
 
 /// A layer's figure with the recorded values filled in.
@@ -447,7 +474,20 @@ fn update(ex: &Explainer, key: Key) -> Update {
 /// The opening lines: what is traced, with which settings.
 pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String> {
     let p = &s.data[pattern];
-    let inputs: Vec<String> = p.input.iter().map(|&x| number(x, 6)).collect();
+    let shape = s.network.input_shape;
+    let inputs: Vec<String> = if shape.rank == Rank::Grid {
+        let channels = if shape.channels == 1 {
+            "channel"
+        } else {
+            "channels"
+        };
+        vec![format!(
+            "{} {channels} of {} × {}, the map below",
+            shape.channels, shape.rows, shape.cols
+        )]
+    } else {
+        p.input.iter().map(|&x| number(x, 6)).collect()
+    };
     let target = match p.class {
         Some(c) => match s.classes.get(c) {
             Some(name) => format!("class {c} ({name})"),
