@@ -275,6 +275,18 @@ proptest! {
 
 const AVGPOOL: &str = "tests/scenarios/cnn-avgpool.yaml";
 
+/// `value` for `id` is wrong, and the first mistake named is `code`.
+fn assert_named(scenario: &str, id: &str, value: f64, code: &str) {
+    let j = judge_one(scenario, 0, id, value);
+    assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
+    assert_eq!(
+        j.diagnosis(),
+        Some(code),
+        "{id} = {value}: {:?}",
+        j.diagnoses
+    );
+}
+
 #[test]
 fn an_average_pool_traces_its_means_and_shares() {
     let v = values(AVGPOOL, 0);
@@ -299,14 +311,7 @@ fn a_wrong_divisor_is_named_avgpool_divisor() {
         ("relu.grad.r2", v["pool.grad.A"]),
         ("relu.grad.r4", v["pool.grad.B"] / 9.0),
     ] {
-        let j = judge_one(AVGPOOL, 0, id, value);
-        assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
-        assert_eq!(
-            j.diagnosis(),
-            Some("avgpool-divisor"),
-            "{id} = {value}: {:?}",
-            j.diagnoses
-        );
+        assert_named(AVGPOOL, id, value, "avgpool-divisor");
     }
     let j = judge_one(AVGPOOL, 0, "pool.out.A", sum);
     assert_eq!(
@@ -364,14 +369,7 @@ fn a_2d_average_divided_by_the_windows_side_is_named_avgpool_divisor() {
         ("pool.grad.p1_2_1", v["gap.grad.gap1"]),
         ("gap.out.gap1", (0.225 + 0.125 + 0.5 + 0.375) / 2.0),
     ] {
-        let j = judge_one(AVGPOOL2D, 0, id, value);
-        assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
-        assert_eq!(
-            j.diagnosis(),
-            Some("avgpool-divisor"),
-            "{id} = {value}: {:?}",
-            j.diagnoses
-        );
+        assert_named(AVGPOOL2D, id, value, "avgpool-divisor");
     }
     let j = judge_one(AVGPOOL2D, 0, "pool.out.p1_1_1", sum / 2.0);
     assert_eq!(

@@ -3,6 +3,8 @@
 
 mod pools;
 
+use pools::Pooling::{Average, Max};
+
 use super::names::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, label_problem, name_problem};
 use super::raw::*;
 use super::{Scenario, TrainSettings};
@@ -515,10 +517,10 @@ fn build_network(
         let layer = match raw {
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, default, r, shape)?),
-            RawLayer::Maxpool1d(p) => pools::maxpool1d(ck, &path, default, p, shape)?,
-            RawLayer::Maxpool2d(p) => pools::maxpool2d(ck, &path, default, p, shape)?,
-            RawLayer::Avgpool1d(p) => pools::avgpool1d(ck, &path, default, p, shape)?,
-            RawLayer::Avgpool2d(p) => pools::avgpool2d(ck, &path, default, p, shape)?,
+            RawLayer::Maxpool1d(p) => pools::pool1d(ck, &path, Max, default, p, shape)?,
+            RawLayer::Maxpool2d(p) => pools::pool2d(ck, &path, Max, default, p, shape)?,
+            RawLayer::Avgpool1d(p) => pools::pool1d(ck, &path, Average, default, p, shape)?,
+            RawLayer::Avgpool2d(p) => pools::pool2d(ck, &path, Average, default, p, shape)?,
             RawLayer::GlobalAvgpool(p) => pools::global_avgpool(ck, &path, default, p, shape)?,
             RawLayer::Dense(_) if shape.rank == Rank::Grid => {
                 return ck.fail_help(

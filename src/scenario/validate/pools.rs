@@ -10,66 +10,40 @@ use crate::network::{AvgPool, Layer, MaxPool, PoolGeometry, Rank, Shape};
 use crate::scenario::names::name_problem;
 use crate::scenario::raw::{RawGlobalPool, RawPair, RawPool1d, RawPool2d};
 
-pub(super) fn maxpool1d(
-    ck: &Checker,
-    path: &str,
-    default: String,
-    raw: RawPool1d,
-    input: Shape,
-) -> Result<Layer> {
-    let (name, geometry, outputs) = pool1d(ck, path, "maxpool1d", default, raw, input)?;
-    Ok(Layer::MaxPool(MaxPool {
-        name,
-        geometry,
-        outputs,
-    }))
+/// Which value a pool takes of its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Pooling {
+    /// The largest (`maxpool1d`, `maxpool2d`).
+    Max,
+    /// The mean (`avgpool1d`, `avgpool2d`).
+    Average,
 }
 
-pub(super) fn avgpool1d(
-    ck: &Checker,
-    path: &str,
-    default: String,
-    raw: RawPool1d,
-    input: Shape,
-) -> Result<Layer> {
-    let (name, geometry, outputs) = pool1d(ck, path, "avgpool1d", default, raw, input)?;
-    Ok(Layer::AvgPool(AvgPool {
-        name,
-        geometry,
-        outputs,
-        global: false,
-    }))
-}
+impl Pooling {
+    /// The scenario key: `maxpool1d`, `avgpool2d`, ….
+    fn kind(self, dims: u8) -> String {
+        let how = match self {
+            Pooling::Max => "max",
+            Pooling::Average => "avg",
+        };
+        format!("{how}pool{dims}d")
+    }
 
-pub(super) fn maxpool2d(
-    ck: &Checker,
-    path: &str,
-    default: String,
-    raw: RawPool2d,
-    input: Shape,
-) -> Result<Layer> {
-    let (name, geometry, outputs) = pool2d(ck, path, "maxpool2d", default, raw, input)?;
-    Ok(Layer::MaxPool(MaxPool {
-        name,
-        geometry,
-        outputs,
-    }))
-}
-
-pub(super) fn avgpool2d(
-    ck: &Checker,
-    path: &str,
-    default: String,
-    raw: RawPool2d,
-    input: Shape,
-) -> Result<Layer> {
-    let (name, geometry, outputs) = pool2d(ck, path, "avgpool2d", default, raw, input)?;
-    Ok(Layer::AvgPool(AvgPool {
-        name,
-        geometry,
-        outputs,
-        global: false,
-    }))
+    fn layer(self, (name, geometry, outputs): Pooled) -> Layer {
+        match self {
+            Pooling::Max => Layer::MaxPool(MaxPool {
+                name,
+                geometry,
+                outputs,
+            }),
+            Pooling::Average => Layer::AvgPool(AvgPool {
+                name,
+                geometry,
+                outputs,
+                global: false,
+            }),
+        }
+    }
 }
 
 /// One mean per channel, named `<prefix><channel>` (or as `outputs` gives them).
@@ -102,16 +76,17 @@ pub(super) fn global_avgpool(
 
 type Pooled = (String, PoolGeometry, Vec<String>);
 
-fn pool1d(
+/// `maxpool1d` or `avgpool1d`: windows along each channel of a sequence.
+pub(super) fn pool1d(
     ck: &Checker,
     path: &str,
-    kind: &str,
+    how: Pooling,
     default: String,
     raw: RawPool1d,
     input: Shape,
-) -> Result<Pooled> {
+) -> Result<Layer> {
     let name = raw.name.unwrap_or(default);
-    sequence_input(ck, path, kind, &kind.replace("1d", "2d"), input)?;
+    sequence_input(ck, path, &how.kind(1), &how.kind(2), input)?;
     let stride = raw.stride.unwrap_or(raw.size);
     let axis = Axis {
         path,
@@ -125,26 +100,28 @@ fn pool1d(
     let shape = geometry.out_shape();
     check_size(ck, path, shape.size())?;
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
-    Ok((name, geometry, outputs))
+    Ok(how.layer((name, geometry, outputs)))
 }
 
-fn pool2d(
+/// `maxpool2d` or `avgpool2d`: windows of rows × columns over each channel of a map.
+pub(super) fn pool2d(
     ck: &Checker,
     path: &str,
-    kind: &str,
+    how: Pooling,
     default: String,
     raw: RawPool2d,
     input: Shape,
-) -> Result<Pooled> {
+) -> Result<Layer> {
     let name = raw.name.unwrap_or(default);
     if input.rank != Rank::Grid {
         return ck.fail_help(
             path,
             format!(
-                "{kind} pools 2-D maps, but its input is 1-D ({})",
+                "{} pools 2-D maps, but its input is 1-D ({})",
+                how.kind(2),
                 shape_words(input)
             ),
-            &format!("use `{}` for a 1-D input", kind.replace("2d", "1d")),
+            &format!("use `{}` for a 1-D input", how.kind(1)),
         );
     }
     let size = raw.size.pair();
@@ -167,7 +144,7 @@ fn pool2d(
     let shape = geometry.out_shape();
     check_size(ck, path, shape.size())?;
     let prefix = node_prefix(ck, path, raw.prefix, &name, shape)?;
-    Ok((name, geometry, grid_names(&prefix, shape)))
+    Ok(how.layer((name, geometry, grid_names(&prefix, shape))))
 }
 
 /// The prefix of one-per-channel node names: as given (a valid name), or the layer's name.
