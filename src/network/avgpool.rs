@@ -225,6 +225,10 @@ impl LayerKind for AvgPool {
         2 * self.outputs.len() + self.geometry.input.size()
     }
 
+    fn is_view(&self) -> bool {
+        false
+    }
+
     fn trainable(&self) -> Option<&Params> {
         None
     }

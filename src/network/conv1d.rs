@@ -300,6 +300,10 @@ impl LayerKind for Conv1d {
         4 * self.params.count() + 4 * self.outputs.len() + self.contrib_count()
     }
 
+    fn is_view(&self) -> bool {
+        false
+    }
+
     fn trainable(&self) -> Option<&Params> {
         Some(&self.params)
     }

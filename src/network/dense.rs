@@ -349,6 +349,10 @@ impl LayerKind for Dense {
         4 * self.params.count() + 4 * self.outputs.len()
     }
 
+    fn is_view(&self) -> bool {
+        false
+    }
+
     fn trainable(&self) -> Option<&Params> {
         Some(&self.params)
     }

@@ -116,8 +116,19 @@ impl<'a> Explainer<'a> {
     /// The recorded value of a quantity (0 if it was never recorded).
     pub fn value(&self, layer: LayerId, kind: Kind, index: usize) -> f64 {
         self.trace
-            .value(Key::new(layer, kind, index))
+            .value(self.recorded(Key::new(layer, kind, index)))
             .unwrap_or(0.0)
+    }
+
+    /// The key under which a quantity was recorded: a node of a view (flatten) is the
+    /// node of the layer below, its value and gradient recorded there.
+    pub fn recorded(&self, key: Key) -> Key {
+        match key.kind {
+            Kind::Out | Kind::Grad => {
+                Key::new(self.net.source(key.layer), key.kind, key.index as usize)
+            }
+            _ => key,
+        }
     }
 
     /// Every value of the trace that is delicate to work by hand, layer by layer.
@@ -173,7 +184,8 @@ impl<'a> Explainer<'a> {
 
     /// A traced quantity as an operand: its name, its recorded value, its key.
     pub fn operand(&self, name: String, layer: LayerId, kind: Kind, i: usize) -> Expr {
-        quantity(name, self.value(layer, kind, i), Key::new(layer, kind, i))
+        let key = self.recorded(Key::new(layer, kind, i));
+        quantity(name, self.value(layer, kind, i), key)
     }
 
     /// ∂L/∂(node output) as an operand.

@@ -144,6 +144,9 @@ pub struct Ctx<'a, R: Recorder> {
     pub id: LayerId,
     /// Whether the gradient of this layer's inputs is needed (not for the network input).
     pub wants_input_grad: bool,
+    /// The layer that recorded this layer's inputs (the one below, or below a view such
+    /// as flatten): the gradients of the inputs are filed under it.
+    pub inputs_from: LayerId,
 }
 
 impl<R: Recorder> Ctx<'_, R> {
@@ -161,7 +164,7 @@ impl<R: Recorder> Ctx<'_, R> {
 
     /// Records the gradients of the previous layer's outputs (computed here, owned there).
     pub fn record_input_grads(&mut self, values: &mut [f64]) {
-        self.rec.record_run(self.id - 1, Kind::Grad, 0, values);
+        self.rec.record_run(self.inputs_from, Kind::Grad, 0, values);
     }
 
     /// Records where the gradient of pooled output `o` goes: `chosen` are indices into the
@@ -323,6 +326,10 @@ pub trait LayerKind {
     /// How many quantities a traced step records for this layer (its parameters' four
     /// kinds, its nodes' kinds, its contributions), known before the step runs.
     fn quantities(&self) -> usize;
+    /// Whether the layer is a view of its input (flatten): its outputs are its inputs
+    /// under the same names, it records nothing, and its nodes' values and gradients are
+    /// those recorded for the layer below ([`Network::source`](super::Network::source)).
+    fn is_view(&self) -> bool;
     /// The layer's weights and biases, if it has any.
     fn trainable(&self) -> Option<&Params>;
     fn trainable_mut(&mut self) -> Option<&mut Params>;

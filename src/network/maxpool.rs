@@ -354,6 +354,10 @@ impl LayerKind for MaxPool {
         2 * self.outputs.len() + self.geometry.input.size()
     }
 
+    fn is_view(&self) -> bool {
+        false
+    }
+
     fn trainable(&self) -> Option<&Params> {
         None
     }

@@ -9,8 +9,10 @@
 pub mod activation;
 pub mod avgpool;
 pub mod conv1d;
+pub mod conv2d;
 pub mod dense;
 mod explain;
+pub mod flatten;
 mod layer;
 pub mod loss;
 pub mod maxpool;
@@ -23,8 +25,10 @@ use crate::trace::{INPUT_LAYER, Key, LOSS_LAYER, LayerId, Recorder};
 pub use activation::Activation;
 pub use avgpool::AvgPool;
 pub use conv1d::Conv1d;
+pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
+pub use flatten::Flatten;
 pub use layer::{
     Backward, Ctx, Figure, FilterTable, Forward, Gate, GridCell, GridOf, Incoming, LayerKind, Link,
     Rank, Shape, Slip, Step,
@@ -59,12 +63,34 @@ impl Ties {
     }
 }
 
+/// How a convolution meets its kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Convolution {
+    /// The kernel slides as written (cross-correlation, as every framework computes).
+    Correlate,
+    /// The kernel is rotated by 180° first (the mathematical convolution, as some
+    /// textbooks write it).
+    Flip,
+}
+
+impl Convolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Convolution::Correlate => "correlate",
+            Convolution::Flip => "flip",
+        }
+    }
+}
+
 /// Choices on which textbooks and frameworks differ.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Conventions {
     /// ReLU passes the gradient at an input of exactly 0 (the slides: "positive or zero").
     pub relu_passes_zero: bool,
     pub maxpool_ties: Ties,
+    /// Whether convolutions rotate their kernel by 180° (`flip`) or not (`correlate`).
+    pub convolution: Convolution,
 }
 
 impl Default for Conventions {
@@ -72,6 +98,7 @@ impl Default for Conventions {
         Conventions {
             relu_passes_zero: false,
             maxpool_ties: Ties::First,
+            convolution: Convolution::Correlate,
         }
     }
 }
@@ -129,10 +156,12 @@ pub struct TraceSize {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {
     Conv1d(Conv1d),
+    Conv2d(Conv2d),
     Relu(Relu),
     MaxPool(MaxPool),
     AvgPool(AvgPool),
     Dense(Dense),
+    Flatten(Flatten),
 }
 
 /// The network: named inputs and a stack of layers.
@@ -174,6 +203,16 @@ impl Network {
         }
     }
 
+    /// The layer whose recorded values layer `id`'s nodes are: `id` itself, or for a
+    /// view (flatten) the layer below it, followed down to one that records.
+    pub fn source(&self, id: LayerId) -> LayerId {
+        let mut id = id;
+        while id != INPUT_LAYER && self.layer(id).is_some_and(|l| l.is_view()) {
+            id -= 1;
+        }
+        id
+    }
+
     /// The arrangement of a layer's outputs (the input's for id 0).
     pub fn shape_of(&self, id: LayerId) -> Shape {
         self.layer(id).map_or(self.input_shape, |l| l.shape())
@@ -200,10 +239,12 @@ macro_rules! each_kind {
     ($layer:expr, $l:ident => $body:expr) => {
         match $layer {
             Layer::Conv1d($l) => $body,
+            Layer::Conv2d($l) => $body,
             Layer::Relu($l) => $body,
             Layer::MaxPool($l) => $body,
             Layer::AvgPool($l) => $body,
             Layer::Dense($l) => $body,
+            Layer::Flatten($l) => $body,
         }
     };
 }

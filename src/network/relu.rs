@@ -160,6 +160,10 @@ impl LayerKind for Relu {
         4 * self.outputs.len()
     }
 
+    fn is_view(&self) -> bool {
+        false
+    }
+
     fn trainable(&self) -> Option<&Params> {
         None
     }

@@ -113,6 +113,7 @@ impl Network {
                 setup,
                 id,
                 wants_input_grad: i > 0,
+                inputs_from: self.source(id - 1),
             };
             let fwd = layer.forward(&acts[i], &mut ctx);
             acts.push(fwd.out);
@@ -156,6 +157,7 @@ impl Network {
                 setup,
                 id: Self::layer_id(i),
                 wants_input_grad: i > 0,
+                inputs_from: self.source(Self::layer_id(i) - 1),
             };
             let back = pass.used[i].backward(
                 &pass.acts[i],

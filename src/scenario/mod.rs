@@ -199,6 +199,12 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
             "a mapping such as `{epochs: 1000, stop_sse: 0.005}`",
         ),
         ("struct RawConv1d", "the settings of a conv1d layer"),
+        ("struct RawConv2d", "the settings of a conv2d layer"),
+        ("untagged enum RawPair", "a number, or [rows, columns]"),
+        (
+            "untagged enum RawKernelNames",
+            "names nested like the kernel: rows of names for `kernel`, [filter][channel][row][column] for `kernels`",
+        ),
         (
             "struct RawRelu",
             "the settings of a relu layer (`{}` for none)",
@@ -210,6 +216,10 @@ pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
             "the settings of a global_avgpool layer",
         ),
         ("struct RawDense", "the settings of a dense layer"),
+        (
+            "struct RawFlatten",
+            "the settings of a flatten layer (`{}` for none)",
+        ),
         (
             "untagged enum RawNames",
             "a list of names, or one list per filter",

@@ -1,7 +1,7 @@
 //! The scenario file exactly as written (SPEC section 2). Unknown keys are rejected here;
 //! shapes and ranges are checked in `validate`.
 
-use crate::network::{Activation, Loss, Ties};
+use crate::network::{Activation, Convolution, Loss, Ties};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::fmt;
@@ -195,6 +195,7 @@ impl<'de> Deserialize<'de> for RawTarget {
 pub struct RawConventions {
     pub relu_grad_at_zero: Option<u8>,
     pub maxpool_ties: Option<Ties>,
+    pub convolution: Option<Convolution>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -209,6 +210,7 @@ pub struct RawTrain {
 #[serde(deny_unknown_fields)]
 pub struct RawLayerEntry {
     pub conv1d: Option<RawConv1d>,
+    pub conv2d: Option<RawConv2d>,
     pub relu: Option<RawRelu>,
     pub maxpool1d: Option<RawPool1d>,
     pub maxpool2d: Option<RawPool2d>,
@@ -216,11 +218,13 @@ pub struct RawLayerEntry {
     pub avgpool2d: Option<RawPool2d>,
     pub global_avgpool: Option<RawGlobalPool>,
     pub dense: Option<RawDense>,
+    pub flatten: Option<RawFlatten>,
 }
 
 #[derive(Debug)]
 pub enum RawLayer {
     Conv1d(RawConv1d),
+    Conv2d(RawConv2d),
     Relu(RawRelu),
     Maxpool1d(RawPool1d),
     Maxpool2d(RawPool2d),
@@ -228,6 +232,7 @@ pub enum RawLayer {
     Avgpool2d(RawPool2d),
     GlobalAvgpool(RawGlobalPool),
     Dense(RawDense),
+    Flatten(RawFlatten),
 }
 
 impl RawLayer {
@@ -235,11 +240,13 @@ impl RawLayer {
     pub fn name(&self) -> Option<&str> {
         match self {
             RawLayer::Conv1d(c) => c.name.as_deref(),
+            RawLayer::Conv2d(c) => c.name.as_deref(),
             RawLayer::Relu(r) => r.name.as_deref(),
             RawLayer::Maxpool1d(p) | RawLayer::Avgpool1d(p) => p.name.as_deref(),
             RawLayer::Maxpool2d(p) | RawLayer::Avgpool2d(p) => p.name.as_deref(),
             RawLayer::GlobalAvgpool(p) => p.name.as_deref(),
             RawLayer::Dense(d) => d.name.as_deref(),
+            RawLayer::Flatten(f) => f.name.as_deref(),
         }
     }
 }
@@ -249,6 +256,7 @@ impl RawLayerEntry {
     pub fn into_layer(self) -> Option<RawLayer> {
         let mut kinds = [
             self.conv1d.map(RawLayer::Conv1d),
+            self.conv2d.map(RawLayer::Conv2d),
             self.relu.map(RawLayer::Relu),
             self.maxpool1d.map(RawLayer::Maxpool1d),
             self.maxpool2d.map(RawLayer::Maxpool2d),
@@ -256,6 +264,7 @@ impl RawLayerEntry {
             self.avgpool2d.map(RawLayer::Avgpool2d),
             self.global_avgpool.map(RawLayer::GlobalAvgpool),
             self.dense.map(RawLayer::Dense),
+            self.flatten.map(RawLayer::Flatten),
         ]
         .into_iter()
         .flatten();
@@ -291,6 +300,31 @@ pub struct RawConv1d {
     pub bias: Option<RawBias>,
     pub bias_names: Option<Vec<String>>,
     pub outputs: Option<Vec<String>>,
+}
+
+/// 2-D kernel names, nested like the kernels: rows × columns for `kernel:`,
+/// [filter][channel][row][column] for `kernels:`.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+pub enum RawKernelNames {
+    Grid(Vec<Vec<String>>),
+    Filters(Vec<Vec<Vec<Vec<String>>>>),
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawConv2d {
+    pub name: Option<String>,
+    /// One filter of one channel: rows × columns.
+    pub kernel: Option<Vec<Vec<f64>>>,
+    /// [filter][input channel][row][column].
+    pub kernels: Option<Vec<Vec<Vec<Vec<f64>>>>>,
+    pub kernel_names: Option<RawKernelNames>,
+    pub stride: Option<RawPair>,
+    pub padding: Option<RawPair>,
+    pub bias: Option<RawBias>,
+    pub bias_names: Option<Vec<String>>,
+    pub prefix: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -395,4 +429,10 @@ pub struct RawDense {
     pub weight_names: Option<Vec<Vec<String>>>,
     pub bias: Option<Vec<f64>>,
     pub bias_names: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlatten {
+    pub name: Option<String>,
 }

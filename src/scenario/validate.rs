@@ -194,7 +194,8 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         ck.finite(|| format!("data[{r}].input"), &row.input.values)?;
     }
     let input_names = input_names(&ck, raw.input_names, input_shape)?;
-    let network = build_network(&ck, raw.layers, input_names, input_shape)?;
+    let conventions = conventions(&ck, raw.conventions)?;
+    let network = build_network(&ck, raw.layers, input_names, input_shape, conventions)?;
     let outputs = network.output_names().len();
 
     let setup = Setup {
@@ -202,7 +203,7 @@ pub fn validate(raw: RawScenario, file: &str, default_name: &str) -> Result<Scen
         lambda: check_rate(&ck, "l2", raw.l2.unwrap_or(0.0))?,
         update_biases: raw.update_biases.unwrap_or(true),
         loss: raw.loss,
-        conventions: conventions(&ck, raw.conventions)?,
+        conventions,
     };
     if setup.loss == Loss::CrossEntropy {
         let softmax_last = matches!(network.layers.last(), Some(Layer::Dense(d)) if d.activation == Activation::Softmax);
@@ -382,6 +383,7 @@ fn conventions(ck: &Checker, raw: Option<RawConventions>) -> Result<Conventions>
             }
         };
         c.maxpool_ties = raw.maxpool_ties.unwrap_or(c.maxpool_ties);
+        c.convolution = raw.convolution.unwrap_or(c.convolution);
     }
     Ok(c)
 }
@@ -478,6 +480,7 @@ fn build_network(
     raw: Vec<RawLayerEntry>,
     input_names: Vec<String>,
     input_shape: Shape,
+    conventions: Conventions,
 ) -> Result<Network> {
     if raw.is_empty() {
         return ck.fail_help(
@@ -499,8 +502,8 @@ fn build_network(
             return ck.fail_help(
                 format!("layers[{i}]"),
                 "a layer entry needs exactly one kind",
-                "write e.g. `- dense: {...}`; kinds: conv1d, relu, maxpool1d, maxpool2d, avgpool1d, \
-                 avgpool2d, global_avgpool, dense",
+                "write e.g. `- dense: {...}`; kinds: conv1d, conv2d, relu, maxpool1d, maxpool2d, \
+                 avgpool1d, avgpool2d, global_avgpool, flatten, dense",
             );
         };
         if let Some(problem) = raw.name().and_then(name_problem) {
@@ -512,16 +515,36 @@ fn build_network(
     let mut layers = Vec::new();
     let mut weights = 0usize;
     let mut layer_names: HashSet<String> = HashSet::new();
+    let count = kinds.len();
     for (i, (raw, default)) in kinds.into_iter().zip(defaults).enumerate() {
         let path = format!("layers[{i}]");
         let layer = match raw {
             RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
+            RawLayer::Conv2d(c) => {
+                let flip = conventions.convolution == Convolution::Flip;
+                Layer::Conv2d(conv2d(ck, &path, default, c, shape, flip)?)
+            }
             RawLayer::Relu(r) => Layer::Relu(relu(ck, &path, default, r, shape)?),
             RawLayer::Maxpool1d(p) => pools::pool1d(ck, &path, Max, default, p, shape)?,
             RawLayer::Maxpool2d(p) => pools::pool2d(ck, &path, Max, default, p, shape)?,
             RawLayer::Avgpool1d(p) => pools::pool1d(ck, &path, Average, default, p, shape)?,
             RawLayer::Avgpool2d(p) => pools::pool2d(ck, &path, Average, default, p, shape)?,
             RawLayer::GlobalAvgpool(p) => pools::global_avgpool(ck, &path, default, p, shape)?,
+            RawLayer::Flatten(_) if i + 1 == count => {
+                return ck.fail_help(
+                    path,
+                    "flatten is the last layer: it changes nothing there",
+                    "remove it; flatten goes between 2-D layers and a dense layer",
+                );
+            }
+            RawLayer::Flatten(f) => Layer::Flatten(Flatten {
+                name: f.name.unwrap_or(default),
+                input: shape,
+                outputs: layers
+                    .last()
+                    .map_or(input_names.as_slice(), |l: &Layer| l.outputs())
+                    .to_vec(),
+            }),
             RawLayer::Dense(_) if shape.rank == Rank::Grid => {
                 return ck.fail_help(
                     path,
@@ -589,7 +612,7 @@ fn check_size(ck: &Checker, path: &str, nodes: usize) -> Result<()> {
 /// `hidden2`), and never a name the file gives another layer.
 fn default_layer_names(layers: &[RawLayer]) -> Vec<String> {
     let word = |i: usize| match &layers[i] {
-        RawLayer::Conv1d(_) => "conv",
+        RawLayer::Conv1d(_) | RawLayer::Conv2d(_) => "conv",
         RawLayer::Relu(_) => "relu",
         RawLayer::Maxpool1d(_)
         | RawLayer::Maxpool2d(_)
@@ -598,6 +621,7 @@ fn default_layer_names(layers: &[RawLayer]) -> Vec<String> {
         | RawLayer::GlobalAvgpool(_) => "pool",
         RawLayer::Dense(_) if i + 1 == layers.len() => "output",
         RawLayer::Dense(_) => "hidden",
+        RawLayer::Flatten(_) => "flat",
     };
     let mut taken: HashSet<String> = layers
         .iter()
@@ -925,6 +949,314 @@ fn bias_names(
             Ok(())
         }
     }
+}
+
+/// The kernels as [filter][channel][row][column], with the field path of each filter's
+/// weights (`kernel`, or `kernels[f]`) and whether they were written nested.
+fn kernels_2d(
+    ck: &Checker,
+    path: &str,
+    raw: &mut RawConv2d,
+) -> Result<(Vec<Vec<Vec<Vec<f64>>>>, bool)> {
+    match (raw.kernel.take(), raw.kernels.take()) {
+        (Some(k), None) => Ok((vec![vec![k]], false)),
+        (None, Some(ks)) => Ok((ks, true)),
+        (Some(_), Some(_)) => ck.fail(path, "give `kernel` or `kernels`, not both"),
+        (None, None) => ck.fail_help(
+            path,
+            "no kernel",
+            "add `kernel: [[0.1, -0.2], [0.0, 0.3]]` (rows × columns), or `kernels:` \
+             [filter][channel][row][column]",
+        ),
+    }
+}
+
+/// Every filter has one kernel per input channel, all of the first kernel's rows ×
+/// columns, finite; returns (rows, columns).
+fn kernel_dims(
+    ck: &Checker,
+    path: &str,
+    kernels: &[Vec<Vec<Vec<f64>>>],
+    nested: bool,
+    channels: usize,
+) -> Result<[usize; 2]> {
+    let at = |f: usize, c: usize| {
+        if nested {
+            format!("{path}.kernels[{f}][{c}]")
+        } else {
+            format!("{path}.kernel")
+        }
+    };
+    if kernels.is_empty()
+        || kernels[0].is_empty()
+        || kernels[0][0].is_empty()
+        || kernels[0][0][0].is_empty()
+    {
+        let field = if nested { "kernels" } else { "kernel" };
+        return ck.fail(format!("{path}.{field}"), "the kernel is empty");
+    }
+    let (kh, kw) = (kernels[0][0].len(), kernels[0][0][0].len());
+    for (f, filter) in kernels.iter().enumerate() {
+        if filter.len() != channels {
+            let p = if nested {
+                format!("{path}.kernels[{f}]")
+            } else {
+                format!("{path}.kernel")
+            };
+            let help = if nested {
+                "give each filter one kernel per input channel: [filter][channel][row][column]"
+            } else {
+                "`kernel` is one channel; for several input channels write `kernels: \
+                 [[channel 1 rows, channel 2 rows, …]]`"
+            };
+            return ck.fail_help(
+                p,
+                format!(
+                    "{} kernel channel(s), but the input has {channels} channel(s)",
+                    filter.len()
+                ),
+                help,
+            );
+        }
+        for (c, rows) in filter.iter().enumerate() {
+            if rows.len() != kh {
+                return ck.fail(
+                    at(f, c),
+                    format!("{} rows, but the first kernel has {kh}", rows.len()),
+                );
+            }
+            for (u, row) in rows.iter().enumerate() {
+                let p = format!("{}[{u}]", at(f, c));
+                if row.len() != kw {
+                    return ck.fail(
+                        p,
+                        format!(
+                            "{} weights, but the first kernel's rows have {kw}",
+                            row.len()
+                        ),
+                    );
+                }
+                ck.finite(|| p.clone(), row)?;
+            }
+        }
+    }
+    Ok([kh, kw])
+}
+
+/// The windows of a 2-D layer must fit the padded input and cover it exactly, along rows
+/// and along columns.
+fn check_windows_2d(
+    ck: &Checker,
+    path: &str,
+    what: &str,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    input: Shape,
+) -> Result<()> {
+    let size = [input.rows, input.cols];
+    let axis = ["rows", "columns"];
+    for a in 0..2 {
+        if stride[a] == 0 {
+            return ck.fail(
+                format!("{path}.stride"),
+                "stride 0: the window would never move",
+            );
+        }
+    }
+    if padding[0] >= kernel[0] || padding[1] >= kernel[1] {
+        return ck.fail_help(
+            format!("{path}.padding"),
+            format!(
+                "padding {} × {} with a {} of {} × {}: a window could hold nothing but padding",
+                padding[0], padding[1], what, kernel[0], kernel[1]
+            ),
+            "padding must be smaller than the kernel along each side",
+        );
+    }
+    let padded = [size[0] + 2 * padding[0], size[1] + 2 * padding[1]];
+    if kernel[0] > padded[0] || kernel[1] > padded[1] {
+        return ck.fail_help(
+            path,
+            format!(
+                "a {what} of {} × {} is larger than the padded input {} × {} (input {} × {}, padding {} × {})",
+                kernel[0], kernel[1], padded[0], padded[1], size[0], size[1], padding[0], padding[1]
+            ),
+            "use a smaller kernel or more padding",
+        );
+    }
+    for a in 0..2 {
+        let (len, k, s) = (padded[a], kernel[a], stride[a]);
+        if !(len - k).is_multiple_of(s) {
+            let covered = (len - k) / s * s + k;
+            let fits: Vec<usize> = (1..=s.max(2))
+                .filter(|&t| (len - k).is_multiple_of(t))
+                .collect();
+            return ck.fail_help(
+                path,
+                format!(
+                    "a {what} of {} × {} with stride {} × {} on the padded input {} × {} leaves {} {} of {len} uncovered along the {}",
+                    kernel[0], kernel[1], stride[0], stride[1], padded[0], padded[1],
+                    if len - covered == 1 { "the last" } else { "the last" },
+                    len - covered,
+                    axis[a]
+                ),
+                &format!(
+                    "(padded {} − kernel) must be divisible by the stride: {} − {k} = {} fits stride {}, or change the padding",
+                    axis[a],
+                    len,
+                    len - k,
+                    fits.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn conv2d(
+    ck: &Checker,
+    path: &str,
+    default: String,
+    mut raw: RawConv2d,
+    input: Shape,
+    flip: bool,
+) -> Result<Conv2d> {
+    let name = raw.name.take().unwrap_or(default);
+    if input.rank != Rank::Grid {
+        return ck.fail_help(
+            path,
+            format!(
+                "conv2d reads 2-D maps, but its input is {}",
+                shape_words(input)
+            ),
+            "give the input as rows of numbers (`input: [[1, 0], [0, 1]]`), or use `conv1d`",
+        );
+    }
+    let (kernels, nested) = kernels_2d(ck, path, &mut raw)?;
+    let channels = input.channels;
+    let kernel = kernel_dims(ck, path, &kernels, nested, channels)?;
+    let stride = raw.stride.map_or([1, 1], RawPair::pair);
+    let padding = raw.padding.map_or([0, 0], RawPair::pair);
+    check_windows_2d(ck, path, "kernel", kernel, stride, padding, input)?;
+    let filters = kernels.len();
+    let [kh, kw] = kernel;
+    let taps = channels * kh * kw;
+    if filters.saturating_mul(taps) > MAX_WEIGHTS {
+        return ck.fail(
+            path,
+            format!("{filters}×{taps} weights; at most {MAX_WEIGHTS} are supported"),
+        );
+    }
+    let weights = DMatrix::from_fn(taps, filters, |j, f| {
+        kernels[f][j / (kh * kw)][j / kw % kh][j % kw]
+    });
+    let bias = match raw.bias {
+        None => None,
+        Some(RawBias::One(b)) if filters == 1 => Some(vec![b]),
+        Some(RawBias::One(_)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("one bias for {filters} filters; give a list"),
+            );
+        }
+        Some(RawBias::Many(b)) if b.len() == filters => Some(b),
+        Some(RawBias::Many(b)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("{} biases for {filters} filters", b.len()),
+            );
+        }
+    };
+    if let Some(b) = &bias {
+        ck.finite(|| format!("{path}.bias"), b)?;
+    }
+    let given = kernel_names_2d(ck, path, raw.kernel_names, filters, channels, kernel)?;
+    let mut names = ck.names(
+        &format!("{path}.kernel_names"),
+        given,
+        filters * taps,
+        |p| {
+            let (f, j) = (p / taps, p % taps);
+            format!(
+                "w{}_{}_{}_{}",
+                f + 1,
+                j / (kh * kw) + 1,
+                j / kw % kh + 1,
+                j % kw + 1
+            )
+        },
+    )?;
+    if let Some(b) = &bias {
+        names.extend(ck.names(
+            &format!("{path}.bias_names"),
+            raw.bias_names,
+            b.len(),
+            |f| format!("b{}", f + 1),
+        )?);
+        ck.distinct(&format!("{path}.bias_names"), &names)?;
+    } else if raw.bias_names.is_some() {
+        return ck.fail_help(
+            format!("{path}.bias_names"),
+            "names for biases, but the layer has no `bias`",
+            "add `bias: [0.0]` (one per filter), or remove `bias_names`",
+        );
+    }
+    let mut layer = Conv2d {
+        name,
+        params: Params {
+            weights,
+            bias: bias.map(DVector::from_vec),
+            names,
+        },
+        input,
+        kernel,
+        stride,
+        padding,
+        flip,
+        outputs: Vec::new(),
+    };
+    let shape = layer.shape();
+    check_size(ck, path, shape.size())?;
+    let prefix = node_prefix(ck, path, raw.prefix, &layer.name, shape)?;
+    layer.outputs = grid_names(&prefix, shape);
+    Ok(layer)
+}
+
+/// `kernel_names` nested like the kernels, flattened in parameter order.
+fn kernel_names_2d(
+    ck: &Checker,
+    path: &str,
+    raw: Option<RawKernelNames>,
+    filters: usize,
+    channels: usize,
+    [kh, kw]: [usize; 2],
+) -> Result<Option<Vec<String>>> {
+    let nested: Vec<Vec<Vec<Vec<String>>>> = match raw {
+        None => return Ok(None),
+        Some(RawKernelNames::Grid(g)) => vec![vec![g]],
+        Some(RawKernelNames::Filters(f)) => f,
+    };
+    let fits = nested.len() == filters
+        && nested.iter().all(|f| {
+            f.len() == channels
+                && f.iter()
+                    .all(|c| c.len() == kh && c.iter().all(|r| r.len() == kw))
+        });
+    if !fits {
+        return ck.fail_help(
+            format!("{path}.kernel_names"),
+            format!(
+                "names nested unlike the kernels: give [filter][channel][row][column] = \
+                 {filters} × {channels} × {kh} × {kw} names"
+            ),
+            "write kernel_names exactly as the kernels are written, a name where each weight is \
+             (for `kernel:` rows × columns)",
+        );
+    }
+    Ok(Some(
+        nested.into_iter().flatten().flatten().flatten().collect(),
+    ))
 }
 
 fn relu(ck: &Checker, path: &str, default: String, raw: RawRelu, input: Shape) -> Result<Relu> {

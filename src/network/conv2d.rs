@@ -1,0 +1,912 @@
+//! 2-D convolution with shared filters, stride and zero padding (SPEC section 6):
+//!
+//! f_(f,i,j) = Σ_c Σ_u Σ_v X̃_(c, i·s_r + u, j·s_c + v) · w_(f,c,u,v) (+ b_f)
+//!
+//! where X̃ is the input with `padding` zeros around it. Under the `flip` convention the
+//! kernel is rotated by 180° first: the window cell (u, v) meets w_(f,c,kh−1−u,kw−1−v).
+//! The filter is shared, so ∂L/∂w is a sum over positions, each term recorded
+//! (`contrib`, `w1_1_2_1@3_2`): ∂L/∂w_(f,c,u,v) = Σ_(i,j) G_(f,i,j) · X̃_(c, i·s_r + u, j·s_c + v)
+//! (correlate) — the padded input correlated with the gradient map G, dilated by the
+//! stride. ∂L/∂X is the full convolution of G (dilated, padded by kernel − 1) with the
+//! kernel rotated by 180°, the padding cropped away.
+
+use super::{
+    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, GridCell, GridOf,
+    Hazard, Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+};
+use crate::formula::Expr;
+use crate::numbers::{Sum, sum};
+use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2d {
+    pub name: String,
+    /// One column per filter; a column holds the filter's weights channel by channel,
+    /// row by row (parameter `f·taps + (c·kh + u)·kw + v`); one bias per filter.
+    pub params: Params,
+    /// The input's shape (channels × rows × columns), before padding.
+    pub input: Shape,
+    /// Kernel rows and columns.
+    pub kernel: [usize; 2],
+    /// Stride along rows and columns.
+    pub stride: [usize; 2],
+    /// Zeros added on each side, along rows and columns.
+    pub padding: [usize; 2],
+    /// The `flip` convention: the kernel is rotated by 180° in the forward pass.
+    pub flip: bool,
+    /// One grid per filter, `<prefix><filter>_<row>_<column>`.
+    pub outputs: Vec<String>,
+}
+
+/// Where a window cell falls: on an input, or on a padded zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    Input(usize),
+    Padding,
+}
+
+impl Conv2d {
+    #[inline]
+    pub fn filters(&self) -> usize {
+        self.params.weights.ncols()
+    }
+
+    /// Weights per filter: channels × kernel rows × kernel columns.
+    #[inline]
+    pub fn taps(&self) -> usize {
+        self.params.weights.nrows()
+    }
+
+    /// Output rows and columns: (input + 2·padding − kernel) / stride + 1.
+    pub fn out_dims(&self) -> [usize; 2] {
+        let dim = |a: usize| (self.padded()[a] - self.kernel[a]) / self.stride[a] + 1;
+        [dim(0), dim(1)]
+    }
+
+    /// The padded input's rows and columns.
+    pub fn padded(&self) -> [usize; 2] {
+        [
+            self.input.rows + 2 * self.padding[0],
+            self.input.cols + 2 * self.padding[1],
+        ]
+    }
+
+    /// Output positions per filter.
+    #[inline]
+    pub fn positions(&self) -> usize {
+        let [r, c] = self.out_dims();
+        r * c
+    }
+
+    pub fn contrib_count(&self) -> usize {
+        self.params.weights.len() * self.positions()
+    }
+
+    /// Index of the contribution of filter `f`'s weight `j` at position `pos`.
+    #[inline]
+    pub fn contrib_index(&self, f: usize, pos: usize, j: usize) -> usize {
+        (f * self.positions() + pos) * self.taps() + j
+    }
+
+    /// `(filter, position, weight within the filter)` of a contribution index.
+    pub fn contrib_parts(&self, index: usize) -> (usize, usize, usize) {
+        let (taps, positions) = (self.taps(), self.positions());
+        (
+            index / taps / positions,
+            index / taps % positions,
+            index % taps,
+        )
+    }
+
+    /// (channel, row, column) of weight `j` within a filter.
+    #[inline]
+    fn tap(&self, j: usize) -> (usize, usize, usize) {
+        let [kh, kw] = self.kernel;
+        (j / (kh * kw), j / kw % kh, j % kw)
+    }
+
+    /// The weight (within a filter) that meets window cell `j` (same numbering as the
+    /// weights: channel, row, column): itself, or under `flip` the cell rotated by 180°.
+    /// Its own inverse.
+    #[inline]
+    fn pair(&self, j: usize) -> usize {
+        if !self.flip {
+            return j;
+        }
+        let [kh, kw] = self.kernel;
+        let (c, u, v) = self.tap(j);
+        (c * kh + kh - 1 - u) * kw + kw - 1 - v
+    }
+
+    /// What window cell `j` of position `pos` reads.
+    #[inline]
+    fn cell(&self, pos: usize, j: usize) -> Cell {
+        let [_, out_cols] = self.out_dims();
+        let (c, u, v) = self.tap(j);
+        let r = (pos / out_cols) * self.stride[0] + u;
+        let col = (pos % out_cols) * self.stride[1] + v;
+        match (
+            r.checked_sub(self.padding[0])
+                .filter(|&r| r < self.input.rows),
+            col.checked_sub(self.padding[1])
+                .filter(|&col| col < self.input.cols),
+        ) {
+            (Some(r), Some(col)) => Cell::Input(self.input.index(c, r, col)),
+            _ => Cell::Padding,
+        }
+    }
+
+    /// The value window cell `j` of position `pos` reads: an input, or a padded 0.
+    #[inline]
+    fn read(&self, x: &[f64], pos: usize, j: usize) -> f64 {
+        match self.cell(pos, j) {
+            Cell::Input(i) => x[i],
+            Cell::Padding => 0.0,
+        }
+    }
+
+    /// The weights of filter `f`.
+    fn filter(&self, f: usize) -> &[f64] {
+        let taps = self.taps();
+        &self.params.weights.as_slice()[f * taps..(f + 1) * taps]
+    }
+
+    fn bias(&self, f: usize) -> Option<f64> {
+        self.params.bias.as_ref().map(|b| b[f])
+    }
+
+    /// The (filter, weight within the filter) of parameter `p`; None for a bias.
+    pub fn filter_of(&self, p: usize) -> Option<(usize, usize)> {
+        (!self.params.is_bias(p)).then(|| (p / self.taps(), p % self.taps()))
+    }
+
+    /// The contributions in recording order: filter, position, weight; each
+    /// G_(f,pos) · (the input weight j met there).
+    fn contribs(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
+        let (taps, positions) = (self.taps(), self.positions());
+        let mut out = Vec::with_capacity(self.contrib_count());
+        for f in 0..self.filters() {
+            for pos in 0..positions {
+                let g = grad[f * positions + pos];
+                out.extend((0..taps).map(|j| g * self.read(x, pos, self.pair(j))));
+            }
+        }
+        out
+    }
+
+    /// ∂L/∂w: each weight's contributions summed position by position, as printed.
+    fn wgrad_from(&self, contribs: &[f64]) -> Vec<f64> {
+        let (taps, positions) = (self.taps(), self.positions());
+        let mut sums = vec![Sum::default(); self.params.weights.len()];
+        for (slab, sums) in contribs
+            .chunks_exact(positions * taps)
+            .zip(sums.chunks_exact_mut(taps))
+        {
+            for terms in slab.chunks_exact(taps) {
+                for (s, t) in sums.iter_mut().zip(terms) {
+                    s.add(*t);
+                }
+            }
+        }
+        sums.iter().map(Sum::value).collect()
+    }
+
+    /// ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in the
+    /// order printed: filter by filter, position by position.
+    fn input_grad(&self, x_len: usize, grad: &[f64]) -> Vec<f64> {
+        let (taps, positions) = (self.taps(), self.positions());
+        let mut sums = vec![Sum::default(); x_len];
+        for f in 0..self.filters() {
+            let w = self.filter(f);
+            for pos in 0..positions {
+                let g = grad[f * positions + pos];
+                for j in 0..taps {
+                    if let Cell::Input(i) = self.cell(pos, j) {
+                        sums[i].add_product(g, w[self.pair(j)]);
+                    }
+                }
+            }
+        }
+        sums.iter().map(Sum::value).collect()
+    }
+
+    /// (position, window cell) of every term of ∂L/∂(input i), in the order printed.
+    fn readers(&self, i: usize) -> Vec<(usize, usize, usize)> {
+        let (c, a, b) = self.input.position(i);
+        let [kh, kw] = self.kernel;
+        let [_, out_cols] = self.out_dims();
+        let mut terms = Vec::new();
+        for f in 0..self.filters() {
+            for pos in 0..self.positions() {
+                let (pi, pj) = (pos / out_cols, pos % out_cols);
+                let u = (a + self.padding[0]).checked_sub(pi * self.stride[0]);
+                let v = (b + self.padding[1]).checked_sub(pj * self.stride[1]);
+                if let (Some(u), Some(v)) = (u.filter(|&u| u < kh), v.filter(|&v| v < kw)) {
+                    terms.push((f, pos, (c * kh + u) * kw + v));
+                }
+            }
+        }
+        terms
+    }
+
+    fn node_name<'e>(&self, ex: &'e Explainer, id: LayerId, i: usize) -> &'e str {
+        &ex.net.node_names(id - 1)[i]
+    }
+
+    /// The input cell window cell `j` of position `pos` reads, as an operand: the input
+    /// node, or a padded 0.
+    fn operand(&self, ex: &Explainer, id: LayerId, pos: usize, j: usize) -> Expr {
+        match self.cell(pos, j) {
+            Cell::Input(i) => ex.node(id - 1, i),
+            Cell::Padding => Expr::Num(0.0),
+        }
+    }
+
+    /// How many cells of position `pos`'s window are padding.
+    fn padded_cells(&self, pos: usize) -> usize {
+        (0..self.taps())
+            .filter(|&j| self.cell(pos, j) == Cell::Padding)
+            .count()
+    }
+
+    fn explain_out(&self, id: LayerId, o: usize, ex: &Explainer) -> Explained {
+        let (f, pos) = (o / self.positions(), o % self.positions());
+        let taps = self.taps();
+        let mut terms: Vec<Expr> = (0..taps)
+            .map(|j| {
+                Expr::mul(vec![
+                    self.operand(ex, id, pos, j),
+                    ex.param(id, f * taps + self.pair(j)),
+                ])
+            })
+            .collect();
+        if self.params.bias.is_some() {
+            terms.push(ex.param(id, self.params.bias_index(f)));
+        }
+        let mut note = self.field_words(ex, id, pos);
+        if self.flip {
+            note.push_str("; kernel rotated 180° (convolution: flip)");
+        }
+        Explained::new(self.outputs[o].clone(), Expr::add(terms)).note(NoteKind::Field, note)
+    }
+
+    /// `receptive field x1_1_1..x1_2_2`, with the padded zeros counted.
+    fn field_words(&self, ex: &Explainer, id: LayerId, pos: usize) -> String {
+        let inputs: Vec<usize> = (0..self.taps())
+            .filter_map(|j| match self.cell(pos, j) {
+                Cell::Input(i) => Some(i),
+                Cell::Padding => None,
+            })
+            .collect();
+        let mut words = match (inputs.first(), inputs.last()) {
+            (Some(&a), Some(&b)) => format!(
+                "receptive field {}..{}",
+                self.node_name(ex, id, a),
+                self.node_name(ex, id, b)
+            ),
+            _ => "receptive field all padding".to_string(),
+        };
+        let padded = self.padded_cells(pos);
+        if padded > 0 {
+            let s = if padded == 1 { "" } else { "s" };
+            words.push_str(&format!("; {padded} padded 0{s} (shown as 0)"));
+        }
+        words
+    }
+
+    /// ∂L/∂f · (the input weight j met at that position).
+    fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
+        let (f, pos, j) = self.contrib_parts(index);
+        let o = f * self.positions() + pos;
+        let cell = self.pair(j);
+        let read = match self.cell(pos, cell) {
+            Cell::Input(i) => self.node_name(ex, id, i).to_string(),
+            Cell::Padding => "0".to_string(),
+        };
+        (
+            format!("∂L/∂{}·{read}", self.outputs[o]),
+            Expr::mul(vec![ex.grad(id, o), self.operand(ex, id, pos, cell)]),
+        )
+    }
+
+    fn explain_contrib(&self, id: LayerId, index: usize, ex: &Explainer) -> Explained {
+        let (symbol, formula) = self.contrib_formula(id, index, ex);
+        let (_, pos, j) = self.contrib_parts(index);
+        let e = Explained::new(symbol, formula);
+        if self.cell(pos, self.pair(j)) == Cell::Padding {
+            e.note(NoteKind::Remark, "here the weight met a padded 0")
+        } else {
+            e
+        }
+    }
+
+    fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", self.params.names[p]);
+        let positions = self.positions();
+        let Some((f, j)) = self.filter_of(p) else {
+            let f = p - self.params.weights.len();
+            let terms = (0..positions)
+                .map(|pos| ex.grad(id, f * positions + pos))
+                .collect();
+            return Explained::new(symbol, Expr::add(terms)).note(
+                NoteKind::Remark,
+                "the bias's gradient: Σ of the gradient map",
+            );
+        };
+        let terms = (0..positions)
+            .map(|pos| {
+                let index = self.contrib_index(f, pos, j);
+                let (name, _) = self.contrib_formula(id, index, ex);
+                ex.operand(name, id, Kind::Contrib, index)
+            })
+            .collect();
+        Explained::new(symbol, Expr::add(terms)).note(
+            NoteKind::Remark,
+            "shared filter: the sum over every position",
+        )
+    }
+
+    /// The padded input of channel `c` as grid cells (rows × columns of the padded input).
+    fn padded_input(&self, id: LayerId, c: usize) -> GridOf {
+        let [rows, cols] = self.padded();
+        let [ph, pw] = self.padding;
+        let cells = (0..rows * cols)
+            .map(|k| {
+                let (r, col) = (k / cols, k % cols);
+                match (
+                    r.checked_sub(ph).filter(|&r| r < self.input.rows),
+                    col.checked_sub(pw).filter(|&c| c < self.input.cols),
+                ) {
+                    (Some(r), Some(col)) => {
+                        GridCell::Quantity(Key::new(id - 1, Kind::Out, self.input.index(c, r, col)))
+                    }
+                    _ => GridCell::Padding,
+                }
+            })
+            .collect();
+        let caption = if ph + pw > 0 {
+            format!("X channel {} padded", c + 1)
+        } else {
+            format!("X channel {}", c + 1)
+        };
+        GridOf {
+            caption,
+            rows,
+            cols,
+            cells,
+        }
+    }
+
+    /// Filter `f`'s gradient map G, dilated by the stride (s − 1 zeros between cells),
+    /// with `border` zeros of padding around it.
+    fn gradient_map(&self, id: LayerId, f: usize, border: [usize; 2]) -> GridOf {
+        let [out_rows, out_cols] = self.out_dims();
+        let [sh, sw] = self.stride;
+        let rows = (out_rows - 1) * sh + 1 + 2 * border[0];
+        let cols = (out_cols - 1) * sw + 1 + 2 * border[1];
+        let cells = (0..rows * cols)
+            .map(|k| {
+                let (r, c) = (k / cols, k % cols);
+                let inner = (
+                    r.checked_sub(border[0])
+                        .filter(|&r| r <= (out_rows - 1) * sh),
+                    c.checked_sub(border[1])
+                        .filter(|&c| c <= (out_cols - 1) * sw),
+                );
+                match inner {
+                    (Some(r), Some(c)) if r % sh == 0 && c % sw == 0 => {
+                        let pos = r / sh * out_cols + c / sw;
+                        GridCell::Quantity(Key::new(id, Kind::Grad, f * self.positions() + pos))
+                    }
+                    (Some(_), Some(_)) => GridCell::Dilation,
+                    _ => GridCell::Padding,
+                }
+            })
+            .collect();
+        let mut caption = format!("G filter {}", f + 1);
+        if sh * sw > 1 {
+            caption.push_str(" dilated");
+        }
+        if border != [0, 0] {
+            caption.push_str(" padded");
+        }
+        GridOf {
+            caption,
+            rows,
+            cols,
+            cells,
+        }
+    }
+
+    /// Kernel (filter `f`, channel `c`) as a grid of quantities of `kind` (W or Wgrad),
+    /// rotated by 180° when `rotated`.
+    fn kernel_grid(
+        &self,
+        id: LayerId,
+        kind: Kind,
+        f: usize,
+        c: usize,
+        rotated: bool,
+    ) -> Vec<GridCell> {
+        let [kh, kw] = self.kernel;
+        (0..kh * kw)
+            .map(|k| {
+                let (u, v) = (k / kw, k % kw);
+                let (u, v) = if rotated {
+                    (kh - 1 - u, kw - 1 - v)
+                } else {
+                    (u, v)
+                };
+                let p = f * self.taps() + (c * kh + u) * kw + v;
+                GridCell::Quantity(Key::new(id, kind, p))
+            })
+            .collect()
+    }
+
+    fn kernel_figure(&self, id: LayerId) -> Figure {
+        let [kh, kw] = self.kernel;
+        let grids = (0..self.filters())
+            .flat_map(|f| (0..self.input.channels).map(move |c| (f, c)))
+            .map(|(f, c)| GridOf {
+                caption: format!("K filter {} channel {}", f + 1, c + 1),
+                rows: kh,
+                cols: kw,
+                cells: self.kernel_grid(id, Kind::W, f, c, false),
+            })
+            .collect();
+        let note = self.flip.then(|| {
+            "convolution: flip — each kernel is rotated by 180° before it slides over the input"
+                .to_string()
+        });
+        Figure {
+            title: "the kernels".into(),
+            note,
+            grids,
+        }
+    }
+
+    /// ∂L/∂W (filter f, channel c) = padded input ⋆ G (dilated by the stride).
+    fn wgrad_figure(&self, id: LayerId, f: usize, c: usize) -> Figure {
+        let [kh, kw] = self.kernel;
+        let result = GridOf {
+            caption: if self.flip {
+                format!("= rot180(∂L/∂W filter {} channel {})", f + 1, c + 1)
+            } else {
+                format!("= ∂L/∂W filter {} channel {}", f + 1, c + 1)
+            },
+            rows: kh,
+            cols: kw,
+            cells: self.kernel_grid(id, Kind::Wgrad, f, c, self.flip),
+        };
+        let mut notes = Vec::new();
+        if self.padding != [0, 0] {
+            notes.push(format!(
+                "the input's border of {} × {} padded zeros takes part",
+                self.padding[0], self.padding[1]
+            ));
+        }
+        if self.stride != [1, 1] {
+            notes.push(format!(
+                "G is dilated by the stride {} × {}: zeros between its cells",
+                self.stride[0], self.stride[1]
+            ));
+        }
+        if self.flip {
+            notes.push(
+                "convolution: flip — the kernel was rotated in the forward pass, so this \
+                 correlation gives ∂L/∂W rotated by 180°"
+                    .into(),
+            );
+        }
+        Figure {
+            title: format!(
+                "∂L/∂W for filter {}, channel {}: the padded input correlated with the gradient map",
+                f + 1,
+                c + 1
+            ),
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+            grids: vec![
+                self.padded_input(id, c),
+                self.gradient_map(id, f, [0, 0]),
+                result,
+            ],
+        }
+    }
+
+    /// ∂L/∂X (channel c) = Σ_f full convolution of G_f (dilated, padded by kernel − 1)
+    /// with rot180(K_(f,c)), the padding cropped.
+    fn input_grad_figure(&self, id: LayerId, c: usize) -> Figure {
+        let [kh, kw] = self.kernel;
+        let mut grids = Vec::new();
+        for f in 0..self.filters() {
+            grids.push(self.gradient_map(id, f, [kh - 1, kw - 1]));
+            grids.push(GridOf {
+                caption: if self.flip {
+                    format!("K filter {} channel {}", f + 1, c + 1)
+                } else {
+                    format!("rot180(K filter {} channel {})", f + 1, c + 1)
+                },
+                rows: kh,
+                cols: kw,
+                cells: self.kernel_grid(id, Kind::W, f, c, !self.flip),
+            });
+        }
+        let (rows, cols) = (self.input.rows, self.input.cols);
+        grids.push(GridOf {
+            caption: format!("= ∂L/∂X channel {}", c + 1),
+            rows,
+            cols,
+            cells: (0..rows * cols)
+                .map(|k| {
+                    GridCell::Quantity(Key::new(
+                        id - 1,
+                        Kind::Grad,
+                        self.input.index(c, k / cols, k % cols),
+                    ))
+                })
+                .collect(),
+        });
+        let mut notes = vec![format!(
+            "G is padded by kernel − 1 = {} × {} zeros",
+            kh - 1,
+            kw - 1
+        )];
+        if self.stride != [1, 1] {
+            notes.push(format!(
+                "and dilated by the stride {} × {}",
+                self.stride[0], self.stride[1]
+            ));
+        }
+        if self.padding != [0, 0] {
+            notes.push(format!(
+                "the result's outer {} row(s) and {} column(s) on each side fall on the forward \
+                 padding and are cropped",
+                self.padding[0], self.padding[1]
+            ));
+        }
+        if self.filters() > 1 {
+            notes.push("the filters' results are added".into());
+        }
+        if self.flip {
+            notes.push(
+                "convolution: flip — the forward pass rotated the kernel, so here it is used \
+                 as written"
+                    .into(),
+            );
+        }
+        Figure {
+            title: format!(
+                "∂L/∂X for channel {}: the full convolution of the gradient map with the kernel",
+                c + 1
+            ),
+            note: Some(notes.join("; ")),
+            grids,
+        }
+    }
+}
+
+impl LayerKind for Conv2d {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "conv2d"
+    }
+
+    fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn shape(&self) -> Shape {
+        let [rows, cols] = self.out_dims();
+        Shape::grid(self.filters(), rows, cols)
+    }
+
+    fn describe(&self) -> String {
+        let n = self.filters();
+        let filters = if n == 1 { "filter" } else { "filters" };
+        let [kh, kw] = self.kernel;
+        let mut text = format!(
+            "2-D convolution, {n} shared {filters} of {} × {kh} × {kw}, stride {}",
+            self.input.channels,
+            pair_words(self.stride)
+        );
+        if self.padding != [0, 0] {
+            text.push_str(&format!(", padding {}", pair_words(self.padding)));
+        }
+        if self.flip {
+            text.push_str(", kernel flipped");
+        }
+        text
+    }
+
+    fn label(&self) -> String {
+        let [kh, kw] = self.kernel;
+        format!("conv2d {}×{kh}×{kw}", self.filters())
+    }
+
+    fn role(&self) -> &'static str {
+        "convolution"
+    }
+
+    /// A net input (the window and the bias), a weight's gradient (one contribution per
+    /// position), or an input's gradient (a term per filter and window that reads it).
+    fn widest_formula(&self) -> usize {
+        let [kh, kw] = self.kernel;
+        (self.taps() + 1)
+            .max(self.positions())
+            .max(self.filters().saturating_mul(kh * kw))
+    }
+
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+
+    /// Each parameter's w, ∂L/∂w, Δw and new w; each node's out and grad; each input's
+    /// grad; one contribution per filter weight and position.
+    fn quantities(&self) -> usize {
+        4 * self.params.count() + 2 * self.outputs.len() + self.input.size() + self.contrib_count()
+    }
+
+    fn is_view(&self) -> bool {
+        false
+    }
+
+    fn trainable(&self) -> Option<&Params> {
+        Some(&self.params)
+    }
+
+    fn trainable_mut(&mut self) -> Option<&mut Params> {
+        Some(&mut self.params)
+    }
+
+    /// The inputs output `o` reads, in its formula's order (padded cells left out).
+    fn window(&self, o: usize) -> Vec<usize> {
+        let pos = o % self.positions();
+        (0..self.taps())
+            .filter_map(|j| match self.cell(pos, j) {
+                Cell::Input(i) => Some(i),
+                Cell::Padding => None,
+            })
+            .collect()
+    }
+
+    fn node_bias(&self, o: usize) -> Option<usize> {
+        self.params
+            .bias
+            .as_ref()
+            .map(|_| self.params.bias_index(o / self.positions()))
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let (taps, positions) = (self.taps(), self.positions());
+        let mut links = Vec::with_capacity(self.contrib_count());
+        for f in 0..self.filters() {
+            for pos in 0..positions {
+                for j in 0..taps {
+                    if let Cell::Input(from) = self.cell(pos, self.pair(j)) {
+                        links.push(Link {
+                            from,
+                            to: f * positions + pos,
+                            weight: Some(f * taps + j),
+                            contrib: Some(self.contrib_index(f, pos, j)),
+                            gate: Gate::Open,
+                        });
+                    }
+                }
+            }
+        }
+        links
+    }
+
+    fn filter_tables(&self) -> Vec<FilterTable> {
+        let (taps, positions) = (self.taps(), self.positions());
+        (0..self.filters())
+            .map(|f| FilterTable {
+                weights: (0..taps).map(|j| f * taps + j).collect(),
+                nodes: (0..positions).map(|pos| f * positions + pos).collect(),
+                contribs: (0..positions)
+                    .map(|pos| (0..taps).map(|j| self.contrib_index(f, pos, j)).collect())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Forward: the kernels. Backward: per filter and channel ∂L/∂W = X̃ ⋆ G, and (when
+    /// the input's gradient is traced) per input channel ∂L/∂X as a full convolution.
+    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure> {
+        match phase {
+            Phase::Forward => vec![self.kernel_figure(id)],
+            Phase::Backward => {
+                let channels = self.input.channels;
+                let mut figures: Vec<Figure> = (0..self.filters())
+                    .flat_map(|f| (0..channels).map(move |c| (f, c)))
+                    .map(|(f, c)| self.wgrad_figure(id, f, c))
+                    .collect();
+                if id > 1 {
+                    figures.extend((0..channels).map(|c| self.input_grad_figure(id, c)));
+                }
+                figures
+            }
+            Phase::Update => Vec::new(),
+        }
+    }
+
+    /// `w1_1_2_1@3_2`: the weight at output row 3, column 2 (counting from 1).
+    fn contrib_name(&self, index: usize) -> Option<String> {
+        let (f, pos, j) = self.contrib_parts(index);
+        let [_, out_cols] = self.out_dims();
+        Some(format!(
+            "{}@{}_{}",
+            self.params.names[f * self.taps() + j],
+            pos / out_cols + 1,
+            pos % out_cols + 1
+        ))
+    }
+
+    fn explain(&self, key: Key, ex: &Explainer) -> Explained {
+        let (id, i) = (key.layer, key.index as usize);
+        match key.kind {
+            Kind::Out => self.explain_out(id, i, ex),
+            Kind::Contrib => self.explain_contrib(id, i, ex),
+            Kind::Wgrad => self.explain_wgrad(id, i, ex),
+            _ => Explained::new("?", Expr::Num(0.0)),
+        }
+    }
+
+    /// ∂L/∂x = Σ over the (filter, position) whose window holds x of ∂L/∂f·w.
+    fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
+        let symbol = format!("∂L/∂{}", self.node_name(ex, id, i));
+        let taps = self.taps();
+        let terms: Vec<Expr> = self
+            .readers(i)
+            .into_iter()
+            .map(|(f, pos, j)| {
+                Expr::mul(vec![
+                    ex.grad(id, f * self.positions() + pos),
+                    ex.param(id, f * taps + self.pair(j)),
+                ])
+            })
+            .collect();
+        if terms.is_empty() {
+            return Explained::new(symbol, Expr::Num(0.0))
+                .note(NoteKind::Blocked, "no window reads this input");
+        }
+        Explained::new(symbol, Expr::add(terms))
+    }
+
+    fn hazards(&self, _id: LayerId, _ex: &Explainer) -> Vec<Hazard> {
+        Vec::new()
+    }
+
+    fn why(&self, key: Key, _ex: &Explainer) -> Option<String> {
+        let text = match key.kind {
+            Kind::Out => {
+                "Each cell of the feature map applies the same shared kernel to its own window of the input (padded cells count as 0)."
+            }
+            Kind::Contrib => {
+                "The kernel is shared, so every position adds a term ∂L_i/∂f · (the input that weight met there) to the weight's gradient."
+            }
+            Kind::Wgrad => {
+                "Sum all the terms together: the shared weight's gradient, the padded input correlated with the gradient map."
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+
+    fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
+        "Every window that holds this input sends back ∂L/∂f times the weight that met it: the full convolution of the gradient map with the rotated kernel.".into()
+    }
+
+    fn masks(&self) -> bool {
+        false
+    }
+
+    fn slips(&self) -> Vec<Slip> {
+        vec![Slip::FilterSumWithoutInput, Slip::UnsummedFilterGradient]
+    }
+
+    fn slipped(&self, _slip: Slip, _id: LayerId, _key: Key, _ex: &Explainer) -> Vec<f64> {
+        Vec::new()
+    }
+
+    fn explain_slip(&self, _slip: Slip, _key: Key, _ex: &Explainer) -> Option<String> {
+        None
+    }
+
+    fn contrib_node(&self, index: usize) -> Option<usize> {
+        let (f, pos, _) = self.contrib_parts(index);
+        Some(f * self.positions() + pos)
+    }
+
+    fn contrib_at(&self, p: usize, position: usize) -> Option<usize> {
+        let (f, j) = self.filter_of(p)?;
+        Some(self.contrib_index(f, position, j))
+    }
+
+    fn positions(&self) -> usize {
+        self.positions()
+    }
+
+    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
+        Vec::new()
+    }
+
+    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+        None
+    }
+}
+
+impl Step for Conv2d {
+    /// Each cell: Σ over the window (channel, row, column) of X̃·w, then the bias, in the
+    /// order the formula prints (padded cells add 0·w).
+    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+        let (taps, positions) = (self.taps(), self.positions());
+        let mut out = Vec::with_capacity(self.filters() * positions);
+        for f in 0..self.filters() {
+            let w = self.filter(f);
+            let b = self.bias(f);
+            for pos in 0..positions {
+                let mut s = Sum::default();
+                for j in 0..taps {
+                    s.add_product(self.read(x, pos, j), w[self.pair(j)]);
+                }
+                if let Some(b) = b {
+                    s.add(b);
+                }
+                out.push(s.value());
+            }
+        }
+        ctx.record_run(Kind::Out, &mut out);
+        Forward::out(out)
+    }
+
+    fn backward<R: Recorder>(
+        &self,
+        x: &[f64],
+        _y: &[f64],
+        _net: &[f64],
+        incoming: Incoming,
+        ctx: &mut Ctx<R>,
+    ) -> Backward {
+        let grad = incoming.grad();
+        let positions = self.positions();
+        let mut contribs = self.contribs(x, &grad);
+        if R::TRACING {
+            ctx.record_run(Kind::Contrib, &mut contribs);
+        }
+        let wgrad = self.wgrad_from(&contribs);
+        let mut dw = vec![0.0; self.params.count()];
+        for (p, &g) in wgrad.iter().enumerate() {
+            dw[p] = ctx.hold(p, self.params.get(p), g, false);
+        }
+        if self.params.bias.is_some() {
+            for f in 0..self.filters() {
+                let g = sum(grad[f * positions..(f + 1) * positions].iter().copied());
+                let p = self.params.bias_index(f);
+                dw[p] = ctx.hold(p, self.params.get(p), g, true);
+            }
+        }
+        let input_grad = ctx.wants_input_grad.then(|| {
+            let mut back = self.input_grad(x.len(), &grad);
+            ctx.record_input_grads(&mut back);
+            back
+        });
+        Backward { input_grad, dw }
+    }
+}
+
+/// `2` for a square setting, `2 × 1` otherwise.
+fn pair_words([a, b]: [usize; 2]) -> String {
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a} × {b}")
+    }
+}
