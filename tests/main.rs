@@ -11,6 +11,7 @@ mod check;
 mod class;
 mod classroom;
 mod cli;
+mod conv2d;
 mod diagnoses;
 mod diagram;
 mod errors;

@@ -20,6 +20,7 @@ fn setup(ties: Ties) -> Setup {
         conventions: Conventions {
             relu_passes_zero: false,
             maxpool_ties: ties,
+            ..Conventions::default()
         },
     }
 }
@@ -33,6 +34,7 @@ fn run<L: Step>(layer: &L, x: &[f64], upstream: &[f64], ties: Ties) -> (Vec<f64>
         setup: &setup,
         id: 1,
         wants_input_grad: true,
+        inputs_from: 0,
     };
     let y = layer.forward(x, &mut ctx).out;
     let back = layer.backward(x, &y, &[], Incoming::Grad(upstream.to_vec()), &mut ctx);

@@ -277,7 +277,7 @@ impl RawLayerEntry {
 #[derive(Deserialize, Debug)]
 #[serde(untagged)]
 pub enum RawNames {
-    Flat(Vec<String>),
+    Flat(#[allow(dead_code)] Vec<String>),
     Nested(Vec<Vec<String>>),
 }
 
@@ -307,6 +307,8 @@ pub struct RawConv1d {
 #[derive(Deserialize, Debug)]
 #[serde(untagged)]
 pub enum RawKernelNames {
+    /// Not nested enough: refused with the nesting that fits.
+    Flat(#[allow(dead_code)] Vec<String>),
     Grid(Vec<Vec<String>>),
     Filters(Vec<Vec<Vec<Vec<String>>>>),
 }

@@ -951,13 +951,21 @@ fn bias_names(
     }
 }
 
+/// `channel` or `channels`, by count.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// 2-D kernels as written: [filter][channel][row][column].
+type Kernels2d = Vec<Vec<Vec<Vec<f64>>>>;
+
 /// The kernels as [filter][channel][row][column], with the field path of each filter's
 /// weights (`kernel`, or `kernels[f]`) and whether they were written nested.
-fn kernels_2d(
-    ck: &Checker,
-    path: &str,
-    raw: &mut RawConv2d,
-) -> Result<(Vec<Vec<Vec<Vec<f64>>>>, bool)> {
+fn kernels_2d(ck: &Checker, path: &str, raw: &mut RawConv2d) -> Result<(Kernels2d, bool)> {
     match (raw.kernel.take(), raw.kernels.take()) {
         (Some(k), None) => Ok((vec![vec![k]], false)),
         (None, Some(ks)) => Ok((ks, true)),
@@ -1012,8 +1020,10 @@ fn kernel_dims(
             return ck.fail_help(
                 p,
                 format!(
-                    "{} kernel channel(s), but the input has {channels} channel(s)",
-                    filter.len()
+                    "{} kernel {}, but the input has {channels} {}",
+                    filter.len(),
+                    plural(filter.len(), "channel"),
+                    plural(channels, "channel")
                 ),
                 help,
             );
@@ -1031,8 +1041,9 @@ fn kernel_dims(
                     return ck.fail(
                         p,
                         format!(
-                            "{} weights, but the first kernel's rows have {kw}",
-                            row.len()
+                            "{} {}, but the first kernel's rows have {kw}",
+                            row.len(),
+                            plural(row.len(), "weight")
                         ),
                     );
                 }
@@ -1055,14 +1066,11 @@ fn check_windows_2d(
     input: Shape,
 ) -> Result<()> {
     let size = [input.rows, input.cols];
-    let axis = ["rows", "columns"];
-    for a in 0..2 {
-        if stride[a] == 0 {
-            return ck.fail(
-                format!("{path}.stride"),
-                "stride 0: the window would never move",
-            );
-        }
+    if stride.contains(&0) {
+        return ck.fail(
+            format!("{path}.stride"),
+            "stride 0: the window would never move",
+        );
     }
     if padding[0] >= kernel[0] || padding[1] >= kernel[1] {
         return ck.fail_help(
@@ -1089,24 +1097,29 @@ fn check_windows_2d(
         let (len, k, s) = (padded[a], kernel[a], stride[a]);
         if !(len - k).is_multiple_of(s) {
             let covered = (len - k) / s * s + k;
-            let fits: Vec<usize> = (1..=s.max(2))
+            let (cell, unit) = (["row", "column"][a], ["rows", "columns"][a]);
+            let left = if len - covered == 1 {
+                format!("{cell} {len}")
+            } else {
+                format!("{unit} {}–{len}", covered + 1)
+            };
+            let fits: Vec<String> = (1..=(len - k).max(1))
                 .filter(|&t| (len - k).is_multiple_of(t))
+                .take(4)
+                .map(|t| t.to_string())
                 .collect();
             return ck.fail_help(
                 path,
                 format!(
-                    "a {what} of {} × {} with stride {} × {} on the padded input {} × {} leaves {} {} of {len} uncovered along the {}",
-                    kernel[0], kernel[1], stride[0], stride[1], padded[0], padded[1],
-                    if len - covered == 1 { "the last" } else { "the last" },
-                    len - covered,
-                    axis[a]
+                    "a {what} of {} × {} with stride {} × {} leaves {left} of the padded input \
+                     ({} × {}) uncovered",
+                    kernel[0], kernel[1], stride[0], stride[1], padded[0], padded[1]
                 ),
                 &format!(
-                    "(padded {} − kernel) must be divisible by the stride: {} − {k} = {} fits stride {}, or change the padding",
-                    axis[a],
-                    len,
+                    "the stride must divide padded {unit} − kernel {unit} = {len} − {k} = {}: \
+                     stride {} fits, or change the padding or the kernel",
                     len - k,
-                    fits.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
+                    fits.join(" or ")
                 ),
             );
         }
@@ -1234,6 +1247,7 @@ fn kernel_names_2d(
 ) -> Result<Option<Vec<String>>> {
     let nested: Vec<Vec<Vec<Vec<String>>>> = match raw {
         None => return Ok(None),
+        Some(RawKernelNames::Flat(_)) => Vec::new(),
         Some(RawKernelNames::Grid(g)) => vec![vec![g]],
         Some(RawKernelNames::Filters(f)) => f,
     };

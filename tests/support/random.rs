@@ -265,3 +265,74 @@ fn plant_a_tie(net: &mut DecimalNet, o: usize) {
         net.kernel[j] = -rest / c[j];
     }
 }
+
+/// A random 2-D convolution network as a scenario file, every value away from a kink:
+/// an input of 1–3 channels with values in [0.1, 2), a `relu` on it (the identity there,
+/// so that ∂L/∂input is traced, filed under the relu, and can be checked by moving the
+/// input), a `conv2d` of 1–2 filters, kernel 1–3 × 1–3, stride 1–2 and padding below the
+/// kernel per axis, with or without a bias, under either convention; then `flatten` and a
+/// dense sigmoid layer of 1–2 units, half squared error. The input's rows and columns
+/// are chosen so that the windows cover the padded input exactly.
+pub fn random_conv2d_scenario() -> impl Strategy<Value = String> {
+    (
+        (1usize..4, 1usize..3),                    // channels, filters
+        (1usize..4, 1usize..4),                    // kernel rows, columns
+        (1usize..3, 1usize..3),                    // stride
+        (0usize..3, 0usize..3),                    // padding (reduced below the kernel)
+        (1usize..4, 1usize..4),                    // output rows, columns (at least)
+        (any::<bool>(), any::<bool>(), 1usize..3), // bias, flip, dense units
+        prop::collection::vec(-1.0f64..1.0, 300),
+        prop::collection::vec(0.1f64..2.0, 200),
+    )
+        .prop_map(
+            |((channels, filters), (kh, kw), (sh, sw), (ph, pw), (or, oc), (bias, flip, units), w, x)| {
+                let (ph, pw) = (ph % kh, pw % kw);
+                // Input size for `out` positions: (out − 1)·s + k − 2p, at least 1.
+                let side = |out: usize, s: usize, k: usize, p: usize| {
+                    (out..).map(|o| ((o - 1) * s + k) as i64 - 2 * p as i64).find(|&n| n >= 1).unwrap() as usize
+                };
+                let (rows, cols) = (side(or, sh, kh, ph), side(oc, sw, kw, pw));
+                let mut weights = w.into_iter().cycle();
+                let mut inputs = x.into_iter().cycle();
+                let input: Vec<String> = (0..channels).map(|_| grid(rows, cols, &mut inputs)).collect();
+                let kernels: Vec<String> = (0..filters)
+                    .map(|_| {
+                        let chans: Vec<String> = (0..channels).map(|_| grid(kh, kw, &mut weights)).collect();
+                        format!("[{}]", chans.join(", "))
+                    })
+                    .collect();
+                let bias = if bias { format!(", bias: {}", list(filters, &mut weights)) } else { String::new() };
+                let out_r = (rows + 2 * ph - kh) / sh + 1;
+                let out_c = (cols + 2 * pw - kw) / sw + 1;
+                let flat = filters * out_r * out_c;
+                let dense: Vec<String> = (0..units).map(|_| list(flat, &mut weights)).collect();
+                let target = list(units, &mut weights);
+                format!(
+                    "data:\n  - input: [{}]\n    target: {target}\nlearning_rate: 0.1\nl2: 0.1\n\
+                     loss: half_squared_error\nconventions: {{convolution: {}}}\nlayers:\n\
+                     \x20 - relu: {{name: lift}}\n\
+                     \x20 - conv2d: {{name: conv, kernels: [{}], stride: [{sh}, {sw}], padding: [{ph}, {pw}]{bias}}}\n\
+                     \x20 - flatten: {{}}\n\
+                     \x20 - dense: {{activation: sigmoid, weights: [{}]}}\n",
+                    input.join(", "),
+                    if flip { "flip" } else { "correlate" },
+                    kernels.join(", "),
+                    dense.join(", ")
+                )
+            },
+        )
+}
+
+/// `[a, b, …]`: the next `n` numbers, four decimals.
+fn list(n: usize, it: &mut dyn Iterator<Item = f64>) -> String {
+    let v: Vec<String> = (0..n)
+        .map(|_| format!("{:.4}", it.next().unwrap()))
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// `[[…], […]]`: `rows` lists of `cols` numbers.
+fn grid(rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>) -> String {
+    let v: Vec<String> = (0..rows).map(|_| list(cols, it)).collect();
+    format!("[{}]", v.join(", "))
+}
