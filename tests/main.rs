@@ -12,6 +12,7 @@ mod class;
 mod classroom;
 mod cli;
 mod conv2d;
+mod conv2d_reference;
 mod diagnoses;
 mod diagram;
 mod errors;
