@@ -440,3 +440,122 @@ fn any_name_is_escaped_in_the_page() {
     let steps = steps_of(&html);
     assert_eq!(steps[0]["symbol"], "a\u{0}<b>&</script>");
 }
+
+/// The 2-D page: a scenario whose maps are drawn as grids (until the 2-D built-ins exist,
+/// a test scenario with a 4 × 4 input, a ReLU map and a pooled map).
+const TWO_D: &str = "tests/scenarios/maxpool2d-tie.yaml";
+
+/// The ids shown as cells of a 2-D map.
+fn grid_ids(html: &str) -> Vec<String> {
+    let mark = "<td class=\"value\" data-row=\"";
+    html.split("<table class=\"map\">")
+        .skip(1)
+        .flat_map(|table| {
+            let table = &table[..table.find("</table>").unwrap()];
+            table
+                .split(mark)
+                .skip(1)
+                .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn the_2d_page_steps_through_its_grids_in_a_browser() {
+    let Some(b) = Browser::start("trace-2d") else {
+        return;
+    };
+    let (file, html) = page(&["trace", TWO_D, "--format", "html"], 0, "2d.html");
+    let steps = steps_of(&html);
+    let in_grid = grid_ids(&html);
+    let id = |s: &Value| s["id"].as_str().unwrap().to_string();
+    // A cell in the middle of the first map after the input's.
+    let first = steps
+        .iter()
+        .position(|s| in_grid.contains(&id(s)) && !id(s).starts_with("input."))
+        .expect("a map after the input");
+    let n = first + 5;
+    assert!(in_grid.contains(&id(&steps[n])) && in_grid.contains(&id(&steps[n + 1])));
+    b.open(&file);
+
+    // n times →: step n is the current one, and its cell in the grid is highlighted.
+    b.keys("#next", &"\u{e014}".repeat(n));
+    let now = &steps[n];
+    let current = b.js(
+        "return Array.from(document.querySelectorAll('table.map td.current'))
+            .map(e => [e.getAttribute('data-row'), e.innerText]);",
+    );
+    let value = now["value"].as_str().unwrap();
+    assert_eq!(
+        current,
+        json!([[now["id"], value]]),
+        "the grid highlights {}",
+        now["id"]
+    );
+    assert!(b.text("#now").contains(&format!("= {value}")));
+    let next = id(&steps[n + 1]);
+    assert_eq!(
+        b.text(&format!("table.map td[data-row=\"{next}\"]")),
+        "",
+        "the next cell is not shown yet"
+    );
+
+    // Hide numbers: no value of an unrevealed quantity is in the visible text.
+    b.click("#hide");
+    let seen = words(&b.text("body"));
+    let revealed: HashSet<&str> = steps[..n]
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    let hidden: Vec<&str> = steps[n..]
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        // A whole number is also a row, a column or a step number: decimals only.
+        .filter(|v| !revealed.contains(v) && v.contains('.'))
+        .collect();
+    assert!(hidden.len() > 5, "enough values to look for: {hidden:?}");
+    for v in &hidden {
+        assert!(!seen.contains(*v), "{v} is visible before its step");
+    }
+    b.click("#hide");
+
+    // Click a grid cell of a later map: its formula, with numbers, value and reasoning.
+    b.keys("#next", "\u{e010}"); // End
+    let later = steps
+        .iter()
+        .rev()
+        .find(|s| in_grid.contains(&id(s)) && s["formula"].is_string())
+        .expect("a computed cell in a map");
+    b.click(&format!("table.map td[data-row=\"{}\"]", id(later)));
+    let detail = b.text("#detail");
+    for part in ["formula", "substituted", "value"] {
+        let text = later[part].as_str().unwrap();
+        assert!(
+            detail.contains(text),
+            "details lack the {part} {text:?}:\n{detail}"
+        );
+    }
+    b.assert_no_request();
+
+    b.keys("#first", "\u{e00c}"); // Esc
+    b.keys("#first", "\u{e011}"); // Home
+    b.keys("#next", &"\u{e014}".repeat(n));
+    // The current cell in the middle of the window, its step in the card above.
+    let centre = "document.activeElement.blur();
+        document.querySelector('table.map td.current').scrollIntoView({block: 'center'});";
+    b.js(centre);
+    let wide = b.screenshot(1280, "2d-1280.png");
+    b.js(centre);
+    let narrow = b.screenshot(375, "2d-375.png");
+    let overflow = b.js("return document.documentElement.scrollWidth;");
+    assert!(
+        overflow.as_u64().unwrap() <= 375,
+        "no sideways scrolling on a phone: {overflow}"
+    );
+    if std::env::var_os("NNTRACE_UPDATE_SCREENSHOTS").is_some() {
+        let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        std::fs::copy(&wide, snapshots.join("html-2d.png")).unwrap();
+        std::fs::copy(&narrow, snapshots.join("html-2d-phone.png")).unwrap();
+    }
+}

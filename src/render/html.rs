@@ -7,7 +7,7 @@
 //! through [`super::row`], [`super::sections`] and [`crate::walk::steps`]; the page's
 //! script only shows and hides what was written. Every element that shows a value carries
 //! `data-id` (the quantity's id), so whatever shows a value — a table cell, a node, an
-//! edge label, and later a 2-D grid cell — is revealed and hidden by the same rule.
+//! edge label, a cell of a 2-D map — is revealed and hidden by the same rule.
 
 use super::check::{COLUMNS, carried_if_different, groups, remark};
 use super::diagram::{self, element_of};
@@ -136,6 +136,16 @@ fn cell(ex: &Explainer, key: Key, value: &str) -> String {
     )
 }
 
+/// A cell of a 2-D map: its value, and like a table row it opens its quantity's
+/// formulas when clicked and is highlighted when its step is the current one.
+fn grid_cell(ex: &Explainer, key: Key, value: &str) -> String {
+    format!(
+        "<td class=\"value\" data-row=\"{0}\" tabindex=\"0\"><span data-id=\"{0}\">{1}</span></td>",
+        xml_escape(&ex.id(key)),
+        xml_escape(value)
+    )
+}
+
 fn contribs_html(ex: &Explainer, grid: &ContribGrid, digits: usize) -> String {
     let mut out = String::from(
         "<table class=\"grid\"><caption>a shared filter: one row per position, one column per filter weight; each column sums to ∂L/∂w</caption><thead><tr><th>position</th><th>∂L/∂(node)</th>",
@@ -198,7 +208,7 @@ fn grids_html(ex: &Explainer, grids: &Grids) -> String {
             let _ = write!(out, "<tr><th scope=\"row\">{}</th>", r + 1);
             for c in row {
                 out.push_str(&match c {
-                    CellView::Value { key, shown } => cell(ex, *key, shown),
+                    CellView::Value { key, shown } => grid_cell(ex, *key, shown),
                     CellView::Padding => "<td class=\"pad\">0ₚ</td>".into(),
                     CellView::Dilation => "<td class=\"pad\">0ₛ</td>".into(),
                 });
