@@ -29,7 +29,7 @@ const FLOOR: f64 = 1e-3;
 
 /// Checks ∂L/∂input, recorded under the first layer (a relu that is the identity on
 /// positive inputs), against central differences of the loss in each input value.
-fn check_input_grads(s: &Scenario) -> Result<usize, String> {
+pub(crate) fn check_input_grads(s: &Scenario) -> Result<usize, String> {
     let pattern = &s.data[0];
     let mut t = Trace::new(Policy::default());
     s.network.step(&s.setup, pattern, &mut t);

@@ -2,7 +2,9 @@
 //! on planted ties, and every input gradient against central finite differences of
 //! L = Σ c_o·out_o on random windows (sizes, strides, overlaps, channels).
 
+use crate::conv2d::check_input_grads;
 use crate::diagnoses::judge_one;
+use crate::gradcheck;
 use crate::support::{fixed_seed_config, values};
 use nntrace::check::Verdict;
 use nntrace::network::{
@@ -424,4 +426,115 @@ fn a_2d_max_pool_routes_by_name_and_its_slips_are_named() {
         "{out}"
     );
     assert!(out.contains("(from r1_4_4)"), "{out}");
+}
+
+/// `[a, b, …]`: `n` numbers of `values`, four decimals.
+fn numbers(n: usize, values: &mut dyn Iterator<Item = f64>) -> String {
+    let v: Vec<String> = (0..n)
+        .map(|_| format!("{:.4}", values.next().unwrap()))
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// `[[…], […]]`: `rows` lists of `cols` numbers.
+fn rows(rows: usize, cols: usize, values: &mut dyn Iterator<Item = f64>) -> String {
+    let v: Vec<String> = (0..rows).map(|_| numbers(cols, values)).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// A random 2-D network with a pool between weights, as a scenario file: an input of
+/// 1–3 channels in [0.1, 2), a `relu` on it (the identity there, so that ∂L/∂input is
+/// traced), a `conv2d` of 1–2 filters with a 1–2 × 1–2 kernel, then a `maxpool2d` or
+/// `avgpool2d` of 1–3 × 1–3 with stride 1–3 per axis (windows overlapping, touching or
+/// leaving gaps between them; the map sized so that they cover it exactly) and `flatten`,
+/// or a `global_avgpool` (with or without a `flatten` after it, which changes nothing);
+/// then a dense sigmoid layer of 1–2 units, half squared error, any tie convention. The
+/// inputs are drawn anew for every cell (at most 3 × 10 × 10 of them), so no two tie.
+fn random_pool2d_scenario() -> impl Strategy<Value = String> {
+    (
+        (1usize..4, 1usize..3, 1usize..3, 1usize..3), // channels, filters, kernel rows, columns
+        ([1usize..4, 1usize..4], [1usize..4, 1usize..4], [1usize..4, 1usize..4]), // size, stride, positions
+        (0usize..3, 0usize..3, any::<bool>(), 1usize..3), // pool kind, ties, flatten after global, units
+        prop::collection::vec(-1.0f64..1.0, 300),
+        prop::collection::vec(0.1f64..2.0, 320),
+    )
+        .prop_map(
+            |((channels, filters, kh, kw), (size, stride, positions), (kind, ties, flat, units), w, x)| {
+                let mut weights = w.into_iter().cycle();
+                let mut inputs = x.into_iter().cycle();
+                // The conv map: (positions − 1)·stride + size per axis; the input: + kernel − 1.
+                let map = [0, 1].map(|a| (positions[a] - 1) * stride[a] + size[a]);
+                let input: Vec<String> = (0..channels)
+                    .map(|_| rows(map[0] + kh - 1, map[1] + kw - 1, &mut inputs))
+                    .collect();
+                let kernels: Vec<String> = (0..filters)
+                    .map(|_| {
+                        let k: Vec<String> = (0..channels).map(|_| rows(kh, kw, &mut weights)).collect();
+                        format!("[{}]", k.join(", "))
+                    })
+                    .collect();
+                let (pool, width) = match kind {
+                    0 | 1 => (
+                        format!(
+                            "{}: {{name: pool, size: [{}, {}], stride: [{}, {}]}}\n  - flatten: {{}}",
+                            ["maxpool2d", "avgpool2d"][kind],
+                            size[0], size[1], stride[0], stride[1]
+                        ),
+                        filters * positions[0] * positions[1],
+                    ),
+                    _ if flat => ("global_avgpool: {name: pool}\n  - flatten: {}".to_string(), filters),
+                    _ => ("global_avgpool: {name: pool}".to_string(), filters),
+                };
+                let dense: Vec<String> = (0..units).map(|_| numbers(width, &mut weights)).collect();
+                format!(
+                    "data:\n  - input: [{}]\n    target: {}\nlearning_rate: 0.1\nl2: 0.1\n\
+                     loss: half_squared_error\nconventions: {{maxpool_ties: {}}}\nlayers:\n\
+                     \x20 - relu: {{name: lift}}\n\
+                     \x20 - conv2d: {{name: conv, kernels: [{}], bias: {}}}\n\
+                     \x20 - {pool}\n\
+                     \x20 - dense: {{activation: sigmoid, weights: [{}]}}\n",
+                    input.join(", "),
+                    numbers(units, &mut weights),
+                    ["all", "first", "split"][ties],
+                    kernels.join(", "),
+                    numbers(filters, &mut weights),
+                    dense.join(", ")
+                )
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(fixed_seed_config(200, 0x9002))]
+
+    /// Every weight gradient (the convolution's below the pool included) and every input
+    /// gradient against central differences; a max pool's window is a kink only at a
+    /// near-tie, where a one-sided difference that agrees passes too.
+    #[test]
+    fn random_2d_networks_with_pools_agree_with_finite_differences(text in random_pool2d_scenario()) {
+        let s = nntrace::scenario::parse(&text, "test", "test").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let weights = gradcheck::check_at_kinks(&s.network, &s.setup, &s.data[0]);
+        prop_assert!(weights.is_ok(), "{}\n{}", weights.unwrap_err(), text);
+        prop_assert_eq!(weights.unwrap(), s.network.param_count());
+        let inputs = check_input_grads(&s);
+        prop_assert!(inputs.is_ok(), "{}\n{}", inputs.unwrap_err(), text);
+    }
+}
+
+#[test]
+fn a_flatten_after_a_global_average_pool_changes_nothing() {
+    let text = std::fs::read_to_string(AVGPOOL2D).unwrap();
+    let flattened = text.replace(
+        "  - global_avgpool: {name: gap}\n",
+        "  - global_avgpool: {name: gap}\n  - flatten: {name: flat}\n",
+    );
+    assert_ne!(text, flattened);
+    let quantities = |text: &str| {
+        let s = nntrace::scenario::parse(text, "t", "t").unwrap();
+        let t = s.trace(0, nntrace::trace::Policy::default());
+        let ex = s.explainer(0, &t);
+        let q: Vec<(String, f64)> = t.entries.iter().map(|e| (ex.id(e.key), e.value)).collect();
+        q
+    };
+    assert_eq!(quantities(&flattened), quantities(&text));
 }
