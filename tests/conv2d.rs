@@ -4,7 +4,7 @@
 
 use crate::gradcheck;
 use crate::support::fixed_seed_config;
-use crate::support::random::random_conv2d_scenario;
+use crate::support::random::{random_conv2d_scenario, random_padded_conv1d_scenario};
 use nntrace::network::{Explainer, Network};
 use nntrace::scenario::{self, Scenario};
 use nntrace::trace::{Key, Kind, Policy, Trace};
@@ -67,6 +67,59 @@ proptest! {
         let inputs = check_input_grads(&s);
         prop_assert!(inputs.is_ok(), "{}\n{}", inputs.unwrap_err(), text);
     }
+}
+
+proptest! {
+    #![proptest_config(fixed_seed_config(100, 0x1d_9a_dd))]
+
+    /// `padding` and `flip` for conv1d: every wgrad and input gradient.
+    #[test]
+    fn random_padded_1d_networks_agree_with_finite_differences(text in random_padded_conv1d_scenario()) {
+        let s = parse(&text);
+        let weights = gradcheck::check(&s.network, &s.setup, &s.data[0]);
+        prop_assert!(weights.is_ok(), "{}\n{}", weights.unwrap_err(), text);
+        let inputs = check_input_grads(&s);
+        prop_assert!(inputs.is_ok(), "{}\n{}", inputs.unwrap_err(), text);
+    }
+}
+
+#[test]
+fn conv1d_padding_by_hand() {
+    // In = (1, 2, 3) padded to (0, 1, 2, 3, 0); filter (1, 10, 100), stride 2:
+    // f1 = 0·1 + 1·10 + 2·100 = 210, f2 = 2·1 + 3·10 + 0·100 = 32.
+    let text = "data:\n  - {input: [1, 2, 3], target: [0, 0]}\nlearning_rate: 0.1\n\
+                loss: half_squared_error\nconventions: {convolution: CONV}\nlayers:\n\
+                \x20 - relu: {name: lift}\n\
+                \x20 - conv1d: {kernel: [1, 10, 100], stride: 2, padding: 1}\n";
+    let s = parse(&text.replace("CONV", "correlate"));
+    let v = values(&s);
+    assert_eq!((v["conv.out.conv1"], v["conv.out.conv2"]), (210.0, 32.0));
+    // ∂L/∂f = f − 0; w1 meets 0 (padding) at position 1 and In2 at position 2.
+    assert_eq!(v["conv.contrib.w1@1"], 0.0);
+    assert_eq!(v["conv.wgrad.w1"], 32.0 * 2.0);
+    // In2 is read by both windows: by w3 at position 1, by w1 at position 2.
+    assert_eq!(v["lift.grad.lift2"], 210.0 * 100.0 + 32.0);
+    let t = s.trace(0, Policy::default());
+    let ex = s.explainer(0, &t);
+    let key = t
+        .entries
+        .iter()
+        .map(|e| e.key)
+        .find(|&k| ex.id(k) == "conv.out.conv1")
+        .unwrap();
+    let e = ex.explain(key);
+    use nntrace::formula::Rendering;
+    assert_eq!(
+        e.formula.render(Rendering::Symbolic, 6),
+        "0·w1 + lift1·w2 + lift2·w3"
+    );
+    assert_eq!(
+        e.note.unwrap().text,
+        "receptive field lift1..lift2; 1 padded 0 (shown as 0)"
+    );
+    // Flipped, the filter reads (100, 10, 1): f1 = 0·100 + 1·10 + 2·1.
+    let v = values(&parse(&text.replace("CONV", "flip")));
+    assert_eq!((v["conv.out.conv1"], v["conv.out.conv2"]), (12.0, 230.0));
 }
 
 const PADDED: &str = "data:

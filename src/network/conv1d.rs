@@ -1,6 +1,8 @@
-//! 1-D convolution with shared filters: f_(c,k) = Σ_j In_(k·stride + j)·w_(c,j) (+ b_c).
-//! Because the filter is shared, its gradient is a sum over positions:
-//! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · In_(k·stride + j); each term is recorded (`contrib`).
+//! 1-D convolution with shared filters: f_(c,k) = Σ_j Ĩn_(k·stride + j)·w_(c,j) (+ b_c),
+//! Ĩn the input with `padding` zeros at each end (a padded zero appears in formulas as
+//! `0`). Under the `flip` convention the filter is reversed first: window cell j meets
+//! w_(c,size−1−j). Because the filter is shared, its gradient is a sum over positions:
+//! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
 use super::{
     Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
@@ -17,7 +19,11 @@ pub struct Conv1d {
     /// filter); one bias per filter.
     pub params: Params,
     pub stride: usize,
-    /// The length of the (single-channel) input.
+    /// Zeros added at each end of the input.
+    pub padding: usize,
+    /// The `flip` convention: the filter is reversed in the forward pass.
+    pub flip: bool,
+    /// The length of the (single-channel) input, before padding.
     pub input_len: usize,
     /// One channel per filter, each `positions()` long.
     pub outputs: Vec<String>,
@@ -37,7 +43,36 @@ impl Conv1d {
     /// Output positions per filter.
     #[inline]
     pub fn positions(&self) -> usize {
-        (self.input_len - self.size()) / self.stride + 1
+        (self.input_len + 2 * self.padding - self.size()) / self.stride + 1
+    }
+
+    /// The input that window cell `j` of position `k` reads; None for a padded zero.
+    #[inline]
+    fn cell(&self, k: usize, j: usize) -> Option<usize> {
+        (k * self.stride + j)
+            .checked_sub(self.padding)
+            .filter(|&i| i < self.input_len)
+    }
+
+    /// The value window cell `j` of position `k` reads: an input, or a padded 0.
+    #[inline]
+    fn read(&self, x: &[f64], k: usize, j: usize) -> f64 {
+        self.cell(k, j).map_or(0.0, |i| x[i])
+    }
+
+    /// The filter weight that meets window cell `j` (and the cell weight `j` meets):
+    /// itself, or under `flip` the mirrored one.
+    #[inline]
+    fn pair(&self, j: usize) -> usize {
+        if self.flip { self.size() - 1 - j } else { j }
+    }
+
+    /// Window cell `j` of position `k` as an operand: the input node, or a padded 0.
+    fn operand(&self, ex: &Explainer, id: LayerId, k: usize, j: usize) -> Expr {
+        match self.cell(k, j) {
+            Some(i) => ex.node(id - 1, i),
+            None => Expr::Num(0.0),
+        }
     }
 
     /// Contributions recorded: one per filter weight and position.
@@ -65,6 +100,9 @@ impl Conv1d {
     /// one input earlier or later (off by one), or at the output's position itself (the
     /// stride ignored). Only windows that fit and differ from the true one.
     pub fn slipped_starts(&self, i: usize) -> Vec<usize> {
+        if self.padding > 0 {
+            return Vec::new();
+        }
         let k = i % self.positions();
         let start = k * self.stride;
         let mut starts = vec![start.wrapping_sub(1), start + 1, k];
@@ -85,7 +123,7 @@ impl Conv1d {
             .map(|x| ex.value(id - 1, Kind::Out, x))
             .collect();
         let w: Vec<f64> = (0..size)
-            .map(|j| ex.value(id, Kind::W, c * size + j))
+            .map(|j| ex.value(id, Kind::W, c * size + self.pair(j)))
             .collect();
         let b = self
             .params
@@ -108,13 +146,13 @@ impl Conv1d {
 
     /// ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k)·In_(k·stride + j), summed as it goes (snapped, [`Sum`]).
     fn wgrad(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
-        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let (size, positions) = (self.size(), self.positions());
         let mut wgrad = vec![Sum::default(); self.params.weights.len()];
         for (c, sums) in wgrad.chunks_exact_mut(size).enumerate() {
             for k in 0..positions {
                 let g = grad[c * positions + k];
-                for (sum, xi) in sums.iter_mut().zip(&x[k * stride..k * stride + size]) {
-                    sum.add_product(g, *xi);
+                for (j, sum) in sums.iter_mut().enumerate() {
+                    sum.add_product(g, self.read(x, k, self.pair(j)));
                 }
             }
         }
@@ -124,12 +162,12 @@ impl Conv1d {
     /// The same sums, every term kept and recorded (`contrib`) first: the same products
     /// added in the same order, so the same bits.
     fn traced_wgrad<R: Recorder>(&self, x: &[f64], grad: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
-        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let (size, positions) = (self.size(), self.positions());
         let mut contribs = Vec::with_capacity(self.filters() * positions * size);
         for c in 0..self.filters() {
             for k in 0..positions {
                 let g = grad[c * positions + k];
-                contribs.extend(x[k * stride..k * stride + size].iter().map(|xi| g * xi));
+                contribs.extend((0..size).map(|j| g * self.read(x, k, self.pair(j))));
             }
         }
         ctx.record_run(Kind::Contrib, &mut contribs);
@@ -157,21 +195,15 @@ impl Conv1d {
                 let mut terms: Vec<Expr> = (0..size)
                     .map(|j| {
                         Expr::mul(vec![
-                            ex.node(id - 1, k * self.stride + j),
-                            ex.param(id, c * size + j),
+                            self.operand(ex, id, k, j),
+                            ex.param(id, c * size + self.pair(j)),
                         ])
                     })
                     .collect();
                 if self.params.bias.is_some() {
                     terms.push(ex.param(id, self.params.bias_index(c)));
                 }
-                let names = ex.net.node_names(id - 1);
-                let first = k * self.stride;
-                let field = format!(
-                    "receptive field {}..{}",
-                    names[first],
-                    names[first + size - 1]
-                );
+                let field = self.field_words(ex, id, k);
                 Explained::new(self.outputs[i].clone(), Expr::add(terms))
                     .note(NoteKind::Field, field)
             }
@@ -184,19 +216,38 @@ impl Conv1d {
         }
     }
 
-    /// ∂L/∂f_k · In_(k·stride + j).
+    /// `receptive field In2..In3`, with the padded zeros counted.
+    fn field_words(&self, ex: &Explainer, id: LayerId, k: usize) -> String {
+        let names = ex.net.node_names(id - 1);
+        let inputs: Vec<usize> = (0..self.size()).filter_map(|j| self.cell(k, j)).collect();
+        let mut words = match (inputs.first(), inputs.last()) {
+            (Some(&a), Some(&b)) => format!("receptive field {}..{}", names[a], names[b]),
+            _ => "receptive field all padding".to_string(),
+        };
+        let padded = self.size() - inputs.len();
+        if padded > 0 {
+            let s = if padded == 1 { "" } else { "s" };
+            words.push_str(&format!("; {padded} padded 0{s} (shown as 0)"));
+        }
+        if self.flip {
+            words.push_str("; filter reversed (convolution: flip)");
+        }
+        words
+    }
+
+    /// ∂L/∂f_k · Ĩn_(k·stride + j'), j' the cell weight j meets.
     fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
         let (c, k, j) = self.contrib_parts(index);
         let f = c * self.positions() + k;
-        let input = k * self.stride + j;
-        let symbol = format!(
-            "∂L/∂{}·{}",
-            self.outputs[f],
-            ex.net.node_names(id - 1)[input]
-        );
+        let cell = self.pair(j);
+        let read = match self.cell(k, cell) {
+            Some(i) => ex.net.node_names(id - 1)[i].clone(),
+            None => "0".to_string(),
+        };
+        let symbol = format!("∂L/∂{}·{read}", self.outputs[f]);
         (
             symbol,
-            Expr::mul(vec![ex.grad(id, f), ex.node(id - 1, input)]),
+            Expr::mul(vec![ex.grad(id, f), self.operand(ex, id, k, cell)]),
         )
     }
 
@@ -230,10 +281,11 @@ impl Conv1d {
         let mut terms = Vec::new();
         for c in 0..self.filters() {
             for k in 0..positions {
-                if let Some(j) = i.checked_sub(k * self.stride).filter(|&j| j < size) {
+                let cell = (i + self.padding).checked_sub(k * self.stride);
+                if let Some(j) = cell.filter(|&j| j < size) {
                     terms.push(Expr::mul(vec![
                         ex.grad(id, c * positions + k),
-                        ex.param(id, c * size + j),
+                        ex.param(id, c * size + self.pair(j)),
                     ]));
                 }
             }
@@ -266,11 +318,18 @@ impl LayerKind for Conv1d {
     fn describe(&self) -> String {
         let n = self.filters();
         let filters = if n == 1 { "filter" } else { "filters" };
-        format!(
+        let mut text = format!(
             "convolution, {n} shared {filters} of {}, stride {}",
             self.size(),
             self.stride
-        )
+        );
+        if self.padding > 0 {
+            text.push_str(&format!(", padding {}", self.padding));
+        }
+        if self.flip {
+            text.push_str(", filter reversed");
+        }
+        text
     }
 
     fn label(&self) -> String {
@@ -312,9 +371,10 @@ impl LayerKind for Conv1d {
         Some(&mut self.params)
     }
 
+    /// The inputs output `o` reads, in its formula's order (padded cells left out).
     fn window(&self, o: usize) -> Vec<usize> {
-        let start = o % self.positions() * self.stride;
-        (start..start + self.size()).collect()
+        let k = o % self.positions();
+        (0..self.size()).filter_map(|j| self.cell(k, j)).collect()
     }
 
     fn node_bias(&self, o: usize) -> Option<usize> {
@@ -330,13 +390,15 @@ impl LayerKind for Conv1d {
         for c in 0..self.filters() {
             for k in 0..positions {
                 for j in 0..size {
-                    links.push(Link {
-                        from: k * self.stride + j,
-                        to: c * positions + k,
-                        weight: Some(c * size + j),
-                        contrib: Some(self.contrib_index(c, k, j)),
-                        gate: Gate::Open,
-                    });
+                    if let Some(from) = self.cell(k, self.pair(j)) {
+                        links.push(Link {
+                            from,
+                            to: c * positions + k,
+                            weight: Some(c * size + j),
+                            contrib: Some(self.contrib_index(c, k, j)),
+                            gate: Gate::Open,
+                        });
+                    }
                 }
             }
         }
@@ -480,7 +542,14 @@ impl Step for Conv1d {
             let b = self.params.bias.as_ref().map(|b| b[c]);
             let w = self.filter(c);
             for k in 0..positions {
-                out.push(respond(&x[k * self.stride..k * self.stride + size], w, b));
+                let mut sum = Sum::default();
+                for j in 0..size {
+                    sum.add_product(self.read(x, k, j), w[self.pair(j)]);
+                }
+                if let Some(b) = b {
+                    sum.add(b);
+                }
+                out.push(sum.value());
             }
         }
         ctx.record_run(Kind::Out, &mut out);
@@ -496,7 +565,7 @@ impl Step for Conv1d {
         ctx: &mut Ctx<R>,
     ) -> Backward {
         let grad = incoming.grad();
-        let (size, positions, stride) = (self.size(), self.positions(), self.stride);
+        let (size, positions) = (self.size(), self.positions());
         let wgrad = if R::TRACING {
             self.traced_wgrad(x, &grad, ctx)
         } else {
@@ -520,8 +589,10 @@ impl Step for Conv1d {
                 let w = self.filter(c);
                 for k in 0..positions {
                     let g = grad[c * positions + k];
-                    for (s, wj) in sums[k * stride..k * stride + size].iter_mut().zip(w) {
-                        s.add_product(g, *wj);
+                    for j in 0..size {
+                        if let Some(i) = self.cell(k, j) {
+                            sums[i].add_product(g, w[self.pair(j)]);
+                        }
                     }
                 }
             }

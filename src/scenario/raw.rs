@@ -297,6 +297,7 @@ pub struct RawConv1d {
     pub kernels: Option<Vec<Vec<f64>>>,
     pub kernel_names: Option<RawNames>,
     pub stride: Option<usize>,
+    pub padding: Option<usize>,
     pub bias: Option<RawBias>,
     pub bias_names: Option<Vec<String>>,
     pub outputs: Option<Vec<String>>,

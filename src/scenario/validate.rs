@@ -519,7 +519,10 @@ fn build_network(
     for (i, (raw, default)) in kinds.into_iter().zip(defaults).enumerate() {
         let path = format!("layers[{i}]");
         let layer = match raw {
-            RawLayer::Conv1d(c) => Layer::Conv1d(conv1d(ck, &path, default, c, shape)?),
+            RawLayer::Conv1d(c) => {
+                let flip = conventions.convolution == Convolution::Flip;
+                Layer::Conv1d(conv1d(ck, &path, default, c, shape, flip)?)
+            }
             RawLayer::Conv2d(c) => {
                 let flip = conventions.convolution == Convolution::Flip;
                 Layer::Conv2d(conv2d(ck, &path, default, c, shape, flip)?)
@@ -719,8 +722,10 @@ fn check_windows(
     what: &str,
     size: usize,
     stride: usize,
-    len: usize,
+    padding: usize,
+    input_len: usize,
 ) -> Result<()> {
+    let len = input_len + 2 * padding;
     if size == 0 {
         return ck.fail(format!("{path}.size"), format!("a {what} of size 0"));
     }
@@ -730,18 +735,30 @@ fn check_windows(
             "stride 0: the window would never move",
         );
     }
-    if size > len {
-        return ck.fail(
-            path,
-            format!("a {what} of {size} does not fit an input of {len}"),
+    if padding > 0 && padding >= size {
+        return ck.fail_help(
+            format!("{path}.padding"),
+            format!(
+                "padding {padding} with a {what} of {size}: a window could hold nothing but padding"
+            ),
+            "padding must be smaller than the filter",
         );
+    }
+    let input = if padding > 0 {
+        format!("the padded input of {len} ({input_len} and {padding} zeros at each end)")
+    } else {
+        format!("an input of {len}")
+    };
+    if size > len {
+        return ck.fail(path, format!("a {what} of {size} does not fit {input}"));
     }
     if !(len - size).is_multiple_of(stride) {
         let covered = (len - size) / stride * stride + size;
+        let cell = if padding > 0 { "padded cell" } else { "input" };
         return ck.fail_help(
             path,
             format!(
-                "a {what} of {size} with stride {stride} leaves input {} of {len} uncovered",
+                "a {what} of {size} with stride {stride} leaves {cell} {} of {len} uncovered",
                 covered + 1
             ),
             "choose a size and stride with (input − size) divisible by stride",
@@ -771,6 +788,7 @@ fn conv1d(
     default: String,
     raw: RawConv1d,
     input: Shape,
+    flip: bool,
 ) -> Result<Conv1d> {
     let name = raw.name.unwrap_or(default);
     sequence_input(ck, path, "conv1d", "conv2d", input)?;
@@ -806,7 +824,8 @@ fn conv1d(
         ck.finite(|| p.clone(), row)?;
     }
     let stride = raw.stride.unwrap_or(1);
-    check_windows(ck, path, "filter", size, stride, input.cols)?;
+    let padding = raw.padding.unwrap_or(0);
+    check_windows(ck, path, "filter", size, stride, padding, input.cols)?;
     let filters = rows.len();
     let kernels = DMatrix::from_fn(size, filters, |j, c| rows[c][j]);
     let bias = match raw.bias {
@@ -845,7 +864,7 @@ fn conv1d(
         },
     )?;
     ck.param_names(path, &names)?;
-    let positions = (input.cols - size) / stride + 1;
+    let positions = (input.cols + 2 * padding - size) / stride + 1;
     let shape = Shape::line(filters, positions);
     check_size(ck, path, shape.size())?;
     let outputs = output_names(ck, path, raw.outputs, &name, shape)?;
@@ -857,6 +876,8 @@ fn conv1d(
             names: names.names,
         },
         stride,
+        padding,
+        flip,
         input_len: input.cols,
         outputs,
     })

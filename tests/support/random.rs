@@ -336,3 +336,41 @@ fn grid(rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>) -> String {
     let v: Vec<String> = (0..rows).map(|_| list(cols, it)).collect();
     format!("[{}]", v.join(", "))
 }
+
+/// A random 1-D convolution with zero padding as a scenario file: input values in
+/// [0.1, 2) behind an identity `relu` (so ∂L/∂input is traced), a `conv1d` of 1–2
+/// filters of 1–3 weights, padding below the filter size, stride 1–2, with or without a
+/// bias, under either convention, then a dense sigmoid layer; half squared error. The
+/// input's length makes the windows cover the padded input exactly.
+pub fn random_padded_conv1d_scenario() -> impl Strategy<Value = String> {
+    (
+        (1usize..3, 1usize..4, 0usize..3, 1usize..3, 1usize..5),
+        (any::<bool>(), any::<bool>(), 1usize..3),
+        prop::collection::vec(-1.0f64..1.0, 100),
+        prop::collection::vec(0.1f64..2.0, 20),
+    )
+        .prop_map(|((filters, size, padding, stride, out), (bias, flip, units), w, x)| {
+            let padding = padding % size;
+            let len = (out..)
+                .map(|o| ((o - 1) * stride + size) as i64 - 2 * padding as i64)
+                .find(|&n| n >= 1)
+                .unwrap() as usize;
+            let positions = (len + 2 * padding - size) / stride + 1;
+            let mut weights = w.into_iter().cycle();
+            let kernels: Vec<String> = (0..filters).map(|_| list(size, &mut weights)).collect();
+            let bias = if bias { format!(", bias: {}", list(filters, &mut weights)) } else { String::new() };
+            let dense: Vec<String> = (0..units).map(|_| list(filters * positions, &mut weights)).collect();
+            let target = list(units, &mut weights);
+            format!(
+                "data:\n  - {{input: {}, target: {target}}}\nlearning_rate: 0.1\nl2: 0.1\n\
+                 loss: half_squared_error\nconventions: {{convolution: {}}}\nlayers:\n\
+                 \x20 - relu: {{name: lift}}\n\
+                 \x20 - conv1d: {{name: conv, kernels: [{}], stride: {stride}, padding: {padding}{bias}}}\n\
+                 \x20 - dense: {{activation: sigmoid, weights: [{}]}}\n",
+                list(len, &mut x.into_iter().cycle()),
+                if flip { "flip" } else { "correlate" },
+                kernels.join(", "),
+                dense.join(", ")
+            )
+        })
+}
