@@ -296,8 +296,8 @@ impl LayerKind for AvgPool {
 
     fn why_input_grad(&self, _id: LayerId, _ex: &Explainer) -> String {
         format!(
-            "Every input counted 1/n in the mean, so each input of a window gets ∂L/∂out / n of \
-             its gradient ({}).",
+            "Every input counts 1/n in the mean, so each input of a window gets the window's \
+             gradient divided by n: ∂L/∂out / n ({}).",
             self.n_words()
         )
     }
