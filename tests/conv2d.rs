@@ -333,3 +333,33 @@ fn every_output_works_with_a_flatten() {
     };
     assert!(ex_ids.iter().all(|id| !id.starts_with("flat.")));
 }
+
+/// The planted mistakes of a padded, strided convolution are named.
+#[test]
+fn a_kernel_not_rotated_and_ignored_padding_are_named() {
+    use crate::diagnoses::judge_one;
+    use nntrace::check::Verdict;
+    const FILE: &str = "tests/scenarios/conv2d-padded.yaml";
+    let named = |id: &str, value: f64| {
+        let j = judge_one(FILE, 0, id, value);
+        assert_eq!(j.verdict, Verdict::Wrong, "{id} = {value}");
+        j.diagnosis().map(str::to_string)
+    };
+    // r1_2_1 (padded (2, 1)) meets w(3,2) = 8 at f1_1_1 and w(1,2) = 2 at f1_2_1:
+    // 11.5·8 + 23·2 = 138; with the kernel not rotated, 11.5·2 + 23·8 = 207.
+    assert_eq!(
+        values(&parse(&std::fs::read_to_string(FILE).unwrap()))["lift.grad.r1_2_1"],
+        138.0
+    );
+    assert_eq!(
+        named("lift.grad.r1_2_1", 207.0).as_deref(),
+        Some("kernel-not-flipped")
+    );
+    // f1_1_1 on the unpadded map: 1·1 + 2·2 + … + 9·9 + 0.5.
+    assert_eq!(
+        named("conv.out.f1_1_1", 285.5).as_deref(),
+        Some("padding-ignored")
+    );
+    // A value no mistake gives is wrong without a name.
+    assert_eq!(named("conv.out.f1_1_1", 1234.5), None);
+}

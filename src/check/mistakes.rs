@@ -116,6 +116,20 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
             explain: Rc::new(|ex, key| slip_words(Slip::AvgpoolDivisor, ex, key)),
         });
     }
+    if !layers_with(net, Slip::KernelNotFlipped).is_empty() {
+        list.push(Mistake {
+            code: "kernel-not-flipped",
+            replay: Replay::Local(|ex, key| slipped_at(Slip::KernelNotFlipped, ex, key)),
+            explain: Rc::new(|ex, key| slip_words(Slip::KernelNotFlipped, ex, key)),
+        });
+    }
+    if !layers_with(net, Slip::PaddingIgnored).is_empty() {
+        list.push(Mistake {
+            code: "padding-ignored",
+            replay: Replay::Local(|ex, key| slipped_at(Slip::PaddingIgnored, ex, key)),
+            explain: Rc::new(|ex, key| slip_words(Slip::PaddingIgnored, ex, key)),
+        });
+    }
     if !layers_with(net, Slip::WrongWeightIndex).is_empty() {
         list.push(Mistake {
             code: "wrong-weight-index",

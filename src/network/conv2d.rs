@@ -229,6 +229,48 @@ impl Conv2d {
         terms
     }
 
+    /// The weight (within a filter) mirrored through the kernel's centre.
+    fn mirrored(&self, j: usize) -> usize {
+        let [kh, kw] = self.kernel;
+        let (c, u, v) = self.tap(j);
+        (c * kh + kh - 1 - u) * kw + kw - 1 - v
+    }
+
+    /// ∂L/∂(input i) with the kernel not rotated: each term's weight mirrored.
+    fn unrotated_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> f64 {
+        let taps = self.taps();
+        sum(self.readers(i).into_iter().map(|(f, pos, j)| {
+            ex.value(id, Kind::Grad, f * self.positions() + pos)
+                * ex.value(id, Kind::W, f * taps + self.mirrored(self.pair(j)))
+        }))
+    }
+
+    /// Output `o` as it would be with its window on the unpadded input, starting at
+    /// (row·stride, column·stride); None where that window does not fit.
+    fn unpadded_output(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<f64> {
+        let (f, pos) = (o / self.positions(), o % self.positions());
+        let [_, out_cols] = self.out_dims();
+        let [kh, kw] = self.kernel;
+        let (r0, c0) = (
+            (pos / out_cols) * self.stride[0],
+            (pos % out_cols) * self.stride[1],
+        );
+        if r0 + kh > self.input.rows || c0 + kw > self.input.cols {
+            return None;
+        }
+        let taps = self.taps();
+        let mut s = Sum::default();
+        for j in 0..taps {
+            let (c, u, v) = self.tap(j);
+            let x = ex.value(id - 1, Kind::Out, self.input.index(c, r0 + u, c0 + v));
+            s.add_product(x, ex.value(id, Kind::W, f * taps + self.pair(j)));
+        }
+        if self.params.bias.is_some() {
+            s.add(ex.value(id, Kind::W, self.params.bias_index(f)));
+        }
+        Some(s.value())
+    }
+
     fn node_name<'e>(&self, ex: &'e Explainer, id: LayerId, i: usize) -> &'e str {
         &ex.net.node_names(id - 1)[i]
     }
@@ -805,15 +847,54 @@ impl LayerKind for Conv2d {
     }
 
     fn slips(&self) -> Vec<Slip> {
-        vec![Slip::FilterSumWithoutInput, Slip::UnsummedFilterGradient]
+        let mut slips = vec![
+            Slip::FilterSumWithoutInput,
+            Slip::UnsummedFilterGradient,
+            Slip::KernelNotFlipped,
+        ];
+        if self.padding != [0, 0] {
+            slips.push(Slip::PaddingIgnored);
+        }
+        slips
     }
 
-    fn slipped(&self, _slip: Slip, _id: LayerId, _key: Key, _ex: &Explainer) -> Vec<f64> {
-        Vec::new()
+    /// An input's gradient with each ∂L/∂f paired with the weight mirrored through the
+    /// kernel's centre (the kernel not rotated); an output computed on the unpadded input
+    /// (where its window fits there).
+    fn slipped(&self, slip: Slip, id: LayerId, key: Key, ex: &Explainer) -> Vec<f64> {
+        let i = key.index as usize;
+        match (slip, key.kind) {
+            (Slip::KernelNotFlipped, Kind::Grad) if key.layer + 1 == id => {
+                vec![self.unrotated_input_grad(id, i, ex)]
+            }
+            (Slip::PaddingIgnored, Kind::Out) if key.layer == id && self.padding != [0, 0] => {
+                self.unpadded_output(id, i, ex).into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
-    fn explain_slip(&self, _slip: Slip, _key: Key, _ex: &Explainer) -> Option<String> {
-        None
+    fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String> {
+        let e = ex.explain(key);
+        let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+        match slip {
+            Slip::KernelNotFlipped => Some(format!(
+                "{} = {formula}: ∂L/∂X is the full convolution of the gradient map with the \
+                 kernel rotated by 180°{}; your value pairs each ∂L/∂f with the mirrored weight",
+                e.symbol,
+                if self.flip {
+                    " — under `flip` the forward pass already rotated it, so here the kernel is used as written"
+                } else {
+                    ""
+                }
+            )),
+            Slip::PaddingIgnored => Some(format!(
+                "{} = {formula}: the window slides over the input padded by {} × {} zeros; \
+                 your value slides it over the unpadded input",
+                e.symbol, self.padding[0], self.padding[1]
+            )),
+            _ => None,
+        }
     }
 
     fn contrib_node(&self, index: usize) -> Option<usize> {

@@ -280,6 +280,11 @@ pub enum Slip {
     /// An average pool's sum, or its gradient, divided by another number than the n
     /// inputs of the window (not at all, twice, or by one side of a 2-D window).
     AvgpoolDivisor,
+    /// A convolution's input gradient computed with the kernel not rotated by 180° (under
+    /// `flip`: rotated when it should not be).
+    KernelNotFlipped,
+    /// A padded convolution's output computed as if it had no padding.
+    PaddingIgnored,
     /// The other ReLU′(0) convention.
     ReluAtZero,
     /// An activation's derivative left out.
