@@ -10,6 +10,7 @@ use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetFor
 use crossterm::{cursor, execute, queue, terminal};
 use std::io::{self, Write};
 
+mod map;
 mod strip;
 mod table;
 
@@ -25,6 +26,9 @@ pub struct Step {
     pub(crate) section: usize,
     /// Which table it is shown in: its section, or the shared filter's terms within it.
     pub(crate) table: usize,
+    /// Which run of same-shaped cells it belongs to: one map (a layer's quantity in one
+    /// channel of a 2-D layer), for `m`; a step of its own elsewhere.
+    pub(crate) grid: usize,
     pub(crate) heading: String,
     /// A line of plain language, after the slides' reasoning.
     pub(crate) why: String,
@@ -34,9 +38,17 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
     let mut section = 0;
     let mut table = 0;
     let mut last = None;
+    let mut grid = 0;
+    let mut last_map = None;
     ex.entries()
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
+            let map = map_of(ex, e.key);
+            if i > 0 && (map.is_none() || map != last_map) {
+                grid += 1;
+            }
+            last_map = map;
             let group = e.key.section();
             let terms = e.key.kind == Kind::Contrib;
             if let Some((l, was_terms)) = last {
@@ -54,11 +66,33 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
                 layer: e.key.layer,
                 section,
                 table,
+                grid,
                 heading,
                 why: why(ex, e.key),
             }
         })
         .collect()
+}
+
+/// The map a step's cell lies in, for stepping a map at a time: the layer, the kind of
+/// quantity and the channel, for a cell (or a shared filter's term, or a kernel weight)
+/// of a 2-D layer; None for the rest.
+fn map_of(ex: &Explainer, key: crate::trace::Key) -> Option<(LayerId, Kind, usize)> {
+    if key.layer == LOSS_LAYER {
+        return None;
+    }
+    let shape = ex.net.shape_of(key.layer);
+    if shape.rank != crate::network::Rank::Grid {
+        return None;
+    }
+    if key.kind.is_param() {
+        return Some((key.layer, key.kind, 0));
+    }
+    let node = match key.kind {
+        Kind::Contrib => ex.net.layer(key.layer)?.contrib_node(key.index as usize)?,
+        _ => key.index as usize,
+    };
+    Some((key.layer, key.kind, shape.position(node).0))
 }
 
 /// The reasoning of a step in the slides' words: the layer's own words for its
@@ -217,6 +251,8 @@ pub(crate) struct Walk {
     pub whole_table: bool,
     /// Each step's table (see [`Step::table`]), for `t`.
     pub tables: Vec<usize>,
+    /// Each step's map (see [`Step::grid`]), for `m`.
+    pub grids: Vec<usize>,
 }
 
 pub(crate) enum Action {
@@ -236,7 +272,22 @@ impl Walk {
             revealed: 1,
             whole_table: false,
             tables: (0..count).collect(),
+            grids: (0..count).collect(),
         }
+    }
+
+    /// The walk with each step's map, so that `m` can take a map at a time.
+    pub fn with_grids(mut self, grids: Vec<usize>) -> Walk {
+        self.grids = grids;
+        self
+    }
+
+    /// `m`: to the last step of this map (its last cell); from there, to the last step
+    /// of the next map. A step outside a 2-D map is a map of its own.
+    fn map_key(&mut self) {
+        let next = (self.at + 1).min(self.count - 1);
+        let map = self.grids[next];
+        self.at = self.grids.iter().rposition(|&g| g == map).unwrap_or(next);
     }
 
     /// The walk with each step's table, so that `t` can take a whole table at once.
@@ -378,6 +429,7 @@ impl Walk {
                 self.whole_table = whole;
                 self.whole_table_key();
             }
+            KeyCode::Char('m') => self.map_key(),
             KeyCode::Char('?') => {
                 self.help = true;
                 self.whole_table = whole;
@@ -441,7 +493,9 @@ pub(crate) fn run(ex: &Explainer, title: &str, steps: &[Step], opts: &Options) -
     let _screen = Screen::enter()?;
     let sections: Vec<usize> = steps.iter().map(|s| s.section).collect();
     let layers: Vec<&str> = steps.iter().map(|s| ex.net.layer_name(s.layer)).collect();
-    let mut walk = Walk::new(steps.len()).with_tables(steps.iter().map(|s| s.table).collect());
+    let mut walk = Walk::new(steps.len())
+        .with_tables(steps.iter().map(|s| s.table).collect())
+        .with_grids(steps.iter().map(|s| s.grid).collect());
     loop {
         // The whole screen in one write: no half-drawn screen is ever seen.
         let mut screen = Vec::new();
@@ -487,9 +541,12 @@ fn draw(
     let step = &steps[walk.at];
     header(out, title, walk, steps.len(), w, opts)?;
     let y = draw_strip(out, ex, step.layer, walk, w, opts)?;
-    let y = draw_heading(out, &step.heading, y, w, opts)?;
     let bottom = bottom_lines(ex, walk, w, opts);
     let footer = height - bottom.len() as u16;
+    // The map takes what is left when the step has its heading and eight lines.
+    let room = usize::from(footer.saturating_sub(y + 2 + 8)).min(MAP_ROWS);
+    let y = draw_map(out, ex, walk, (y, room), w, opts)?;
+    let y = draw_heading(out, &step.heading, y, w, opts)?;
     if walk.whole_table {
         draw_whole_table(out, ex, steps, walk, (y, footer - 1), w, opts)?;
     } else {
@@ -546,6 +603,57 @@ fn draw_strip(
     Ok(y + 2)
 }
 
+/// Lines the map under the strip takes at most (its titles and legend included).
+const MAP_ROWS: usize = 12;
+
+/// The map of a step in a 2-D layer (see [`map`]) from line `y`, in at most `rows`
+/// lines; returns the line after the gap that follows (`y` when there is no map).
+fn draw_map(
+    out: &mut impl Write,
+    ex: &Explainer,
+    walk: &Walk,
+    (mut y, rows): (u16, usize),
+    w: usize,
+    opts: &Options,
+) -> io::Result<u16> {
+    let key = ex.entries()[walk.at].key;
+    let known = &ex.entries()[..walk.visible()];
+    let lines = map::lines(ex, key, known, w, rows, opts);
+    if lines.is_empty() {
+        return Ok(y);
+    }
+    for line in lines {
+        queue!(out, cursor::MoveTo(0, y))?;
+        let mut left = w;
+        for (text, mark) in line {
+            let piece = clip(&safe(&text, opts), left);
+            left = left.saturating_sub(piece.chars().count());
+            match mark {
+                map::Mark::Plain => queue!(out, Print(piece))?,
+                map::Mark::Current => queue!(
+                    out,
+                    SetForegroundColor(ink(opts, Color::Yellow)),
+                    SetAttribute(Attribute::Reverse),
+                    SetAttribute(Attribute::Bold),
+                    Print(piece),
+                    SetAttribute(Attribute::Reset),
+                    ResetColor
+                )?,
+                map::Mark::Source => queue!(
+                    out,
+                    SetForegroundColor(ink(opts, Color::Cyan)),
+                    SetAttribute(Attribute::Bold),
+                    Print(piece),
+                    SetAttribute(Attribute::Reset),
+                    ResetColor
+                )?,
+            }
+        }
+        y += 1;
+    }
+    Ok(y + 1)
+}
+
 /// Where the step stands (phase and layer) in bold cyan at line `y`; returns the line
 /// after the gap that follows.
 fn draw_heading(
@@ -590,7 +698,7 @@ fn bottom_lines(ex: &Explainer, walk: &Walk, w: usize, opts: &Options) -> Vec<St
             layer_names(ex).join(", ")
         ),
         (None, Some(message)) => message.clone(),
-        (None, None) => "Enter/Space/→ next · ← back · PgDn/PgUp layer · t table · g jump · f numbers · ? keys · q quit".into(),
+        (None, None) => "Enter/Space/→ next · ← back · PgDn/PgUp layer · t table · m map · g jump · f numbers · ? keys · q quit".into(),
     };
     let mut lines = wrap(&opts.text(&text), w);
     if lines.len() > 3 {
@@ -771,6 +879,7 @@ fn help(out: &mut impl Write, width: u16, height: u16, opts: &Options) -> io::Re
         "←                 previous step",
         "PgDn / PgUp       next / previous layer",
         "t                 the whole table at once (again: the next table)",
+        "m                 a 2-D map at a time: to its last cell (again: the next map)",
         "g NAME Enter      jump to a layer (again: its next table)",
         "f                 hide / show the numbers (work them out first)",
         "?                 this help (Esc closes it)",
@@ -829,6 +938,23 @@ mod tests {
 
     fn press(walk: &mut Walk, code: KeyCode, sections: &[usize], layers: &[&str]) {
         walk.key(KeyEvent::new(code, KeyModifiers::NONE), sections, layers);
+    }
+
+    #[test]
+    fn m_takes_a_map_at_a_time() {
+        let (sections, layers) = (vec![0; 7], vec!["conv"; 7]);
+        // A weight, a map of three cells, a map of two, a step of its own.
+        let mut w = Walk::new(7).with_grids(vec![0, 1, 1, 1, 2, 2, 3]);
+        press(&mut w, KeyCode::Char('m'), &sections, &layers);
+        assert_eq!(w.at, 3, "from the weight to the first map's last cell");
+        press(&mut w, KeyCode::Char('m'), &sections, &layers);
+        assert_eq!(w.at, 5, "the next map");
+        press(&mut w, KeyCode::Left, &sections, &layers);
+        press(&mut w, KeyCode::Char('m'), &sections, &layers);
+        assert_eq!(w.at, 5, "from within a map, to its end");
+        press(&mut w, KeyCode::Char('m'), &sections, &layers);
+        press(&mut w, KeyCode::Char('m'), &sections, &layers);
+        assert_eq!(w.at, 6, "stops at the last step");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod conv2d;
 mod conv2d_reference;
 mod diagnoses;
 mod diagram;
+mod diagram_maps;
 mod errors;
 mod export;
 mod fuzz;

@@ -252,3 +252,116 @@ fn hidden_routing_shows_the_window_not_the_answer() {
     });
     assert!(table.contains("? (r2 is in A's window)"), "{table}");
 }
+
+/// The screen once it shows step `n` of the 2-D network's 160, drawn to its last line.
+fn at_grid_step(t: &Tmux, n: usize) -> String {
+    let counter = format!("step {n}/160");
+    t.wait_until(&format!("{counter:?} drawn"), |screen| {
+        screen.contains(&counter) && screen.contains("q quit")
+    })
+}
+
+/// The map's lines: from the one after the strip's rule to the legend (none when the
+/// heading follows the rule).
+fn map_lines(screen: &str) -> Vec<&str> {
+    screen
+        .lines()
+        .skip(8)
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim_end)
+        .collect()
+}
+
+#[test]
+fn a_2d_step_shows_its_map_its_cell_and_its_receptive_field() {
+    let Some(t) = Tmux::start(
+        "grid80",
+        (80, 40),
+        "walk tests/scenarios/grid-conv.yaml --color never",
+    ) else {
+        return;
+    };
+    at_grid_step(&t, 1);
+    t.keys(&["g", "c", "o", "n", "v", "Enter"]);
+    at_grid_step(&t, 17);
+    // `m`: the kernel at once, to its last weight (the bias), then cell by cell.
+    t.keys(&["m"]);
+    let screen = at_grid_step(&t, 21);
+    assert!(screen.contains("conv.w.b1"), "{screen}");
+    assert!(
+        map_lines(&screen).is_empty(),
+        "a weight has no map:\n{screen}"
+    );
+    for _ in 0..5 {
+        t.keys(&["Enter"]);
+    }
+    let screen = at_grid_step(&t, 26);
+    assert!(screen.contains("conv.out.f1_2_2"), "{screen}");
+    assert_eq!(
+        map_lines(&screen),
+        [
+            "  input · values · channel 1 of 1   conv · values · channel 1 of 1",
+            "    1   0   2   1                     0.5     0   0.1",
+            "    0  (1) (1)  0                     0.2  [  0]    ·",
+            "    2  (1) (0)  1                 →     ·     ·     ·",
+            "    1   0   1   2",
+            "  [ ] this cell · ( ) the cells it is computed from",
+        ],
+        "{screen}"
+    );
+    // `m` again: the rest of the map at once, ending on its last cell.
+    t.keys(&["m"]);
+    let screen = at_grid_step(&t, 30);
+    assert_eq!(
+        map_lines(&screen)[1..5],
+        [
+            "    1   0   2   1                     0.5     0   0.1",
+            "    0   1   1   0                     0.2     0   0.5",
+            "    2   1  (0) (1)                →   0.1   0.5  [0.5]",
+            "    1   0  (1) (2)",
+        ],
+        "{screen}"
+    );
+    t.keys(&["?"]);
+    t.wait_for("m                 a 2-D map at a time");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}
+
+#[test]
+fn a_2d_map_is_coloured_on_a_terminal_and_fits_120_columns() {
+    let Some(t) = Tmux::start("grid120", (120, 40), "walk tests/scenarios/grid-conv.yaml") else {
+        return;
+    };
+    at_grid_step(&t, 1);
+    t.keys(&["g", "r", "e", "l", "u", "Enter"]);
+    at_grid_step(&t, 31);
+    t.keys(&["g", "r", "e", "l", "u", "Enter"]);
+    at_grid_step(&t, 74);
+    for _ in 0..4 {
+        t.keys(&["Enter"]);
+    }
+    let screen = at_grid_step(&t, 78);
+    assert!(screen.contains("relu.grad.r1_2_2"), "{screen}");
+    assert_eq!(
+        map_lines(&screen),
+        [
+            "  relu · ∂L/∂out · channel 1 of 1",
+            "    −0.0247    0.0124   −0.0495",
+            "    −0.0124   −0.0371         ·",
+            "          ·         ·         ·",
+            "  this cell",
+        ],
+        "coloured, so no brackets:\n{screen}"
+    );
+    let coloured = t.screen_with_escapes();
+    let cell = coloured
+        .lines()
+        .find(|l| l.contains("−0.0371"))
+        .expect("the cell's line");
+    assert!(
+        cell.contains("\x1b[1;7m") && cell.contains("38;5;11m −0.0371 "),
+        "the cell in reverse yellow: {cell:?}"
+    );
+    assert!(screen.lines().all(|l| l.chars().count() <= 120));
+}

@@ -16,6 +16,9 @@ use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+mod maps;
+pub(crate) use maps::step_cells;
+
 /// Above this many nodes a column shows its first and last few, with an ellipsis.
 pub(crate) const MAX_DRAWN: usize = 60;
 /// Above this many weights between two columns the edges are drawn without labels.
@@ -254,6 +257,9 @@ struct Page {
 /// Draws the trace up to and including entry `upto` (all of it when None).
 pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -> Diagram {
     let scene = scene(ex, upto, digits);
+    if maps::is_2d(&scene) {
+        return maps::render(&scene, title);
+    }
     let columns: Vec<Column> = (0..=ex.net.layers.len())
         .map(|l| Column::new(ex.net.node_names(l as LayerId).len()))
         .collect();
