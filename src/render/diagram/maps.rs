@@ -711,14 +711,31 @@ fn draw_stage(svg: &mut String, scene: &Scene, stage: &Stage, marks: &Marks) {
         } else {
             "#ffffff".to_string()
         };
+        // A page that reveals the trace step by step draws a blocked cell plain until its
+        // ReLU′ is revealed, and a heat map's cell only once its value is.
+        let reveal = if blocked {
+            format!(
+                " data-reveal=\"{}\"",
+                escape(&scene.ex.id(Key::new(stage.id, Kind::Dact, node)))
+            )
+        } else {
+            String::new()
+        };
+        let carries = match (stage.look, value) {
+            (Look::Heat, Some(_)) => format!(
+                " data-id=\"{}\"",
+                escape(&scene.ex.id(Key::new(net.source(stage.id), Kind::Out, node)))
+            ),
+            _ => String::new(),
+        };
         let _ = write!(
             svg,
-            "<g class=\"cell\" data-node=\"{}\"><title>{}</title>{}",
+            "<g class=\"cell\" data-node=\"{}\"{reveal}><title>{}</title>{}",
             escape(&full),
             escape(&full),
             r.svg(
                 "cell",
-                &format!("fill=\"{fill}\" stroke=\"#999999\" stroke-width=\"0.6\"")
+                &format!("fill=\"{fill}\" stroke=\"#999999\" stroke-width=\"0.6\"{carries}")
             )
         );
         if stage.look != Look::Heat {
@@ -740,13 +757,17 @@ fn draw_stage(svg: &mut String, scene: &Scene, stage: &Stage, marks: &Marks) {
                 )
             );
         }
-        if routed.contains(&node) {
+        if let Some(pooled) = routed.get(&node) {
+            // A page that reveals the trace step by step shows it once the pool chose.
+            let reveal = escape(&scene.ex.id(*pooled));
             let _ = write!(
                 svg,
                 "{}",
                 inset(1.5).svg(
                     "route",
-                    "fill=\"none\" stroke=\"#1e8449\" stroke-width=\"3\""
+                    &format!(
+                        "fill=\"none\" stroke=\"#1e8449\" stroke-width=\"3\" data-reveal=\"{reveal}\""
+                    )
                 )
             );
         }
@@ -800,10 +821,11 @@ fn cell_texts(svg: &mut String, scene: &Scene, stage: &Stage, node: usize, name:
     }
 }
 
-/// The inputs (of the layer below `id`) a max-pool has chosen so far.
-fn routed(scene: &Scene, id: LayerId) -> HashSet<usize> {
+/// The inputs (of the layer below `id`) a max-pool has chosen so far, each with the pooled
+/// output that chose it.
+fn routed(scene: &Scene, id: LayerId) -> HashMap<usize, Key> {
     let Some(layer) = scene.ex.net.layer(id) else {
-        return HashSet::new();
+        return HashMap::new();
     };
     layer
         .links()
@@ -816,7 +838,7 @@ fn routed(scene: &Scene, id: LayerId) -> HashSet<usize> {
                 .route(Key::new(id, Kind::Out, l.to))
                 .is_some_and(|r| r.chosen.contains(&(l.from as u32)))
         })
-        .map(|l| l.from)
+        .map(|l| (l.from, Key::new(id, Kind::Out, l.to)))
         .collect()
 }
 

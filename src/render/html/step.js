@@ -118,7 +118,7 @@
   });
 
   // Nodes, edges and table rows open their details, by mouse or by keyboard.
-  var clickable = "svg .node, svg .edge[data-weight], svg .bias-tag, svg .loss-box, [data-row]";
+  var clickable = "svg .node, svg .cell, svg .param, svg .edge[data-weight], svg .bias-tag, svg .loss-box, [data-row]";
   document.querySelectorAll(clickable).forEach(function (e) {
     e.setAttribute("tabindex", "0");
     e.setAttribute("role", "button");
