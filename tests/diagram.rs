@@ -11,7 +11,7 @@ use proptest::prelude::*;
 /// A box in the drawing: (x, y, width, height).
 type Box2 = (f64, f64, f64, f64);
 
-fn overlaps(a: Box2, b: Box2) -> bool {
+pub(crate) fn overlaps(a: Box2, b: Box2) -> bool {
     a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
 }
 
@@ -21,7 +21,7 @@ fn num(n: &roxmltree::Node, attr: &str) -> f64 {
 
 /// Every box that holds text beside a node or an edge (class label, bias, callout, loss),
 /// with its class, and every node circle's bounding box.
-fn boxes(svg: &str) -> (Vec<(String, Box2)>, Vec<Box2>) {
+pub(crate) fn boxes(svg: &str) -> (Vec<(String, Box2)>, Vec<Box2>) {
     let doc = roxmltree::Document::parse(svg).expect("well-formed XML");
     let texts = doc
         .descendants()
@@ -153,7 +153,7 @@ layers:
 
 /// Every text as a real renderer lays it out with the system's fonts (DejaVu Sans, which
 /// the SVG asks for first): its bounding box.
-fn rendered_texts(svg: &str) -> (Vec<Box2>, f64) {
+pub(crate) fn rendered_texts(svg: &str) -> (Vec<Box2>, f64) {
     let mut opt = resvg::usvg::Options::default();
     opt.fontdb_mut().load_system_fonts();
     let tree = resvg::usvg::Tree::from_str(svg, &opt).expect("valid SVG");

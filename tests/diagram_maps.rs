@@ -129,3 +129,42 @@ fn large_maps_are_summed_up_and_say_what_was_left_out() {
         .stderr_has("note: layer flat has 500 nodes: drawing the first and last 5")
         .stderr_has("note: layer out: its 500 weights are not drawn (the trace lists them)");
 }
+
+/// Laid out with the real fonts (`resvg`), every number in a cell of a map, a kernel or a
+/// weight matrix lies inside its cell, at six digits too, and every text on the page.
+#[test]
+fn every_number_fits_its_cell() {
+    use crate::diagram::{boxes, overlaps, rendered_texts};
+    for (name, step) in [
+        ("grid-conv-digits6", None),
+        ("grid-conv-digits6-step", Some("relu.grad.r1_2_2")),
+    ] {
+        let mut args = vec!["diagram", CONV, "--digits", "6", "-o", "-"];
+        args.extend(step.iter().flat_map(|s| ["--step", *s]));
+        let svg = Test::new().args(args).stdout();
+        png(name, &svg);
+        let (shapes, _) = boxes(&svg);
+        let (texts, width) = rendered_texts(&svg);
+        let mut checked = 0;
+        for (_, cell) in shapes.iter().filter(|(c, _)| c == "cell" || c == "param") {
+            for t in &texts {
+                let centre = (t.0 + t.2 / 2.0, t.1 + t.3 / 2.0);
+                if overlaps(*cell, (centre.0, centre.1, 0.0, 0.0)) {
+                    assert!(
+                        t.0 >= cell.0 - 1.0 && t.0 + t.2 <= cell.0 + cell.2 + 1.0,
+                        "{name}: text at {t:?} sticks out of {cell:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 60,
+            "{name}: the cells' texts were found ({checked})"
+        );
+        assert!(
+            texts.iter().all(|t| t.0 >= 0.0 && t.0 + t.2 <= width),
+            "{name}: on the page"
+        );
+    }
+}
