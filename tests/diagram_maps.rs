@@ -168,3 +168,29 @@ fn every_number_fits_its_cell() {
         );
     }
 }
+
+const POOL: &str = "tests/scenarios/grid-pool.yaml";
+
+/// The pool's routes: green borders on the inputs each window took its maximum from,
+/// drawn once the window's value is known; at a pooled cell's step its window is shaded.
+#[test]
+fn max_pool_routes_and_windows_are_marked() {
+    let svg = drawn("grid-pool-step-pool", POOL, Some("pool.out.p1_1_2"));
+    assert_eq!(
+        marked(&svg, "current"),
+        ["pool.p1_1_2", "flat.p1_1_2"],
+        "the cell, and the same node in the flatten's column"
+    );
+    assert_eq!(
+        marked(&svg, "window"),
+        ["relu.r1_1_3", "relu.r1_1_4", "relu.r1_2_3", "relu.r1_2_4"]
+    );
+    assert_eq!(
+        marked(&svg, "route"),
+        ["relu.r1_1_1", "relu.r1_1_4"],
+        "the first two windows have chosen, the others not yet"
+    );
+    let end = drawn("grid-pool", POOL, None);
+    assert_eq!(marked(&end, "route").len(), 4, "one route per window");
+    snapshot_settings().bind(|| insta::assert_snapshot!("diagram_grid_pool", end));
+}
