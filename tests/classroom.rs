@@ -115,10 +115,22 @@ fn pdflatex(tex: &Path, source: &str) -> Option<String> {
 #[test]
 fn latex_handouts_compile_and_fit_the_page() {
     let mut runs: Vec<(String, Vec<String>, i32)> = Vec::new();
+    // Generated 2-D exercises: a 5 × 5 map (level 2) and a padded one (level 3), whose
+    // blank sheets hold grids of answers.
+    let generated = ["2", "3"].map(|level| {
+        let dir = temp(&format!("cnn2d-level{level}"));
+        let dir = dir.to_str().unwrap().to_string();
+        Test::new()
+            .args(["generate", "--kind", "cnn2d", "--seed", "7"])
+            .args(["--difficulty", level, "-o", &dir])
+            .status(0);
+        format!("{dir}/exercise.yaml")
+    });
     let scenarios = nntrace::scenario::BUILTIN
         .iter()
         .map(|(name, _)| name.to_string())
-        .chain(["tests/scenarios/two-filter-cnn.yaml".to_string()]);
+        .chain(["tests/scenarios/two-filter-cnn.yaml".to_string()])
+        .chain(generated);
     for s in scenarios {
         for blank in [false, true] {
             let mut args = vec![
@@ -132,7 +144,10 @@ fn latex_handouts_compile_and_fit_the_page() {
             }
             let name = format!(
                 "{}{}",
-                s.replace(['/', '.'], "-"),
+                s.rsplit("nntrace-test-")
+                    .next()
+                    .unwrap()
+                    .replace(['/', '.'], "-"),
                 if blank { "-blank" } else { "" }
             );
             runs.push((name, args, 0));

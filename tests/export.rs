@@ -32,8 +32,13 @@ fn third_digit(v: f64) -> f64 {
 
 /// The ids of every computed quantity of seesaw-cnn pattern 0 (not inputs or weights).
 fn computed_ids() -> Vec<String> {
+    computed_ids_of("seesaw-cnn")
+}
+
+/// The ids of every computed quantity of `scenario`'s pattern 0.
+fn computed_ids_of(scenario: &str) -> Vec<String> {
     let mut t = Test::new()
-        .args(["trace", "seesaw-cnn", "--format", "json"])
+        .args(["trace", scenario, "--format", "json"])
         .status(0);
     let json: serde_json::Value = serde_json::from_str(&t.stdout()).unwrap();
     json["quantities"]
@@ -57,12 +62,16 @@ struct Asked {
 /// Every answer is the trace's exact value of the id the question names, with the
 /// default tolerance, and the questions are the computed quantities in trace order.
 fn assert_answers(questions: &[Asked]) {
-    let exact = values("seesaw-cnn", 0);
+    assert_answers_of("seesaw-cnn", questions);
+}
+
+fn assert_answers_of(scenario: &str, questions: &[Asked]) {
+    let exact = values(scenario, 0);
     let ids: Vec<String> = questions
         .iter()
         .map(|q| q.name.split_once(' ').unwrap().1.to_string())
         .collect();
-    assert_eq!(ids, computed_ids());
+    assert_eq!(ids, computed_ids_of(scenario));
     for (q, id) in questions.iter().zip(&ids) {
         let value: f64 = q.answer.parse().unwrap();
         assert_eq!(value, exact[id], "{id}: answer {}", q.answer);
@@ -96,7 +105,28 @@ fn text_of(node: roxmltree::Node, tag: &str) -> String {
 #[test]
 fn moodle_xml_has_the_structure_moodle_documents() {
     let xml = String::from_utf8(export("moodle", &[], "moodle")).unwrap();
-    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    assert_moodle("seesaw-cnn", &xml);
+}
+
+/// A generated 2-D exercise's quiz (`generate --quiz moodle`): the same structure, every
+/// answer the exercise's exact value.
+#[test]
+fn the_quiz_of_a_2d_exercise_has_the_structure_moodle_documents() {
+    let dir = scratch("generate-quiz-cnn2d");
+    Test::new()
+        .args([
+            "generate", "--kind", "cnn2d", "--seed", "7", "--quiz", "moodle",
+        ])
+        .args(["-o", dir.to_str().unwrap()])
+        .status(0);
+    let xml = std::fs::read_to_string(dir.join("quiz.xml")).unwrap();
+    let scenario = dir.join("exercise.yaml");
+    assert_moodle(scenario.to_str().unwrap(), &xml);
+}
+
+fn assert_moodle(scenario: &str, xml: &str) {
+    let name = nntrace::scenario::load(scenario).unwrap().name;
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
     let quiz = doc.root_element();
     assert_eq!(quiz.tag_name().name(), "quiz");
     let questions: Vec<_> = quiz.children().filter(|n| n.is_element()).collect();
@@ -104,7 +134,7 @@ fn moodle_xml_has_the_structure_moodle_documents() {
     assert_eq!(questions[0].attribute("type"), Some("category"));
     assert_eq!(
         text_of(questions[0], "category"),
-        "$course$/top/nntrace/seesaw-cnn"
+        format!("$course$/top/nntrace/{name}")
     );
     let mut read = Vec::new();
     for q in &questions[1..] {
@@ -119,7 +149,7 @@ fn moodle_xml_has_the_structure_moodle_documents() {
             tolerance: child(answer, "tolerance").text().unwrap().parse().unwrap(),
         });
     }
-    assert_answers(&read);
+    assert_answers_of(scenario, &read);
 }
 
 #[test]

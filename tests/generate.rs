@@ -35,16 +35,29 @@ fn run_generate(args: &[&str], dir: &Path) -> Test {
 }
 
 #[test]
-fn cnn2d_says_the_2d_layers_are_missing_and_writes_nothing() {
+fn cnn2d_writes_every_file_of_a_2d_exercise() {
     let dir = scratch("cnn2d");
-    let mut t = run_generate(&["--kind", "cnn2d", "--seed", "7"], &dir).status(2);
-    assert_eq!(
-        t.stderr(),
-        "error: --kind cnn2d: 2-D exercises need the 2-D layers (conv2d, maxpool2d), which are \
-         not in this version of nntrace\n  help: use --kind mlp or --kind cnn1d\n"
+    run_generate(&["--kind", "cnn2d", "--seed", "7"], &dir)
+        .status(0)
+        .stdout_has("cnn2d-seed7-level2");
+    for name in FILES {
+        assert!(dir.join(name).is_file(), "{name}");
+    }
+    let yaml = std::fs::read_to_string(dir.join("exercise.yaml")).unwrap();
+    for part in [
+        "  - conv2d:",
+        "  - maxpool2d:",
+        "  - flatten:",
+        "convolution: correlate",
+    ] {
+        assert!(yaml.contains(part), "{part}:\n{yaml}");
+    }
+    let sheet = std::fs::read_to_string(dir.join("sheet.md")).unwrap();
+    assert!(sheet.contains("one grid per channel"), "the maps as grids");
+    assert!(
+        !sheet.contains("| 1.3 |"),
+        "the sheet leaves the maps blank"
     );
-    assert_eq!(t.stdout(), "");
-    assert!(!dir.exists(), "nothing is written");
 }
 
 #[test]
@@ -54,7 +67,7 @@ fn a_tie_cannot_be_planted_without_pooling() {
     assert_eq!(
         t.stderr(),
         "error: --with ties: a mlp network has no max-pooling layer, so it cannot hold a tie\n  \
-         help: use --kind cnn1d for a planted tie\n"
+         help: use --kind cnn1d or --kind cnn2d for a planted tie\n"
     );
 }
 
@@ -84,7 +97,7 @@ fn request(kind: NetKind, seed: u64, level: Level, plant: Option<Plant>) -> Requ
 
 #[test]
 fn seeds_1_to_3_of_each_kind_are_pinned() {
-    for kind in [NetKind::Mlp, NetKind::Cnn1d] {
+    for kind in [NetKind::Mlp, NetKind::Cnn1d, NetKind::Cnn2d] {
         for seed in 1..=3 {
             let e = generate::generate(request(kind, seed, Level::Two, None)).unwrap();
             let files = e.files();
@@ -248,6 +261,13 @@ proptest! {
         let checked = assert_exercise(request(NetKind::Cnn1d, seed, level(l), plant));
         prop_assert!(checked.is_ok(), "seed {seed}: {}", checked.unwrap_err());
     }
+
+    #[test]
+    fn every_cnn2d_exercise_is_hand_workable(seed in 0u64..1_000_000, l in 0u8..3, p in 0u8..3) {
+        let plant = [None, Some(Plant::Ties), Some(Plant::ReluZero)][p as usize];
+        let checked = assert_exercise(request(NetKind::Cnn2d, seed, level(l), plant));
+        prop_assert!(checked.is_ok(), "seed {seed}: {}", checked.unwrap_err());
+    }
 }
 
 /// The answers file with every value filled in by `value`.
@@ -268,7 +288,7 @@ fn filled(template: &str, value: impl Fn(&str) -> String) -> String {
 
 #[test]
 fn check_judges_the_key_all_correct() {
-    for kind in ["mlp", "cnn1d"] {
+    for kind in ["mlp", "cnn1d", "cnn2d"] {
         let dir = scratch(&format!("key-{kind}"));
         run_generate(&["--kind", kind, "--seed", "7", "--difficulty", "3"], &dir).status(0);
         let s = scenario::load(dir.join("exercise.yaml").to_str().unwrap()).unwrap();

@@ -67,7 +67,7 @@ impl Family for Cnn1d {
         }
     }
 
-    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Plan {
+    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Option<Plan> {
         let s = shape(level);
         let mut input = super::draw_input(d, s.width, s.largest_input);
         let mut namer = Namer::default();
@@ -140,7 +140,7 @@ impl Family for Cnn1d {
         } else {
             String::new()
         };
-        Plan {
+        Some(Plan {
             name: String::new(),
             description: format!(
                 "convolutional network {} → conv {} {filters} of {} → ReLU → max pool 2{hidden} → {} softmax",
@@ -148,12 +148,12 @@ impl Family for Cnn1d {
             ),
             comment: String::new(),
             input_names: numbered("In", s.width),
-            input,
+            input: input.into(),
             target: Target::Class(d.below(s.classes as u32) as usize),
             alpha: d.pick(&[1, 5]),
             lambda: super::draw_lambda(d, level),
             loss: "cross_entropy",
             layers,
-        }
+        })
     }
 }

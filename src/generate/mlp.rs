@@ -26,7 +26,7 @@ impl Family for Mlp {
         }
     }
 
-    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Plan {
+    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Option<Plan> {
         let (width, largest_input) = match level {
             Level::One => (2, 1),
             Level::Two => (3, 1),
@@ -94,18 +94,18 @@ impl Family for Mlp {
         if plant == Some(Plant::ReluZero) {
             plant_zero(d, &mut layers[0].1, &input);
         }
-        Plan {
+        Some(Plan {
             name: String::new(),
             description: format!("multilayer network {describe}"),
             comment: String::new(),
             input_names,
-            input,
+            input: input.into(),
             target,
             alpha: d.pick(&[1, 5]),
             lambda: super::draw_lambda(d, level),
             loss,
             layers,
-        }
+        })
     }
 }
 

@@ -1,14 +1,15 @@
 //! New exercises on demand (SPEC section 7): a network of a chosen kind and size with
 //! numbers that can be worked by hand, drawn from a seed, checked by tracing it.
 //!
-//! Each kind of network is a [`Family`] in its own file (`mlp.rs`, `cnn1d.rs`; a 2-D
-//! family is one more file once the 2-D layers exist). A family draws a [`plan::Plan`]
+//! Each kind of network is a [`Family`] in its own file (`mlp.rs`, `cnn1d.rs`,
+//! `cnn2d.rs`). A family draws a [`plan::Plan`]
 //! from the portable random stream of [`draw::Draw`]; the plan is written as a scenario
 //! file, parsed and traced like any other, and the trace is judged against the rules for
 //! hand-workable numbers ([`judge`]). A candidate that breaks them is drawn again, from
 //! the same stream, so the result depends on the seed alone.
 
 pub mod cnn1d;
+pub mod cnn2d;
 pub mod draw;
 pub mod mlp;
 pub mod plan;
@@ -55,12 +56,12 @@ impl NetKind {
         }
     }
 
-    /// The family that draws this kind, if this version has its layers.
-    fn family(self) -> Result<&'static dyn Family, GenerateError> {
+    /// The family that draws this kind.
+    fn family(self) -> &'static dyn Family {
         match self {
-            NetKind::Mlp => Ok(&mlp::Mlp),
-            NetKind::Cnn1d => Ok(&cnn1d::Cnn1d),
-            NetKind::Cnn2d => Err(GenerateError::NoLayers2d),
+            NetKind::Mlp => &mlp::Mlp,
+            NetKind::Cnn1d => &cnn1d::Cnn1d,
+            NetKind::Cnn2d => &cnn2d::Cnn2d,
         }
     }
 }
@@ -114,8 +115,9 @@ pub trait Family {
     fn name(&self) -> &'static str;
     /// Whether this kind of network has what `plant` needs (a tie needs pooling).
     fn plants(&self, plant: Plant) -> bool;
-    /// One candidate: every number drawn from `d`.
-    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Plan;
+    /// One candidate: every number drawn from `d`; None when this draw cannot hold the
+    /// plant (the next candidate is drawn from the same stream).
+    fn draw(&self, d: &mut Draw, level: Level, plant: Option<Plant>) -> Option<Plan>;
 }
 
 /// What to generate.
@@ -159,8 +161,6 @@ impl Request {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum GenerateError {
-    /// `--kind cnn2d` before the 2-D layers exist.
-    NoLayers2d,
     /// The plant needs a layer this kind of network does not have.
     CannotPlant { kind: NetKind, plant: Plant },
     /// No candidate met the rules within [`MAX_TRIES`].
@@ -170,15 +170,10 @@ pub enum GenerateError {
 impl fmt::Display for GenerateError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
-            GenerateError::NoLayers2d => write!(
-                f,
-                "--kind cnn2d: 2-D exercises need the 2-D layers (conv2d, maxpool2d), which are \
-                 not in this version of nntrace\n  help: use --kind mlp or --kind cnn1d"
-            ),
             GenerateError::CannotPlant { kind, plant } => write!(
                 f,
                 "--with {}: a {} network has no max-pooling layer, so it cannot hold a tie\n  \
-                 help: use --kind cnn1d for a planted tie",
+                 help: use --kind cnn1d or --kind cnn2d for a planted tie",
                 plant.as_str(),
                 kind.as_str()
             ),
@@ -204,7 +199,7 @@ pub struct Exercise {
 
 /// Draws candidates until one traces to hand-workable numbers.
 pub fn generate(request: Request) -> Result<Exercise, GenerateError> {
-    let family = request.kind.family()?;
+    let family = request.kind.family();
     if let Some(plant) = request.plant
         && !family.plants(plant)
     {
@@ -220,7 +215,9 @@ pub fn generate(request: Request) -> Result<Exercise, GenerateError> {
     ];
     let mut d = Draw::new(request.seed, tags);
     for tries in 1..=MAX_TRIES {
-        let mut plan = family.draw(&mut d, request.level, request.plant);
+        let Some(mut plan) = family.draw(&mut d, request.level, request.plant) else {
+            continue;
+        };
         plan.name = request.name();
         plan.comment = format!(
             "A generated exercise: {}\n(the same command gives the same file on every machine)",

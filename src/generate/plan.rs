@@ -25,6 +25,48 @@ fn names(items: &[String]) -> String {
     list(items, Clone::clone)
 }
 
+/// A grid of integers (inputs, or weights in tenths), row by row.
+pub struct Grid {
+    pub cols: usize,
+    pub cells: Vec<i32>,
+}
+
+impl Grid {
+    /// `cells` as a `side` × `side` grid.
+    pub fn square(cells: Vec<i32>, side: usize) -> Grid {
+        assert_eq!(cells.len(), side * side, "a square grid");
+        Grid { cols: side, cells }
+    }
+
+    fn rows(&self) -> impl Iterator<Item = &[i32]> {
+        self.cells.chunks(self.cols)
+    }
+
+    /// `[[a, b], [c, d]]`, each cell written by `show`.
+    fn nested(&self, show: impl Fn(&i32) -> String) -> String {
+        let rows: Vec<String> = self.rows().map(|r| list(r, &show)).collect();
+        format!("[{}]", rows.join(", "))
+    }
+}
+
+/// The input of the one training pattern: a vector, or one channel of rows × columns.
+pub enum Input {
+    Vector(Vec<i32>),
+    Grid(Grid),
+}
+
+impl From<Vec<i32>> for Input {
+    fn from(v: Vec<i32>) -> Input {
+        Input::Vector(v)
+    }
+}
+
+impl From<Grid> for Input {
+    fn from(g: Grid) -> Input {
+        Input::Grid(g)
+    }
+}
+
 /// The target of the one training pattern.
 pub enum Target {
     Class(usize),
@@ -49,6 +91,27 @@ pub enum LayerPlan {
         stride: usize,
         outputs: Vec<String>,
     },
+    /// One filter of one channel (`kernel:`), stride 1.
+    Conv2d {
+        /// The weights in tenths, rows × columns.
+        kernel: Grid,
+        /// Their names, row by row.
+        kernel_names: Vec<String>,
+        /// The bias in tenths and its name.
+        bias: (i32, String),
+        padding: usize,
+        prefix: &'static str,
+    },
+    /// A ReLU over 2-D maps, nodes named by `prefix`.
+    Relu2d {
+        prefix: &'static str,
+    },
+    MaxPool2d {
+        size: usize,
+        stride: usize,
+        prefix: &'static str,
+    },
+    Flatten,
     Dense {
         activation: &'static str,
         /// The names of the inputs, for the file's comments.
@@ -67,8 +130,9 @@ pub struct Plan {
     pub description: String,
     /// The header comment: how to make the same file again.
     pub comment: String,
+    /// Names of a vector input's nodes (none for a grid: they are `x1_<row>_<column>`).
     pub input_names: Vec<String>,
-    pub input: Vec<i32>,
+    pub input: Input,
     pub target: Target,
     /// Learning rate α and L2 strength λ, in tenths.
     pub alpha: i32,
@@ -92,16 +156,34 @@ impl Plan {
         let _ = writeln!(y, "name: {}", self.name);
         let _ = writeln!(y, "description: {}", self.description);
         let _ = writeln!(y, "data:");
-        let input = list(&self.input, i32::to_string);
-        let _ = writeln!(y, "  - {{input: {input}, target: {target}}}");
+        match &self.input {
+            Input::Vector(v) => {
+                let input = list(v, i32::to_string);
+                let _ = writeln!(y, "  - {{input: {input}, target: {target}}}");
+            }
+            Input::Grid(g) => {
+                let _ = writeln!(y, "  - input:");
+                for row in g.rows() {
+                    let _ = writeln!(y, "      - {}", list(row, i32::to_string));
+                }
+                let _ = writeln!(y, "    target: {target}");
+            }
+        }
         let _ = writeln!(y, "pattern: 0");
-        let _ = writeln!(y, "input_names: {}", names(&self.input_names));
+        if !self.input_names.is_empty() {
+            let _ = writeln!(y, "input_names: {}", names(&self.input_names));
+        }
         let _ = writeln!(y, "learning_rate: {}", tenths(self.alpha));
         let _ = writeln!(y, "l2: {}", tenths(self.lambda));
         let _ = writeln!(y, "loss: {}", self.loss);
+        // A 2-D exercise also says which way its kernel meets the input.
+        let convolution = match self.input {
+            Input::Vector(_) => "",
+            Input::Grid(_) => ", convolution: correlate",
+        };
         let _ = writeln!(
             y,
-            "conventions: {{relu_grad_at_zero: 0, maxpool_ties: first}}"
+            "conventions: {{relu_grad_at_zero: 0, maxpool_ties: first{convolution}}}"
         );
         let _ = writeln!(y, "layers:");
         for (name, layer) in &self.layers {
@@ -147,6 +229,48 @@ impl LayerPlan {
                     "  - maxpool1d: {{name: {name}, size: {size}, stride: {stride}, outputs: {}}}",
                     names(outputs)
                 );
+            }
+            LayerPlan::Conv2d {
+                kernel,
+                kernel_names,
+                bias: (bias, bias_name),
+                padding,
+                prefix,
+            } => {
+                let _ = writeln!(y, "  - conv2d:\n      name: {name}");
+                let _ = writeln!(y, "      kernel:");
+                for row in kernel.rows() {
+                    let _ = writeln!(y, "        - {}", list(row, |&w| tenths(w)));
+                }
+                let named = Grid {
+                    cols: kernel.cols,
+                    cells: (0..kernel_names.len() as i32).collect(),
+                };
+                let _ = writeln!(
+                    y,
+                    "      kernel_names: {}",
+                    named.nested(|&i| kernel_names[i as usize].clone())
+                );
+                let _ = writeln!(y, "      bias: {}", tenths(*bias));
+                let _ = writeln!(y, "      bias_names: [{bias_name}]");
+                let _ = writeln!(y, "      stride: 1\n      padding: {padding}");
+                let _ = writeln!(y, "      prefix: {prefix}");
+            }
+            LayerPlan::Relu2d { prefix } => {
+                let _ = writeln!(y, "  - relu: {{name: {name}, prefix: {prefix}}}");
+            }
+            LayerPlan::MaxPool2d {
+                size,
+                stride,
+                prefix,
+            } => {
+                let _ = writeln!(
+                    y,
+                    "  - maxpool2d: {{name: {name}, size: {size}, stride: {stride}, prefix: {prefix}}}"
+                );
+            }
+            LayerPlan::Flatten => {
+                let _ = writeln!(y, "  - flatten: {{name: {name}}}");
             }
             LayerPlan::Dense {
                 activation,

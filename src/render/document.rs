@@ -38,14 +38,7 @@ pub(crate) trait Writer {
     fn table(&self, columns: &[Column], rows: &[Vec<String>]) -> String;
     /// Math (already LaTeX) inline: `$…$` in both languages.
     fn math(&self, latex: &str) -> String {
-        if latex.is_empty() {
-            String::new()
-        } else if latex.starts_with("\\$") || latex.ends_with("\\$") {
-            // `$\$x\$$` would read as display math; an empty group keeps the dollars apart.
-            format!("${{}}{latex}{{}}$")
-        } else {
-            format!("${latex}$")
-        }
+        inline_math(latex)
     }
     /// A number as printed (`−0.1` with a true minus sign).
     fn number(&self, shown: &str) -> String;
@@ -57,6 +50,18 @@ pub(crate) trait Writer {
     fn bold(&self, text: &str) -> String;
     /// An empty cell with room to write an answer in.
     fn answer(&self) -> String;
+}
+
+/// `$…$`, or nothing for nothing.
+fn inline_math(latex: &str) -> String {
+    if latex.is_empty() {
+        String::new()
+    } else if latex.starts_with("\\$") || latex.ends_with("\\$") {
+        // `$\$x\$$` would read as display math; an empty group keeps the dollars apart.
+        format!("${{}}{latex}{{}}$")
+    } else {
+        format!("${latex}$")
+    }
 }
 
 pub(crate) struct Markdown;
@@ -148,6 +153,11 @@ const LATEX_PREAMBLE: &str = "\\documentclass[a4paper,11pt]{article}
 ";
 
 impl Writer for Latex {
+    /// Math may break after a comma, as between the arguments of a 2-D window's
+    /// `max(r1_1_1, r1_1_2, r1_2_1, r1_2_2)` (TeX breaks math only after operators).
+    fn math(&self, latex: &str) -> String {
+        inline_math(&latex.replace(", ", ",\\allowbreak "))
+    }
     fn begin(&self, title: &str) -> String {
         format!("{LATEX_PREAMBLE}\\section*{{{}}}\n\n", self.text(title))
     }
@@ -185,10 +195,14 @@ impl Writer for Latex {
         format!("\\textbf{{{text}}}")
     }
     fn answer(&self) -> String {
-        // A line to write on, with room above it.
-        "\\rule[-1.5mm]{0pt}{9mm}\\hrulefill".into()
+        LATEX_ANSWER.into()
     }
 }
+
+/// A line to write on, with room above it: as wide as its column.
+const LATEX_ANSWER: &str = "\\rule[-1.5mm]{0pt}{9mm}\\hrulefill";
+/// The room a number column gives a written answer (a grid of answers stays on the page).
+const ANSWER_EM: f64 = 6.0;
 
 /// The `longtable` columns: numbers as wide as the widest number (estimated from Computer
 /// Modern's glyph widths), text columns sharing what is left, so the table is exactly as
@@ -232,6 +246,9 @@ fn column_spec(columns: &[Column], rows: &[Vec<String>]) -> String {
 
 /// The printed width of a number cell such as `$-0.000634691$`, in em.
 fn number_em(cell: &str) -> f64 {
+    if cell == LATEX_ANSWER {
+        return ANSWER_EM;
+    }
     0.2 + cell
         .chars()
         .map(|c| match c {
