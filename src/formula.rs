@@ -39,13 +39,6 @@ pub enum Rendering {
     Substituted,
 }
 
-/// How to write it: plain text (Unicode) or LaTeX math.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Notation {
-    Text,
-    Latex,
-}
-
 /// Binding strength of a rendered piece: lower binds looser.
 const SUM: u8 = 1;
 const PRODUCT: u8 = 2;
@@ -96,75 +89,116 @@ impl Expr {
 
     /// Renders with names or with numbers; numbers get `digits` significant digits.
     pub fn render(&self, how: Rendering, digits: usize) -> String {
-        self.piece(how, digits, Notation::Text).0
+        let mut out = String::new();
+        self.render_into(how, digits, &mut out);
+        out
+    }
+
+    /// As [`Expr::render`], appended to `out`: one buffer can serve every formula of a
+    /// trace, so rendering allocates nothing once it has grown.
+    pub fn render_into(&self, how: Rendering, digits: usize, out: &mut String) {
+        self.write_piece(how, digits, out);
+    }
+
+    /// Appends this expression in plain text and returns how strongly it binds.
+    fn write_piece(&self, how: Rendering, digits: usize, out: &mut String) -> u8 {
+        let sub = |e: &Expr, needed: u8, first: bool, out: &mut String| {
+            let start = out.len();
+            let strength = e.write_piece(how, digits, out);
+            wrap_in_place(out, start, strength, needed, first);
+        };
+        match self {
+            Expr::Num(v) => {
+                number_into(*v, digits, out);
+                ATOM
+            }
+            Expr::Var(name, v, _) => {
+                match how {
+                    Rendering::Symbolic => out.push_str(name),
+                    Rendering::Substituted => number_into(*v, digits, out),
+                }
+                ATOM
+            }
+            Expr::Add(terms) => {
+                for (i, t) in terms.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" + ");
+                    }
+                    sub(t, if i == 0 { SUM } else { PRODUCT }, i == 0, out);
+                }
+                SUM
+            }
+            Expr::Sub(a, b) => {
+                sub(a, SUM, true, out);
+                out.push_str(" − ");
+                sub(b, PRODUCT, false, out);
+                SUM
+            }
+            Expr::Mul(factors) => {
+                for (i, f) in factors.iter().enumerate() {
+                    if i > 0 {
+                        out.push('·');
+                    }
+                    sub(f, if i == 0 { PRODUCT } else { 3 }, i == 0, out);
+                }
+                PRODUCT
+            }
+            Expr::Div(a, b) => {
+                sub(a, PRODUCT, true, out);
+                out.push_str(" / ");
+                sub(b, POWER, false, out);
+                PRODUCT
+            }
+            Expr::Neg(a) => {
+                out.push('−');
+                sub(a, PRODUCT, false, out);
+                PRODUCT
+            }
+            Expr::Exp(a) => {
+                out.push_str("e^");
+                sub(a, ATOM, false, out);
+                POWER
+            }
+            Expr::Square(a) => {
+                sub(a, ATOM, false, out);
+                out.push('²');
+                POWER
+            }
+            Expr::Call(name, args) => {
+                out.push_str(name);
+                out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    a.write_piece(how, digits, out);
+                }
+                out.push(')');
+                ATOM
+            }
+            Expr::Step(a, inclusive) => {
+                out.push('[');
+                a.write_piece(how, digits, out);
+                out.push_str(if *inclusive { " ≥ 0]" } else { " > 0]" });
+                ATOM
+            }
+        }
     }
 
     /// The same as LaTeX math (without the surrounding `$`).
     pub fn render_latex(&self, how: Rendering, digits: usize) -> String {
-        self.piece(how, digits, Notation::Latex).0.replace('−', "-")
+        self.piece(how, digits).0.replace('−', "-")
     }
 
-    fn piece(&self, how: Rendering, digits: usize, notation: Notation) -> (String, u8) {
-        let sub = |e: &Expr| e.piece(how, digits, notation);
-        let latex = notation == Notation::Latex;
-        let num = |v: f64| {
-            if latex {
-                plain_number(v, digits)
-            } else {
-                number(v, digits)
-            }
-        };
+    /// A piece of LaTeX math and how strongly it binds.
+    fn piece(&self, how: Rendering, digits: usize) -> (String, u8) {
         match self {
-            Expr::Num(v) => (num(*v), ATOM),
+            Expr::Num(v) => (plain_number(*v, digits), ATOM),
             Expr::Var(name, v, _) => match how {
-                Rendering::Symbolic if latex => (latex_name(name), ATOM),
-                Rendering::Symbolic => (name.clone(), ATOM),
-                Rendering::Substituted => (num(*v), ATOM),
+                Rendering::Symbolic => (latex_name(name), ATOM),
+                Rendering::Substituted => (plain_number(*v, digits), ATOM),
             },
-            _ if latex => self.latex_piece(how, digits),
-            Expr::Add(terms) => {
-                let parts: Vec<String> = terms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| wrap(sub(t), if i == 0 { SUM } else { PRODUCT }, i == 0))
-                    .collect();
-                (parts.join(" + "), SUM)
-            }
-            Expr::Sub(a, b) => (
-                format!(
-                    "{} − {}",
-                    wrap(sub(a), SUM, true),
-                    wrap(sub(b), PRODUCT, false)
-                ),
-                SUM,
-            ),
-            Expr::Mul(factors) => {
-                let parts: Vec<String> = factors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| wrap(sub(f), if i == 0 { PRODUCT } else { 3 }, i == 0))
-                    .collect();
-                (parts.join("·"), PRODUCT)
-            }
-            Expr::Div(a, b) => (
-                format!(
-                    "{} / {}",
-                    wrap(sub(a), PRODUCT, true),
-                    wrap(sub(b), POWER, false)
-                ),
-                PRODUCT,
-            ),
-            Expr::Neg(a) => (format!("−{}", wrap(sub(a), PRODUCT, false)), PRODUCT),
-            Expr::Exp(a) => (format!("e^{}", wrap(sub(a), ATOM, false)), POWER),
-            Expr::Square(a) => (format!("{}²", wrap(sub(a), ATOM, false)), POWER),
-            Expr::Call(name, args) => {
-                let parts: Vec<String> = args.iter().map(|a| sub(a).0).collect();
-                (format!("{name}({})", parts.join(", ")), ATOM)
-            }
-            Expr::Step(a, inclusive) => {
-                let op = if *inclusive { "≥" } else { ">" };
-                (format!("[{} {op} 0]", sub(a).0), ATOM)
-            }
+            _ => self.latex_piece(how, digits),
         }
     }
 }
@@ -261,7 +295,7 @@ impl Expr {
 
 impl Expr {
     fn latex_piece(&self, how: Rendering, digits: usize) -> (String, u8) {
-        let sub = |e: &Expr| e.piece(how, digits, Notation::Latex);
+        let sub = |e: &Expr| e.piece(how, digits);
         let join = |xs: &[Expr], sep: &str, first: u8, rest: u8| -> String {
             xs.iter()
                 .enumerate()
@@ -401,6 +435,16 @@ pub fn latex_name(name: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// Parenthesises the piece written at `out[start..]` when it binds looser than `needed`,
+/// or when it starts with a minus sign where a sign would be misread (anywhere but first).
+fn wrap_in_place(out: &mut String, start: usize, strength: u8, needed: u8, first: bool) {
+    let signed = out[start..].starts_with('−');
+    if strength < needed || (signed && !first) {
+        out.insert(start, '(');
+        out.push(')');
+    }
+}
+
 /// Parenthesises a piece that binds looser than `needed`, or that starts with a minus
 /// sign where a sign would be misread (anywhere but first).
 fn wrap((text, strength): (String, u8), needed: u8, first: bool) -> String {
@@ -415,47 +459,81 @@ fn wrap((text, strength): (String, u8), needed: u8, first: bool) -> String {
 /// A number with `digits` significant digits, trailing zeros dropped, a true minus sign;
 /// scientific notation only for very small or very large magnitudes.
 pub fn number(x: f64, digits: usize) -> String {
-    plain_number(x, digits).replace('-', "−")
+    let mut out = String::new();
+    number_into(x, digits, &mut out);
+    out
+}
+
+/// [`number`], appended to `out`.
+pub fn number_into(x: f64, digits: usize, out: &mut String) {
+    write_number(x, digits, "−", out);
 }
 
 /// Like [`number`] but with an ASCII hyphen-minus. The digits are the value's decimal
 /// digits rounded as a calculator rounds, a half away from zero (see [`crate::numbers`]);
 /// in fixed notation the whole integer part is kept.
 pub fn plain_number(x: f64, digits: usize) -> String {
+    let mut out = String::new();
+    write_number(x, digits, "-", &mut out);
+    out
+}
+
+/// Appends `x` as [`plain_number`] writes it, with `minus` for its sign.
+fn write_number(x: f64, digits: usize, minus: &str, out: &mut String) {
     if x == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
     if !x.is_finite() {
-        return format!("{x}");
+        let text = x.to_string();
+        out.push_str(&text.replace('-', minus));
+        return;
+    }
+    if x < 0.0 {
+        out.push_str(minus);
     }
     let digits = digits.clamp(1, 17);
     let exact = Decimal::of(x);
     let rounded = exact.clone().round(digits);
-    let text = if (-5..15).contains(&rounded.exponent) {
-        fixed(&exact.round(digits.max((rounded.exponent + 1).max(0) as usize)))
+    if (-5..15).contains(&rounded.exponent) {
+        let shown = exact.round(digits.max((rounded.exponent + 1).max(0) as usize));
+        write_fixed(&shown, out);
     } else {
         let d = &rounded.digits;
-        let rest = if d.len() > 1 {
-            format!(".{}", ascii(&d[1..]))
-        } else {
-            String::new()
-        };
-        format!("{}{rest}e{}", d[0] as char, rounded.exponent)
-    };
-    if x < 0.0 { format!("-{text}") } else { text }
+        out.push(d[0] as char);
+        if d.len() > 1 {
+            out.push('.');
+            out.push_str(ascii(&d[1..]));
+        }
+        out.push('e');
+        if rounded.exponent < 0 {
+            out.push_str(minus);
+        }
+        out.push_str(&rounded.exponent.unsigned_abs().to_string());
+    }
 }
 
 /// The digits of a decimal with exponent −5..15 in fixed notation, without its sign.
-fn fixed(d: &Decimal) -> String {
+fn write_fixed(d: &Decimal, out: &mut String) {
     let digits = ascii(&d.digits);
     if d.exponent < 0 {
-        return format!("0.{}{digits}", "0".repeat((-d.exponent - 1) as usize));
+        out.push_str("0.");
+        for _ in 0..(-d.exponent - 1) {
+            out.push('0');
+        }
+        out.push_str(digits);
+        return;
     }
     let units = d.exponent as usize + 1;
     if digits.len() <= units {
-        format!("{digits}{}", "0".repeat(units - digits.len()))
+        out.push_str(digits);
+        for _ in digits.len()..units {
+            out.push('0');
+        }
     } else {
-        format!("{}.{}", &digits[..units], &digits[units..])
+        out.push_str(&digits[..units]);
+        out.push('.');
+        out.push_str(&digits[units..]);
     }
 }
 

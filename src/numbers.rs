@@ -219,6 +219,58 @@ pub fn round_sig(x: f64, digits: u32) -> f64 {
     Decimal::of(x).round(digits.clamp(1, 17) as usize).to_f64()
 }
 
+/// The shortest significant digits that read back as `a` (positive, finite), the nearest
+/// to `a` where several are as short, no trailing zeros; and the decimal exponent of the
+/// first: what `{:e}` writes, found by Ryū without the formatting machinery. Where `a`
+/// could lie exactly halfway between two shortest candidates, Ryū would take the even one
+/// and `{:e}` the one away from zero; `{:e}` writes those few.
+fn shortest_digits(a: f64) -> (Vec<u8>, i32) {
+    let mut buffer = ryu::Buffer::new();
+    // `0.00339357`, `123.0`, `1e-7` or `2.2848518038681013e16`.
+    let (digits, exponent) = digits_of(buffer.format_finite(a));
+    if may_tie(a, exponent, digits.len()) {
+        return digits_of(&format!("{a:e}"));
+    }
+    (digits, exponent)
+}
+
+/// The significant digits (no trailing zeros) and the decimal exponent of the first, of a
+/// positive number written `0.00339357`, `123.0`, `1e-7` or `3.39357e-3`.
+fn digits_of(text: &str) -> (Vec<u8>, i32) {
+    let (mantissa, power) = text.split_once('e').unwrap_or((text, "0"));
+    let units = mantissa
+        .split_once('.')
+        .map_or(mantissa, |(units, _)| units);
+    let all = mantissa.bytes().filter(u8::is_ascii_digit);
+    let leading = all.clone().take_while(|&d| d == b'0').count();
+    let mut digits: Vec<u8> = all.skip(leading).collect();
+    trim_trailing_zeros(&mut digits);
+    let power: i32 = power.parse().expect("an integer exponent");
+    (digits, power + units.len() as i32 - 1 - leading as i32)
+}
+
+/// Whether `a`, whose shortest decimal has `len` digits from 10^`exponent`, could lie
+/// exactly halfway between two such decimals. `a` = m·2^e with m odd: for e < 0 its exact
+/// decimal expansion ends −e places after the point, so it has `exponent` + 1 − e
+/// significant digits, and a tie needs it only one longer than the candidates (the
+/// margin of one more covers an exponent that rounding moved up). An integer below 2^53
+/// is its own shortest decimal; above, ties are left to `{:e}` too.
+fn may_tie(a: f64, exponent: i32, len: usize) -> bool {
+    let bits = a.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (m, e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    let e = e + m.trailing_zeros() as i32;
+    if e >= 0 {
+        return a >= 9_007_199_254_740_992.0;
+    }
+    exponent + 1 - e <= len as i32 + 2
+}
+
 /// A nonzero finite number as decimal digits: ±d₁.d₂d₃… × 10^exponent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decimal {
@@ -234,14 +286,11 @@ impl Decimal {
     /// shortest decimal that reads back as `x`. `x` must be finite and nonzero.
     pub fn of(x: f64) -> Decimal {
         let v = shortest_decimal_within(x, 2.0 * EPS * x.abs()).unwrap_or(x);
-        let text = format!("{:e}", v.abs());
-        let (mantissa, exponent) = text.split_once('e').expect("exponent format");
-        let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-        trim_trailing_zeros(&mut digits);
+        let (digits, exponent) = shortest_digits(v.abs());
         Decimal {
             negative: x < 0.0,
             digits,
-            exponent: exponent.parse().expect("an integer exponent"),
+            exponent,
         }
     }
 
@@ -393,6 +442,50 @@ mod tests {
         let terms = (rng.next_u64() % 64 + 2) as f64;
         let magnitude = 1.0 + (rng.next_u64() % 100) as f64;
         terms * EPS * magnitude * x.abs()
+    }
+
+    /// The digits and exponent as `{:e}` writes them (the first implementation).
+    fn by_std_format(v: f64) -> (Vec<u8>, i32) {
+        let text = format!("{:e}", v.abs());
+        let (mantissa, exponent) = text.split_once('e').unwrap();
+        let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+        trim_trailing_zeros(&mut digits);
+        (digits, exponent.parse().unwrap())
+    }
+
+    #[test]
+    fn a_decimal_has_the_digits_std_formatting_gives() {
+        use rand_chacha::rand_core::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut values = vec![
+            1.0,
+            0.1,
+            0.105,
+            123.0,
+            1e-7,
+            1e21,
+            5e-324,
+            f64::MAX,
+            0.00339357,
+        ];
+        values.extend((0..200_000).map(|_| f64::from_bits(rng.next_u64() >> 1)));
+        values.extend((0..200_000).map(|_| (rng.next_u64() % 2_000_000) as f64 / 1e4 - 100.0));
+        // Dyadic values with short exact expansions: where ties between two shortest
+        // decimals arise (28068075378721.0625 lies halfway between …2106 and …2107).
+        values.extend(
+            (0..200_000).map(|i| (rng.next_u64() >> (i % 40)) as f64 / f64::from(1u32 << (i % 24))),
+        );
+        for v in values.into_iter().filter(|v| v.is_finite() && *v != 0.0) {
+            // A value that is its own shortest decimal within the bound: compare the
+            // digit strings of `v` itself.
+            let d = Decimal::of(v);
+            let snapped = shortest_decimal_within(v, 2.0 * EPS * v.abs()).unwrap_or(v);
+            assert_eq!(
+                (d.digits, d.exponent),
+                by_std_format(snapped),
+                "{v:e} (snapped to {snapped:e})"
+            );
+        }
     }
 
     #[test]

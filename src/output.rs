@@ -54,15 +54,29 @@ pub(crate) fn to_stdout(text: &str) -> Result<(), Error> {
 /// whole text, and goes to the [`capture`] buffer when one is set. Pieces are written
 /// whole, so a colour sequence must not be split between two writes.
 pub fn stream(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    stream_with(write, true)
+}
+
+/// [`stream`] for text that escapes every control character itself (JSON as
+/// `render::json` writes it): written as it is, not scanned again.
+pub fn stream_escaped(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    stream_with(write, false)
+}
+
+fn stream_with(
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    scan: bool,
+) -> Result<(), Error> {
     let captured = CAPTURED.with(|c| c.borrow().is_some());
     let written = if captured {
-        let mut safe = Safe::new(Vec::new());
+        let mut safe = Safe::new(Vec::new(), scan);
         let written = write(&mut safe).and_then(|()| safe.flush());
         let text = String::from_utf8_lossy(&safe.inner).into_owned();
         CAPTURED.with(|c| c.borrow_mut().as_mut().map(|buffer| buffer.push_str(&text)));
         written
     } else {
-        let mut safe = Safe::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+        let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let mut safe = Safe::new(stdout, scan);
         write(&mut safe).and_then(|()| safe.flush())
     };
     match written {
@@ -84,6 +98,17 @@ impl Sink<'_> {
     pub fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
         match self {
             Sink::Stdout => stream(write),
+            text @ Sink::Text(_) => text.write_escaped(write),
+        }
+    }
+
+    /// [`Sink::write`] for text that escapes every control character itself.
+    pub fn write_escaped(
+        self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), Error> {
+        match self {
+            Sink::Stdout => stream_escaped(write),
             Sink::Text(text) => {
                 let mut bytes = Vec::new();
                 write(&mut bytes).expect("writing to memory");
@@ -98,14 +123,17 @@ impl Sink<'_> {
 /// pieces waits for its end.
 struct Safe<W: Write> {
     inner: W,
+    /// Whether pieces are scanned at all (not for text that escapes its own).
+    scan: bool,
     /// The start of a character whose end has not been written yet.
     pending: Vec<u8>,
 }
 
 impl<W: Write> Safe<W> {
-    fn new(inner: W) -> Self {
+    fn new(inner: W, scan: bool) -> Self {
         Safe {
             inner,
+            scan,
             pending: Vec::new(),
         }
     }
@@ -114,8 +142,7 @@ impl<W: Write> Safe<W> {
     /// goes as it is, even when it ends inside a character; the only control characters
     /// that take more than a byte, U+0080 to U+009F, start with 0xC2.
     fn pass(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let suspect = |&b: &u8| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2;
-        if !bytes.iter().any(suspect) {
+        if !self.scan || !may_hold_control(bytes) {
             return self.inner.write_all(bytes);
         }
         // The end of a character the last piece began goes first, as it is.
@@ -138,6 +165,19 @@ impl<W: Write> Safe<W> {
             Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
         }
     }
+}
+
+/// Whether `bytes` may hold a control character other than a newline or a tab: a byte
+/// below 0x20, DEL, or 0xC2 followed by 0x80–0x9F (U+0080–U+009F) or ending the piece.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' | b'\t' => false,
+        0..0x20 | 0x7f => true,
+        0xc2 => bytes
+            .get(i + 1)
+            .is_none_or(|next| (0x80..0xa0).contains(next)),
+        _ => false,
+    })
 }
 
 impl<W: Write> Write for Safe<W> {

@@ -415,34 +415,73 @@ fn dense(inputs: usize, units: usize) -> String {
     )
 }
 
+/// A conv1d of one filter of `kernel` over `input` values, then one linear unit.
+fn long_filter(input: usize, kernel: usize) -> String {
+    format!(
+        "data: [{{input: [{}], target: [0]}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
+         layers:\n  - conv1d: {{kernel: [{}]}}\n  - dense: {{activation: linear, weights: [[{}]]}}\n",
+        vec!["0.5"; input].join(", "),
+        vec!["0.01"; kernel].join(", "),
+        vec!["0.01"; input - kernel + 1].join(", ")
+    )
+}
+
 #[test]
 fn networks_too_large_to_trace_are_refused_before_anything_is_allocated() {
     let dir = folder("too-large");
-    let help = "  help: nntrace traces networks small enough to read; `nntrace train` trains \
-                larger ones without a trace\n";
-    let conv = format!(
-        "data: [{{input: [{}], target: [0]}}]\nlearning_rate: 0.1\nloss: half_squared_error\n\
-         layers:\n  - conv1d: {{kernel: [{}]}}\n  - dense: {{activation: linear, weights: [[{}]]}}\n",
-        vec!["0.5"; 2000].join(", "),
-        vec!["0.01"; 1000].join(", "),
-        vec!["0.01"; 1001].join(", ")
-    );
-    let file = write(&dir, "conv.yaml", &conv);
-    for command in ["trace", "template", "walk"] {
-        let mut t = Test::new().args([command, &file]).status(2);
+    let smaller = "make the network smaller to trace it (fewer units, filters or positions, a \
+                   shorter kernel, a longer stride); `nntrace train` trains networks of any size \
+                   without a trace";
+    // Tables and JSON are written as they are made: up to 5,000,000 quantities.
+    let file = write(&dir, "conv-9m.yaml", &long_filter(6000, 3000));
+    for format in ["table", "json"] {
+        let mut t = Test::new()
+            .args(["trace", &file, "--format", format])
+            .status(2);
+        assert_eq!(
+            t.stderr(),
+            format!(
+                "error: {file}: layers[0]: a traced step of this network records about 9045015 \
+                 quantities, 9027004 of them in this layer (convolution, 1 shared filter of \
+                 3000, stride 1); at most 5000000 are traced\n  help: {smaller}\n"
+            )
+        );
+    }
+    // Whatever holds every quantity at once: up to 200,000.
+    let file = write(&dir, "conv.yaml", &long_filter(2000, 1000));
+    let quiz = dir.join("quiz.gift");
+    for args in [
+        vec!["template", &file],
+        vec!["walk", &file],
+        vec!["trace", &file, "--full"],
+        vec!["trace", &file, "--format", "markdown"],
+        vec![
+            "export",
+            &file,
+            "--format",
+            "gift",
+            "-o",
+            quiz.to_str().unwrap(),
+        ],
+    ] {
+        let mut t = Test::new().args(args.clone()).status(2);
         assert_eq!(
             t.stderr(),
             format!(
                 "error: {file}: layers[0]: a traced step of this network records about 1015015 \
-                 quantities; at most 200000 are traced\n{help}"
-            )
+                 quantities, 1009004 of them in this layer (convolution, 1 shared filter of \
+                 1000, stride 1); at most 200000 are traced where every quantity is held at \
+                 once\n  help: `nntrace trace` prints the tables (with long runs summarised) \
+                 and JSON of up to 5000000; or {smaller}\n"
+            ),
+            "{args:?}"
         );
     }
+    assert!(!quiz.exists(), "no quiz is written");
     let file = write(&dir, "dense.yaml", &dense(49, 1000));
-    Test::new()
-        .args(["trace", &file, "--format", "json"])
-        .status(2)
-        .stderr_has("about 200052 quantities; at most 200000 are traced");
+    Test::new().args(["template", &file]).status(2).stderr_has(
+        "about 200052 quantities, 200000 of them in this layer (fully connected, sigmoid)",
+    );
     Test::new()
         .args(["train", &file, "--epochs", "2"])
         .status(0);
@@ -452,7 +491,8 @@ fn networks_too_large_to_trace_are_refused_before_anything_is_allocated() {
         .status(2)
         .stderr_has(&format!(
             "error: {file}: layers[0]: this layer's longest formula has 10001 terms; traced \
-             formulas have at most 10000\n{help}"
+             formulas have at most 10000\n  help: make the layer narrower to trace it; \
+             `nntrace train` trains networks of any size without a trace\n"
         ));
 }
 

@@ -339,3 +339,83 @@ fn help_lists_only_what_works() {
         "{out}"
     );
 }
+
+/// input of 80 → conv1d of one filter of 10 (71 positions) → dense 2 sigmoid (142
+/// weights) → dense 2 softmax: long runs to summarise.
+fn long_layers() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nntrace-fold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = |n: usize, step: usize| {
+        let v: Vec<String> = (0..n)
+            .map(|i| format!("{}", ((i * step) % 9) as f64 / 10.0 - 0.4))
+            .collect();
+        format!("[{}]", v.join(", "))
+    };
+    let text = format!(
+        "data: [{{input: {}, target: 1}}]\nlearning_rate: 0.1\nloss: cross_entropy\nlayers:\n\
+         \x20 - conv1d: {{kernel: {}}}\n\
+         \x20 - dense: {{activation: sigmoid, weights: [{}, {}]}}\n\
+         \x20 - dense: {{activation: softmax, weights: [[0.1, 0.2], [0.3, -0.1]]}}\n",
+        list(80, 7),
+        list(10, 5),
+        list(71, 2),
+        list(71, 4)
+    );
+    let path = dir.join("long.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn long_runs_show_their_first_and_last_five_unless_full() {
+    let file = long_layers();
+    let file = file.to_str().unwrap();
+    let mut t = Test::new().args(["trace", file]).status(0);
+    let summary = t.stdout();
+    let ids = |text: &str, prefix: &str| {
+        text.lines()
+            .filter_map(|l| l.split('│').nth(1))
+            .map(str::trim)
+            .filter(|id| id.starts_with(prefix))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    // 142 weights of the hidden layer: 5 + 132 left out + 5.
+    let weights = ids(&summary, "hidden.w.");
+    assert_eq!(weights.len(), 10, "{weights:?}");
+    assert_eq!(weights[4], "hidden.w.w_hidden1_conv3");
+    assert_eq!(weights[5], "hidden.w.w_hidden2_conv69");
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("│ ⋮ 132 more ") && l.contains("│ --full shows them")),
+        "{summary}"
+    );
+    // The two nets and outputs of the hidden layer are few: all shown.
+    assert_eq!(ids(&summary, "hidden.net.").len(), 2);
+    // The filter table: positions 1–5 and 67–71, weights w1, w2, w9, w10.
+    assert!(summary.contains("│ ⋮ 6 more │"), "{summary}");
+    assert!(summary.contains("│  weights │"), "{summary}");
+    assert!(summary.contains("5 (conv5)") && summary.contains("67 (conv67)"));
+    assert!(!summary.contains("6 (conv6)") && !summary.contains("66 (conv66)"));
+    assert!(summary.contains("⋮ 61 more"));
+    // The update table: the hidden layer's 142 weights summarised too.
+    let updates = summary.split("UPDATE").nth(1).unwrap();
+    assert!(updates.contains("⋮ 132 more"), "{updates}");
+    let mut t = Test::new().args(["trace", file, "--full"]).status(0);
+    let full = t.stdout();
+    assert_eq!(ids(&full, "hidden.w.").len(), 142);
+    assert!(!full.contains('⋮'), "nothing is left out with --full");
+    let mut t = Test::new()
+        .args(["trace", file, "--only", "hidden.update"])
+        .status(0);
+    let only = t.stdout();
+    assert!(
+        only.contains("⋮ 132 more") && !only.contains("conv  "),
+        "{only}"
+    );
+    Test::new()
+        .args(["trace", file, "--full", "--format", "json"])
+        .status(2)
+        .stderr_has("--full shows every row of the terminal tables: use it with --format table");
+}

@@ -172,6 +172,7 @@ impl QuestionArgs {
             ));
         }
         let selection = self.selection(s)?;
+        super::traceable(s)?;
         let trace = s.trace(pattern, Policy::default());
         let ex = s.explainer(pattern, &trace);
         let title = format!("{}, pattern {pattern}", s.name);

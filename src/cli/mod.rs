@@ -233,6 +233,10 @@ pub struct TraceArgs {
     /// One line per quantity (formula and numbers side by side), no rules between rows.
     #[arg(long)]
     pub compact: bool,
+    /// Every row of every table. Without it, a layer's long run of one kind of quantity
+    /// (more than 60) shows its first and last five and how many are left out.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,8 +281,32 @@ impl ColorChoice {
     }
 }
 
-/// Quantities a traced step may record (weights count four times: w, ∂L/∂w, Δw, new w).
-pub(crate) const MAX_TRACED_QUANTITIES: usize = 200_000;
+/// Quantities a traced step may record for `trace`'s tables (long runs summarised) and
+/// JSON, which are written as they are produced (weights count four times: w, ∂L/∂w, Δw,
+/// new w). A network of 10^6 weights fits.
+pub(crate) const MAX_TRACED_QUANTITIES: usize = 5_000_000;
+/// Quantities a traced step may record where every one is explained and held at once:
+/// `--full` tables, handouts, the web page, walk, template, check, quizzes, the diagram.
+pub(crate) const MAX_HELD_QUANTITIES: usize = 200_000;
+
+/// What a traced step is for, which decides how large it may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// Written as it is produced: `trace`'s JSON, and its tables with long runs summarised.
+    Streamed,
+    /// Explained whole: `--full` tables, handouts, pages, walk, template, check, quizzes,
+    /// the diagram.
+    Held,
+}
+
+impl Use {
+    fn limit(self) -> usize {
+        match self {
+            Use::Streamed => MAX_TRACED_QUANTITIES,
+            Use::Held => MAX_HELD_QUANTITIES,
+        }
+    }
+}
 /// Terms the longest formula of a trace may have.
 pub(crate) const MAX_FORMULA_TERMS: usize = 10_000;
 
@@ -487,6 +515,11 @@ pub(crate) fn trace(
             "--blank makes an exercise sheet: use it with --format markdown or latex".into(),
         ));
     }
+    if tables.full && show.format != Format::Table {
+        return Err(Error::Usage(
+            "--full shows every row of the terminal tables: use it with --format table".into(),
+        ));
+    }
     if (tables.only.is_some() || tables.compact) && show.format != Format::Table {
         return Err(Error::Usage(
             "--only and --compact shape the terminal tables: use them with --format table".into(),
@@ -499,15 +532,18 @@ pub(crate) fn trace(
             None => None,
         },
         hidden: false,
+        full: tables.full,
     };
     let round = tables.round.map(u32::from);
-    let t = traced(
+    let streamed = show.format == Format::Json || (show.format == Format::Table && !tables.full);
+    let t = traced_for(
         s,
         pattern,
         Policy {
             round,
             ..Policy::default()
         },
+        if streamed { Use::Streamed } else { Use::Held },
     )?;
     let ex = s.explainer(pattern, &t);
     if let (Some(only), Some(text)) = (view.only, &tables.only) {
@@ -521,7 +557,7 @@ pub(crate) fn trace(
         }
         Format::Json => {
             return sink
-                .write(|out| render::json::write(out, s, pattern, &ex, opts, round))
+                .write_escaped(|out| render::json::write(out, s, pattern, &ex, opts, round))
                 .map(|()| 0);
         }
         Format::Csv => unreachable!("refused above"),
@@ -546,10 +582,21 @@ pub(crate) fn trace(
     sink.write(|out| out.write_all(text.as_bytes())).map(|()| 0)
 }
 
-/// One step traced, refused when a quantity is not a finite number: the first one is
-/// named with its formula and operands.
+/// One step traced to be held whole ([`Use::Held`]); see [`traced_for`].
 pub(crate) fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Trace, Error> {
-    traceable(s)?;
+    traced_for(s, pattern, policy, Use::Held)
+}
+
+/// One step traced, refused before it runs when it would be too large for `what`, and
+/// after when a quantity is not a finite number: the first one is named with its formula
+/// and operands.
+pub(crate) fn traced_for(
+    s: &Scenario,
+    pattern: usize,
+    policy: Policy,
+    what: Use,
+) -> Result<Trace, Error> {
+    traceable_for(s, what)?;
     let t = s.trace(pattern, policy);
     let Some(entry) = t.entries.iter().find(|e| !e.value.is_finite()) else {
         return Ok(t);
@@ -567,24 +614,47 @@ pub(crate) fn traced(s: &Scenario, pattern: usize, policy: Policy) -> Result<Tra
 }
 
 /// Refuses, before anything is allocated, a network whose trace would be too large to
-/// read or to hold: too many quantities, or a formula too long.
+/// hold whole ([`Use::Held`]); see [`traceable_for`].
 pub(crate) fn traceable(s: &Scenario) -> Result<(), InputError> {
+    traceable_for(s, Use::Held)
+}
+
+/// Refuses, before anything is allocated, a network whose trace would be too large for
+/// `what`: too many quantities (counted from the shapes alone: parameters, nodes,
+/// filters × positions × kernel), or a formula too long. The message names the layer
+/// that records the most and says what to do.
+pub(crate) fn traceable_for(s: &Scenario, what: Use) -> Result<(), InputError> {
     let size = s.network.trace_size();
-    let fail =
-        |layer: usize, message: String| {
-            Err(InputError::at_path(&s.source, format!("layers[{layer}]"), message).help(
-            "nntrace traces networks small enough to read; `nntrace train` trains larger ones \
-             without a trace",
-        ))
+    let fail = |layer: usize, message: String, help: String| {
+        Err(InputError::at_path(&s.source, format!("layers[{layer}]"), message).help(help))
+    };
+    let limit = what.limit();
+    if size.quantities > limit {
+        let layer = &s.network.layers[size.most_quantities];
+        let smaller = "make the network smaller to trace it (fewer units, filters or \
+                       positions, a shorter kernel, a longer stride); `nntrace train` trains \
+                       networks of any size without a trace";
+        let help = match what {
+            Use::Streamed => smaller.to_string(),
+            Use::Held => format!(
+                "`nntrace trace` prints the tables (with long runs summarised) and JSON of up \
+                 to {MAX_TRACED_QUANTITIES}; or {smaller}"
+            ),
         };
-    if size.quantities > MAX_TRACED_QUANTITIES {
         return fail(
             size.most_quantities,
             format!(
-                "a traced step of this network records about {} quantities; at most \
-                 {MAX_TRACED_QUANTITIES} are traced",
-                size.quantities
+                "a traced step of this network records about {} quantities, {} of them in \
+                 this layer ({}); at most {limit} are traced{}",
+                size.quantities,
+                layer.quantities(),
+                layer.describe(),
+                match what {
+                    Use::Streamed => "",
+                    Use::Held => " where every quantity is held at once",
+                }
             ),
+            help,
         );
     }
     if size.widest_formula > MAX_FORMULA_TERMS {
@@ -595,6 +665,9 @@ pub(crate) fn traceable(s: &Scenario) -> Result<(), InputError> {
                  {MAX_FORMULA_TERMS}",
                 size.widest_formula
             ),
+            "make the layer narrower to trace it; `nntrace train` trains networks of any \
+             size without a trace"
+                .into(),
         );
     }
     Ok(())
@@ -681,7 +754,11 @@ fn no_empty_choice(
     text: &str,
 ) -> Result<(), Error> {
     use crate::trace::Phase;
-    if !render::table::chosen(ex, opts, Some(only)).is_empty() {
+    let view = |only| render::table::View {
+        only: Some(only),
+        ..Default::default()
+    };
+    if !render::table::chosen(ex, opts, &view(only)).is_empty() {
         return Ok(());
     }
     let has: Vec<&str> = [Phase::Forward, Phase::Backward, Phase::Update]
@@ -691,7 +768,7 @@ fn no_empty_choice(
                 phase: Some(p),
                 ..only
             };
-            !render::table::chosen(ex, opts, Some(each)).is_empty()
+            !render::table::chosen(ex, opts, &view(each)).is_empty()
         })
         .map(|p| p.as_str())
         .collect();

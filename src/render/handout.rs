@@ -170,6 +170,7 @@ impl Handout<'_> {
                 Block::Contribs(grid) => self.contribs(w, grid),
                 Block::Grids(grids) => self.grids(w, grids),
                 Block::Updates(updates) => self.updates(w, updates),
+                Block::LeftOut(gap) => w.paragraph(&[w.text(&format!("⋮ {} more", gap.count))]),
             });
         }
         out

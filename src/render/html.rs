@@ -93,6 +93,7 @@ fn section_html(ex: &Explainer, section: &Section, index: usize, digits: usize) 
             Block::Contribs(grid) => contribs_html(ex, grid, digits),
             Block::Grids(grids) => grids_html(ex, grids),
             Block::Updates(updates) => updates_html(ex, updates, digits),
+            Block::LeftOut(gap) => format!("<p class=\"left-out\">⋮ {} more</p>\n", gap.count),
         });
     }
     out.push_str("</section>\n");

@@ -10,6 +10,7 @@ use crate::scenario::Scenario;
 use crate::trace::{Entry, Kind};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -22,10 +23,9 @@ pub fn write(
     opts: &Options,
     round: Option<u32>,
 ) -> io::Result<()> {
-    // serde writes in small pieces; they go on in large ones (JSON has no raw control
-    // characters, so no piece boundary can split an escape sequence).
+    // serde writes in small pieces; they go on in large ones.
     let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-    let mut json = serde_json::Serializer::pretty(&mut buffered);
+    let mut json = serde_json::Serializer::with_formatter(&mut buffered, Escaping::default());
     document(s, pattern, ex, opts, round)
         .serialize(&mut json)
         .map_err(io::Error::from)?;
@@ -77,6 +77,72 @@ fn document<'a>(
         quantities: Quantities { ex, opts },
         routes: Routes { ex },
         masks: Masks { ex },
+    }
+}
+
+/// serde_json's pretty layout (two-space indent), escaping in strings DEL and the C1
+/// controls (U+0080–U+009F) as well as the C0 controls serde escapes itself: the JSON
+/// holds no control character but its newlines, so it is safe to send to a terminal as
+/// it is written ([`crate::output::stream_escaped`]).
+#[derive(Default)]
+struct Escaping(PrettyFormatter<'static>);
+
+impl Formatter for Escaping {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        // DEL, or the first byte of U+0080–U+009F (0xC2 0x80–0x9F); 0xC2 also starts `·`.
+        for i in memchr::memchr2_iter(0x7f, 0xc2, bytes) {
+            let (code, len) = match (bytes[i], bytes.get(i + 1)) {
+                (0x7f, _) => (0x7f, 1),
+                (_, Some(&next)) if (0x80..0xa0).contains(&next) => (u32::from(next), 2),
+                _ => continue,
+            };
+            w.write_all(&bytes[start..i])?;
+            write!(w, "\\u{code:04x}")?;
+            start = i + len;
+        }
+        w.write_all(&bytes[start..])
     }
 }
 
@@ -147,21 +213,42 @@ impl Serialize for Quantities<'_> {
         let (ex, opts) = (self.ex, self.opts);
         let entries = ex.entries();
         let mut seq = serializer.serialize_seq(Some(entries.len()))?;
+        let mut buffers = Buffers::default();
         for e in entries {
-            quantity(ex, opts, e, |q| seq.serialize_element(q))?;
+            quantity(ex, opts, e, &mut buffers, |q| seq.serialize_element(q))?;
         }
         seq.end()
     }
 }
 
+/// The text of a quantity's formula, kept from one quantity to the next so that rendering
+/// allocates only while the buffers grow.
+#[derive(Default)]
+struct Buffers {
+    formula: String,
+    substituted: String,
+}
+
 /// Explains one entry and hands it, as written, to `write`. The formula's two renderings
-/// are derived once from one tree.
-fn quantity<T>(ex: &Explainer, opts: &Options, e: &Entry, write: impl FnOnce(&Quantity) -> T) -> T {
+/// are derived from one tree into the reused `buffers`.
+fn quantity<T>(
+    ex: &Explainer,
+    opts: &Options,
+    e: &Entry,
+    buffers: &mut Buffers,
+    write: impl FnOnce(&Quantity) -> T,
+) -> T {
     let explained = ex.explain(e.key);
-    let formula = explained.formula.render(Rendering::Symbolic, opts.digits);
-    let substituted = explained
+    let (formula, substituted) = (&mut buffers.formula, &mut buffers.substituted);
+    formula.clear();
+    substituted.clear();
+    let digits = opts.digits;
+    explained
         .formula
-        .render(Rendering::Substituted, opts.digits);
+        .render_into(Rendering::Symbolic, digits, formula);
+    explained
+        .formula
+        .render_into(Rendering::Substituted, digits, substituted);
     let name = ex.name(e.key);
     write(&Quantity {
         id: &ex.id(e.key),
@@ -171,8 +258,8 @@ fn quantity<T>(ex: &Explainer, opts: &Options, e: &Entry, write: impl FnOnce(&Qu
         name: &name,
         symbol: shown(opts, &explained.symbol),
         value: e.value,
-        formula: shown(opts, &formula),
-        substituted: shown(opts, &substituted),
+        formula: shown(opts, formula),
+        substituted: shown(opts, substituted),
         note: explained
             .note
             .as_ref()
@@ -260,5 +347,23 @@ impl Serialize for Masks<'_> {
                 input: ex.value(e.key.layer - 1, Kind::Out, e.key.index as usize),
             });
         serializer.collect_seq(masks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn del_and_c1_controls_are_escaped_and_other_text_is_left_alone() {
+        let mut out = Vec::new();
+        let mut json = serde_json::Serializer::with_formatter(&mut out, Escaping::default());
+        ["a\u{7f}b·c\u{85}d\u{1b}\u{c2}", "∂L/∂w\u{9f}"]
+            .serialize(&mut json)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[\n  \"a\\u007fb·c\\u0085d\\u001b\u{c2}\",\n  \"∂L/∂w\\u009f\"\n]"
+        );
     }
 }

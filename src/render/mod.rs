@@ -83,7 +83,7 @@ pub fn asciify(s: &str) -> String {
             '≥' => out.push_str(">="),
             '▸' | '→' => out.push_str("->"),
             '←' => out.push_str("<-"),
-            '…' => out.push_str("..."),
+            '…' | '⋮' => out.push_str("..."),
             '—' | '─' | '━' => out.push('-'),
             '✓' => out.push_str("ok"),
             '✗' => out.push('x'),
@@ -118,10 +118,15 @@ pub struct Row {
 }
 
 /// The terms of a shared filter's gradient: one row per position, one column per weight.
+/// A summarised grid leaves out positions and weights in its middle.
 pub struct ContribGrid {
     pub weight_names: Vec<String>,
     /// Per position: the conv node, its gradient, and one cell per filter weight.
     pub positions: Vec<(String, f64, Vec<Row>)>,
+    /// Positions (rows) left out of a summarised grid.
+    pub omitted_positions: Option<Omitted>,
+    /// Weights (columns) left out of a summarised grid.
+    pub omitted_weights: Option<Omitted>,
     /// ∂L/∂w of each filter weight: the sum of its column.
     pub sums: Vec<f64>,
     /// The quantities shown: each position's ∂L/∂(node), each column's ∂L/∂w.
@@ -183,6 +188,69 @@ pub enum Block {
     Contribs(ContribGrid),
     Grids(Grids),
     Updates(Vec<Update>),
+    /// Quantities left out of a summarised table, between the blocks either side of it.
+    LeftOut(LeftOut),
+}
+
+/// How a long table is summarised (as the diagram summarises a long column): of the
+/// quantities of one kind in one layer, when there are more than `above`, the first and
+/// last `at_each_end` are shown; a filter table shows at most `above` positions and
+/// `columns_above` weights the same way. `--full` shows everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fold {
+    pub above: usize,
+    pub at_each_end: usize,
+    pub columns_above: usize,
+    pub columns_at_each_end: usize,
+}
+
+/// The summary the terminal tables use without `--full`.
+pub const FOLD: Fold = Fold {
+    above: 60,
+    at_each_end: 5,
+    columns_above: 6,
+    columns_at_each_end: 2,
+};
+
+impl Fold {
+    /// Which of `n` items are shown: all, or the first and last few with the count of
+    /// those left out between them.
+    fn split(above: usize, at_each_end: usize, n: usize) -> (Vec<usize>, Option<Omitted>) {
+        if n <= above {
+            return ((0..n).collect(), None);
+        }
+        let shown = (0..at_each_end).chain(n - at_each_end..n).collect();
+        let omitted = Omitted {
+            at: at_each_end,
+            count: n - 2 * at_each_end,
+        };
+        (shown, Some(omitted))
+    }
+}
+
+/// Items left out of a list that shows only some: `count` of them, before the shown
+/// item `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Omitted {
+    pub at: usize,
+    pub count: usize,
+}
+
+impl Omitted {
+    /// The number (from 0) of the `i`-th shown item among all of them.
+    pub fn original(omitted: Option<Omitted>, i: usize) -> usize {
+        match omitted {
+            Some(o) if i >= o.at => i + o.count,
+            _ => i,
+        }
+    }
+}
+
+/// Quantities of one layer a summarised table leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    pub layer: LayerId,
+    pub count: usize,
 }
 
 /// One table's worth: a layer in one phase.
@@ -218,6 +286,12 @@ pub fn rows(ex: &Explainer, digits: usize) -> Vec<Row> {
 
 /// The trace cut into sections: a layer in a phase, in the order computed.
 pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
+    folded_sections(ex, digits, None)
+}
+
+/// The sections, long runs of one kind of quantity summarised by `fold`: only what is
+/// shown is explained, so a summary of a large network costs little.
+pub fn folded_sections(ex: &Explainer, digits: usize, fold: Option<Fold>) -> Vec<Section> {
     let mut out: Vec<Section> = Vec::new();
     let entries = ex.entries();
     let mut start = 0;
@@ -225,7 +299,7 @@ pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
         let head = entries[start].key;
         let same = |e: &Entry| e.key.section() == head.section();
         let end = start + entries[start..].iter().take_while(|e| same(e)).count();
-        out.push(section(ex, &entries[start..end], digits));
+        out.push(folded_section(ex, &entries[start..end], digits, fold));
         start = end;
     }
     out
@@ -233,16 +307,26 @@ pub fn sections(ex: &Explainer, digits: usize) -> Vec<Section> {
 
 /// One section of consecutive entries (a layer in a phase, or a part of one).
 pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
+    folded_section(ex, entries, digits, None)
+}
+
+fn folded_section(ex: &Explainer, entries: &[Entry], digits: usize, fold: Option<Fold>) -> Section {
     let head = entries[0].key;
     let phase = head.kind.phase();
     if phase == Phase::Update {
+        let mut blocks = Vec::new();
+        fold_run(
+            entries,
+            fold,
+            &mut blocks,
+            |e| update(ex, e.key),
+            Block::Updates,
+        );
         return Section {
             phase,
             layer: head.layer,
             title: "every weight: new w = w + Δw, the held updates applied at the end".into(),
-            blocks: vec![Block::Updates(
-                entries.iter().map(|e| update(ex, e.key)).collect(),
-            )],
+            blocks,
         };
     }
     let figures: Vec<Grids> = ex.net.layer(head.layer).map_or(Vec::new(), |layer| {
@@ -261,30 +345,24 @@ pub fn section(ex: &Explainer, entries: &[Entry], digits: usize) -> Section {
         .chain(before)
         .map(Block::Grids)
         .collect();
-    let mut pending = Vec::new();
     let mut i = 0;
     while i < entries.len() {
-        if entries[i].key.kind == Kind::Contrib {
-            let n = entries[i..]
-                .iter()
-                .take_while(|e| e.key.kind == Kind::Contrib)
-                .count();
-            if !pending.is_empty() {
-                blocks.push(Block::Rows(std::mem::take(&mut pending)));
-            }
+        let contribs = entries[i].key.kind == Kind::Contrib;
+        let n = entries[i..]
+            .iter()
+            .take_while(|e| (e.key.kind == Kind::Contrib) == contribs)
+            .count();
+        let run = &entries[i..i + n];
+        if contribs {
             blocks.extend(
-                contrib_grids(ex, &entries[i..i + n], digits)
+                contrib_grids(ex, run, digits, fold)
                     .into_iter()
                     .map(Block::Contribs),
             );
-            i += n;
         } else {
-            pending.push(row(ex, &entries[i], digits));
-            i += 1;
+            fold_run(run, fold, &mut blocks, |e| row(ex, e, digits), Block::Rows);
         }
-    }
-    if !pending.is_empty() {
-        blocks.push(Block::Rows(pending));
+        i += n;
     }
     blocks.extend(after.into_iter().map(Block::Grids));
     Section {
@@ -403,57 +481,128 @@ fn title(ex: &Explainer, layer: LayerId, phase: Phase) -> String {
     }
 }
 
+/// Adds a run of entries to `blocks` as blocks of what `make` makes of each, summarised by
+/// `fold`: of each kind of quantity in each layer, only the first and last few when there
+/// are many, a [`LeftOut`] block standing for each gap.
+fn fold_run<T>(
+    entries: &[Entry],
+    fold: Option<Fold>,
+    blocks: &mut Vec<Block>,
+    mut make: impl FnMut(&Entry) -> T,
+    block: impl Fn(Vec<T>) -> Block,
+) {
+    let Some(fold) = fold else {
+        blocks.push(block(entries.iter().map(make).collect()));
+        return;
+    };
+    // (layer, kind), how many of them, how many seen so far.
+    let mut kinds: Vec<((LayerId, Kind), usize, usize)> = Vec::new();
+    for e in entries {
+        let group = (e.key.layer, e.key.kind);
+        match kinds.iter_mut().find(|k| k.0 == group) {
+            Some(k) => k.1 += 1,
+            None => kinds.push((group, 1, 0)),
+        }
+    }
+    let mut shown = Vec::new();
+    let mut left_out: Option<LeftOut> = None;
+    for e in entries {
+        let group = (e.key.layer, e.key.kind);
+        let k = kinds
+            .iter_mut()
+            .find(|k| k.0 == group)
+            .expect("counted above");
+        let (n, rank) = (k.1, k.2);
+        k.2 += 1;
+        let keep = n <= fold.above || rank < fold.at_each_end || rank >= n - fold.at_each_end;
+        if !keep {
+            left_out
+                .get_or_insert(LeftOut {
+                    layer: e.key.layer,
+                    count: 0,
+                })
+                .count += 1;
+            continue;
+        }
+        if let Some(gap) = left_out.take() {
+            blocks.push(block(std::mem::take(&mut shown)));
+            blocks.push(Block::LeftOut(gap));
+        }
+        shown.push(make(e));
+    }
+    if let Some(gap) = left_out {
+        blocks.push(block(std::mem::take(&mut shown)));
+        blocks.push(Block::LeftOut(gap));
+    }
+    if !shown.is_empty() {
+        blocks.push(block(shown));
+    }
+}
+
 /// The contributions of a layer's shared filters as tables, laid out as the layer says
 /// ([`LayerKind::filter_tables`](crate::network::LayerKind::filter_tables)).
-fn contrib_grids(ex: &Explainer, entries: &[Entry], digits: usize) -> Vec<ContribGrid> {
+fn contrib_grids(
+    ex: &Explainer,
+    entries: &[Entry],
+    digits: usize,
+    fold: Option<Fold>,
+) -> Vec<ContribGrid> {
     let layer = entries[0].key.layer;
     let Some(l) = ex.net.layer(layer) else {
         return Vec::new();
     };
-    let by_index: std::collections::HashMap<usize, Entry> =
-        entries.iter().map(|e| (e.key.index as usize, *e)).collect();
     let cell = |index: usize| {
-        let entry = by_index.get(&index).copied().unwrap_or(Entry {
-            key: Key::new(layer, Kind::Contrib, index),
-            value: 0.0,
-        });
-        row(ex, &entry, digits)
+        let key = Key::new(layer, Kind::Contrib, index);
+        let value = ex.trace.value(key).unwrap_or(0.0);
+        row(ex, &Entry { key, value }, digits)
     };
     l.filter_tables()
         .into_iter()
-        .map(|table| ContribGrid {
-            weight_names: table
-                .weights
-                .iter()
-                .map(|&p| l.param_name(p).to_string())
-                .collect(),
-            positions: table
-                .nodes
-                .iter()
-                .zip(&table.contribs)
-                .map(|(&node, row)| {
-                    (
-                        l.outputs()[node].clone(),
-                        ex.value(layer, Kind::Grad, node),
-                        row.iter().map(|&index| cell(index)).collect(),
-                    )
-                })
-                .collect(),
-            sums: table
-                .weights
-                .iter()
-                .map(|&p| ex.value(layer, Kind::Wgrad, p))
-                .collect(),
-            grad_keys: table
-                .nodes
-                .iter()
-                .map(|&node| Key::new(layer, Kind::Grad, node))
-                .collect(),
-            sum_keys: table
-                .weights
-                .iter()
-                .map(|&p| Key::new(layer, Kind::Wgrad, p))
-                .collect(),
+        .map(|table| {
+            let (positions, omitted_positions) = match fold {
+                Some(f) => Fold::split(f.above, f.at_each_end, table.nodes.len()),
+                None => Fold::split(usize::MAX, 0, table.nodes.len()),
+            };
+            let (columns, omitted_weights) = match fold {
+                Some(f) => Fold::split(f.columns_above, f.columns_at_each_end, table.weights.len()),
+                None => Fold::split(usize::MAX, 0, table.weights.len()),
+            };
+            let weights: Vec<usize> = columns.iter().map(|&c| table.weights[c]).collect();
+            let nodes: Vec<usize> = positions.iter().map(|&k| table.nodes[k]).collect();
+            ContribGrid {
+                weight_names: weights
+                    .iter()
+                    .map(|&p| l.param_name(p).to_string())
+                    .collect(),
+                positions: positions
+                    .iter()
+                    .map(|&k| {
+                        let node = table.nodes[k];
+                        (
+                            l.outputs()[node].clone(),
+                            ex.value(layer, Kind::Grad, node),
+                            columns
+                                .iter()
+                                .map(|&c| cell(table.contribs[k][c]))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                omitted_positions,
+                omitted_weights,
+                sums: weights
+                    .iter()
+                    .map(|&p| ex.value(layer, Kind::Wgrad, p))
+                    .collect(),
+                grad_keys: nodes
+                    .iter()
+                    .map(|&node| Key::new(layer, Kind::Grad, node))
+                    .collect(),
+                sum_keys: weights
+                    .iter()
+                    .map(|&p| Key::new(layer, Kind::Wgrad, p))
+                    .collect(),
+            }
         })
         .collect()
 }

@@ -3,8 +3,8 @@
 //! line is longer than the width.
 
 use super::{
-    Block, CellView, ContribGrid, Grids, Options, Row, Section, Update, place, preamble, sections,
-    strip,
+    Block, CellView, ContribGrid, FOLD, Grids, Omitted, Options, Row, Section, Update,
+    folded_sections, place, preamble, strip,
 };
 use crate::network::{Explainer, Note, NoteKind};
 use crate::scenario::Scenario;
@@ -31,6 +31,9 @@ pub struct View {
     pub only: Option<Only>,
     /// Formulas only, every computed number `?` and no notes (the walk's hidden numbers).
     pub hidden: bool,
+    /// `--full`: every row of every table; without it a long run of one kind of quantity
+    /// shows its first and last few ([`FOLD`]).
+    pub full: bool,
 }
 
 /// A choice of tables: a layer (its rows of the update table included), a phase, or both.
@@ -68,7 +71,7 @@ pub fn write(
     for line in preamble(s, pattern, round) {
         out.write_all(fill(&opts.text(&line), opts.width, "  ").as_bytes())?;
     }
-    for section in chosen(ex, opts, view.only) {
+    for section in chosen(ex, opts, view) {
         out.write_all(b"\n")?;
         out.write_all(heading(ex, &section, opts).as_bytes())?;
         out.write_all(section_tables(&section, opts, view).as_bytes())?;
@@ -78,9 +81,10 @@ pub fn write(
 
 /// The sections `--only` asks for (every one without it), the update table cut to the
 /// chosen layer's weights.
-pub fn chosen(ex: &Explainer, opts: &Options, only: Option<Only>) -> Vec<Section> {
-    let mut out = sections(ex, opts.digits);
-    let Some(only) = only else {
+pub fn chosen(ex: &Explainer, opts: &Options, view: &View) -> Vec<Section> {
+    let fold = (!view.full).then_some(FOLD);
+    let mut out = folded_sections(ex, opts.digits, fold);
+    let Some(only) = view.only else {
         return out;
     };
     out.retain(|s| only.phase.is_none_or(|p| p == s.phase));
@@ -90,32 +94,98 @@ pub fn chosen(ex: &Explainer, opts: &Options, only: Option<Only>) -> Vec<Section
             if s.phase != Phase::Update {
                 return s.layer == layer;
             }
-            for block in &mut s.blocks {
-                if let Block::Updates(updates) = block {
+            s.blocks.retain_mut(|block| match block {
+                Block::Updates(updates) => {
                     updates.retain(|u| u.layer == name);
+                    !updates.is_empty()
                 }
-            }
-            s.blocks
-                .iter()
-                .any(|b| matches!(b, Block::Updates(u) if !u.is_empty()))
+                Block::LeftOut(gap) => gap.layer == layer,
+                Block::Rows(_) | Block::Contribs(_) => true,
+            });
+            !s.blocks.is_empty()
         });
     }
     out
 }
 
 /// Every table of one section, each followed by a blank line.
+/// Blocks of rows (or of updates) with the gaps a summary left between them make one table.
 pub fn section_tables(section: &Section, opts: &Options, view: &View) -> String {
     let mut out = String::new();
-    for block in &section.blocks {
-        out.push_str(&match block {
-            Block::Rows(rows) => rows_table(rows, opts, view),
+    let blocks = &section.blocks;
+    let mut i = 0;
+    while i < blocks.len() {
+        let n = 1 + blocks[i + 1..]
+            .iter()
+            .take_while(|b| matches!(b, Block::LeftOut(_)) || same_kind(&blocks[i], b))
+            .count();
+        let run = &blocks[i..i + n];
+        out.push_str(&match &blocks[i] {
+            Block::Rows(_) => rows_table(
+                &lines(run, |b| match b {
+                    Block::Rows(rows) => Some(rows),
+                    _ => None,
+                }),
+                opts,
+                view,
+            ),
+            Block::Updates(_) => update_table(
+                &lines(run, |b| match b {
+                    Block::Updates(updates) => Some(updates),
+                    _ => None,
+                }),
+                opts,
+                view,
+            ),
             Block::Contribs(grid) => contrib_table(grid, opts, view),
             Block::Grids(grids) => grids_tables(grids, opts, view),
-            Block::Updates(updates) => update_table(updates, opts, view),
+            Block::LeftOut(gap) => rows_table(&[Line::LeftOut(gap.count)], opts, view),
         });
         out.push('\n');
+        i += n;
     }
     out
+}
+
+/// Whether two blocks hold the same kind of line (rows, or updates), so that with the gaps
+/// between them they make one table.
+fn same_kind(a: &Block, b: &Block) -> bool {
+    matches!(
+        (a, b),
+        (Block::Rows(_), Block::Rows(_)) | (Block::Updates(_), Block::Updates(_))
+    )
+}
+
+/// A line of a table: a quantity shown, or how many a summary left out there.
+enum Line<'a, T> {
+    Shown(&'a T),
+    LeftOut(usize),
+}
+
+/// The lines of a run of blocks: the items `items` finds in each, and the gaps.
+fn lines<'a, T>(
+    run: &'a [Block],
+    items: impl Fn(&'a Block) -> Option<&'a Vec<T>>,
+) -> Vec<Line<'a, T>> {
+    let mut out = Vec::new();
+    for block in run {
+        match (block, items(block)) {
+            (Block::LeftOut(gap), _) => out.push(Line::LeftOut(gap.count)),
+            (_, Some(shown)) => out.extend(shown.iter().map(Line::Shown)),
+            (_, None) => {}
+        }
+    }
+    out
+}
+
+/// The line standing for `count` quantities left out, in a table of `columns` columns.
+fn left_out_cells(count: usize, columns: usize, opts: &Options) -> Vec<Cell> {
+    let mut cells = vec![
+        Cell::plain(opts.text(&format!("⋮ {count} more"))),
+        Cell::plain("--full shows them"),
+    ];
+    cells.resize_with(columns, || Cell::plain(""));
+    cells
 }
 
 /// Plain text broken between words to `width` columns, later lines indented; each line
@@ -427,14 +497,19 @@ fn note<'a>(r: &'a Row, view: &View) -> Option<&'a Note> {
     r.note.as_ref().filter(|_| !view.hidden)
 }
 
-fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Grid {
+fn rows_grid(lines: &[Line<Row>], opts: &Options, view: &View, note_inside: bool) -> Grid {
     let mut header = vec!["id", "quantity", "formula", "value"];
     if !note_inside {
         header.push("note");
     }
-    let rows = rows
+    let columns = header.len();
+    let rows = lines
         .iter()
-        .map(|r| {
+        .map(|line| {
+            let r = match line {
+                Line::Shown(r) => r,
+                Line::LeftOut(count) => return left_out_cells(*count, columns, opts),
+            };
             let value = match r.formula {
                 Some(_) => shown(r.value, opts, view),
                 None => opts.number(r.value),
@@ -465,12 +540,12 @@ fn rows_grid(rows: &[Row], opts: &Options, view: &View, note_inside: bool) -> Gr
 
 /// One row per quantity; where the notes do not fit beside the formulas, each note goes
 /// under its formula.
-fn rows_table(rows: &[Row], opts: &Options, view: &View) -> String {
-    let beside = rows_grid(rows, opts, view, false);
+fn rows_table(lines: &[Line<Row>], opts: &Options, view: &View) -> String {
+    let beside = rows_grid(lines, opts, view, false);
     if beside.fits(opts.width) {
         beside.render(opts, view.compact)
     } else {
-        rows_grid(rows, opts, view, true).render(opts, view.compact)
+        rows_grid(lines, opts, view, true).render(opts, view.compact)
     }
 }
 
@@ -503,19 +578,32 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
             .iter()
             .map(|w| opts.text(&format!("term of ∂L/∂{w}"))),
     );
-    let mut rows: Vec<Vec<Cell>> = grid
-        .positions
-        .iter()
-        .enumerate()
-        .map(|(k, (node, grad, cells))| {
-            let mut record = vec![
-                Cell::plain(format!("{} ({node})", k + 1)),
-                Cell::plain(shown(*grad, opts, view)),
-            ];
-            record.extend(cells.iter().map(|c| term_cell(c, opts, view)));
-            record
-        })
-        .collect();
+    // A summarised grid: a column standing for the weights left out.
+    let skipped = grid.omitted_weights.map(|o| (o.at + 2, o.count));
+    let with_skipped = |mut record: Vec<Cell>, cell: Cell| {
+        if let Some((at, _)) = skipped {
+            record.insert(at, cell);
+        }
+        record
+    };
+    if let Some((at, count)) = skipped {
+        header.insert(at, opts.text(&format!("⋮ {count} more weights")));
+    }
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for (k, (node, grad, cells)) in grid.positions.iter().enumerate() {
+        if let Some(o) = grid.omitted_positions.filter(|o| o.at == k) {
+            rows.push(left_out_cells(o.count, header.len(), opts));
+        }
+        let mut record = vec![
+            Cell::plain(format!(
+                "{} ({node})",
+                Omitted::original(grid.omitted_positions, k) + 1
+            )),
+            Cell::plain(shown(*grad, opts, view)),
+        ];
+        record.extend(cells.iter().map(|c| term_cell(c, opts, view)));
+        rows.push(with_skipped(record, Cell::plain(opts.text("⋮"))));
+    }
     let mut sums = vec![Cell::plain(opts.text("Σ over k")), Cell::plain("")];
     sums.extend(grid.weight_names.iter().zip(&grid.sums).map(|(w, s)| {
         Cell(vec![(
@@ -527,7 +615,7 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
             Paint::Bold,
         )])
     }));
-    rows.push(sums);
+    rows.push(with_skipped(sums, Cell::plain("")));
     let terms = (2..header.len()).collect();
     Grid {
         header,
@@ -596,7 +684,8 @@ fn grid_table(g: &super::GridView, opts: &Options, view: &View) -> String {
     format!("{table}\n")
 }
 
-fn update_table(updates: &[Update], opts: &Options, view: &View) -> String {
+fn update_table(updates: &[Line<Update>], opts: &Options, view: &View) -> String {
+
     let header = [
         "layer",
         "weight",
@@ -607,9 +696,14 @@ fn update_table(updates: &[Update], opts: &Options, view: &View) -> String {
     ]
     .map(String::from)
     .to_vec();
+    let columns = header.len();
     let rows = updates
         .iter()
-        .map(|u| {
+        .map(|line| {
+            let u = match line {
+                Line::Shown(u) => u,
+                Line::LeftOut(count) => return left_out_cells(*count, columns, opts),
+            };
             vec![
                 Cell::plain(u.layer.clone()),
                 Cell::plain(u.weight.clone()),

@@ -41,6 +41,7 @@ pub fn lines(
         compact: true,
         only: None,
         hidden: !numbers,
+        full: true,
     };
     section_tables(&part, &plain, &view)
         .lines()
