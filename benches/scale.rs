@@ -38,8 +38,9 @@ impl Weights {
 /// softmax, about `weights` weights (the first dense layer holds nearly all of them).
 fn network(weights: usize) -> String {
     let hidden = ((weights as f64).sqrt() / 2.0).ceil() as usize;
-    // 4 filters over `input` give 4·(input − 4) nodes, pooled to half of that.
-    let pooled = (weights - 20 - 2 * hidden) / hidden / 2 * 2;
+    // 4 filters over `input` give 4·(input − 4) nodes, pooled to half of that; the pool
+    // of 2 needs input − 4 even.
+    let pooled = (weights - 20 - 2 * hidden) / hidden / 4 * 4;
     let input = pooled / 2 + 4;
     let mut w = Weights(12345);
     let kernels: Vec<String> = (0..4).map(|_| w.list(5)).collect();

@@ -143,16 +143,25 @@ impl<'a> Explainer<'a> {
 
     /// The stable id `<layer>.<kind>.<name>` of a quantity.
     pub fn id(&self, key: Key) -> String {
+        let mut id = String::new();
+        self.write_id(key, &self.name(key), &mut id);
+        id
+    }
+
+    /// The id of `key`, whose name part ([`Explainer::name`]) is `name`, appended to `out`:
+    /// for a writer that needs both and keeps one buffer for every id.
+    pub fn write_id(&self, key: Key, name: &str, out: &mut String) {
         match key.kind {
-            Kind::Loss => "loss".into(),
-            Kind::LossLog10 => "loss.log10".into(),
-            Kind::LossTotal => "loss.total".into(),
-            _ => format!(
-                "{}.{}.{}",
-                self.net.layer_name(key.layer),
-                key.kind.as_str(),
-                self.name(key)
-            ),
+            Kind::Loss => out.push_str("loss"),
+            Kind::LossLog10 => out.push_str("loss.log10"),
+            Kind::LossTotal => out.push_str("loss.total"),
+            _ => {
+                out.push_str(self.net.layer_name(key.layer));
+                out.push('.');
+                out.push_str(key.kind.as_str());
+                out.push('.');
+                out.push_str(name);
+            }
         }
     }
 

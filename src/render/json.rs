@@ -225,6 +225,7 @@ impl Serialize for Quantities<'_> {
 /// allocates only while the buffers grow.
 #[derive(Default)]
 struct Buffers {
+    id: String,
     formula: String,
     substituted: String,
 }
@@ -250,8 +251,10 @@ fn quantity<T>(
         .formula
         .render_into(Rendering::Substituted, digits, substituted);
     let name = ex.name(e.key);
+    buffers.id.clear();
+    ex.write_id(e.key, &name, &mut buffers.id);
     write(&Quantity {
-        id: &ex.id(e.key),
+        id: &buffers.id,
         layer: ex.net.layer_name(e.key.layer),
         phase: e.key.kind.phase().as_str(),
         kind: e.key.kind.as_str(),

@@ -100,7 +100,7 @@ pub fn chosen(ex: &Explainer, opts: &Options, view: &View) -> Vec<Section> {
                     !updates.is_empty()
                 }
                 Block::LeftOut(gap) => gap.layer == layer,
-                Block::Rows(_) | Block::Contribs(_) => true,
+                Block::Rows(_) | Block::Contribs(_) | Block::Grids(_) => true,
             });
             !s.blocks.is_empty()
         });
@@ -685,7 +685,6 @@ fn grid_table(g: &super::GridView, opts: &Options, view: &View) -> String {
 }
 
 fn update_table(updates: &[Line<Update>], opts: &Options, view: &View) -> String {
-
     let header = [
         "layer",
         "weight",
