@@ -1,5 +1,6 @@
 //! How the cost of a trace grows with the network: the step traced and written as JSON
-//! and as tables (to a sink), on 1-D networks of 10^3 to 10^6 weights and on one conv1d
+//! and as tables (to a sink), on 1-D networks of 10^3 to 10^6 weights (10^4 and 10^5
+//! doubled too) and on one conv1d
 //! filter of 400 over 800 inputs (160,400 contributions).
 //!
 //! Run: `cargo bench --bench scale`. It also writes each scenario to
@@ -77,7 +78,8 @@ fn long_filter() -> String {
 fn scenarios() -> Vec<(String, Scenario)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-scale");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut texts: Vec<(String, String)> = [1_000, 10_000, 100_000, 1_000_000]
+    // Each size and its double, for how the cost grows.
+    let mut texts: Vec<(String, String)> = [1_000, 10_000, 20_000, 100_000, 200_000, 1_000_000]
         .into_iter()
         .map(|n| (format!("weights-{n}"), network(n)))
         .collect();

@@ -74,10 +74,14 @@ fn stream_with(
         let text = String::from_utf8_lossy(&safe.inner).into_owned();
         CAPTURED.with(|c| c.borrow_mut().as_mut().map(|buffer| buffer.push_str(&text)));
         written
-    } else {
+    } else if scan {
         let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         let mut safe = Safe::new(stdout, scan);
         write(&mut safe).and_then(|()| safe.flush())
+    } else {
+        // Text that escapes its own comes in large pieces already.
+        let mut stdout = io::stdout().lock();
+        write(&mut stdout).and_then(|()| stdout.flush())
     };
     match written {
         Ok(()) => Ok(()),

@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::trace::{Entry, Kind};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::Formatter;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -80,48 +80,91 @@ fn document<'a>(
     }
 }
 
-/// serde_json's pretty layout (two-space indent), escaping in strings DEL and the C1
-/// controls (U+0080–U+009F) as well as the C0 controls serde escapes itself: the JSON
+/// serde_json's pretty layout (two-space indent, as `to_string_pretty` writes it), each
+/// line break and its indent written in one piece; in strings DEL and the C1 controls
+/// (U+0080–U+009F) are escaped as well as the C0 controls serde escapes itself: the JSON
 /// holds no control character but its newlines, so it is safe to send to a terminal as
 /// it is written ([`crate::output::stream_escaped`]).
 #[derive(Default)]
-struct Escaping(PrettyFormatter<'static>);
+struct Escaping {
+    depth: usize,
+    has_value: bool,
+}
+
+/// A line break and the deepest indent written: the start of it is each line's.
+const INDENT: &[u8; 65] = b"\n                                                                ";
+
+impl Escaping {
+    /// A line break and the indent of the current depth.
+    fn new_line<W: ?Sized + io::Write>(&self, w: &mut W) -> io::Result<()> {
+        let mut spaces = 2 * self.depth;
+        w.write_all(&INDENT[..1 + spaces.min(64)])?;
+        while spaces > 64 {
+            spaces -= 64;
+            w.write_all(&INDENT[1..1 + spaces.min(64)])?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+}
 
 impl Formatter for Escaping {
     fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_array(w)
+        self.open(w, b"[")
     }
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array(w)
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_array_value(w, first)
+        self.item(w, first)
     }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array_value(w)
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object(w)
+        self.open(w, b"{")
     }
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object(w)
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_object_key(w, first)
+        self.item(w, first)
     }
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(w)
+        w.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_value(w)
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn write_string_fragment<W: ?Sized + io::Write>(
