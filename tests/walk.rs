@@ -365,3 +365,76 @@ fn a_2d_map_is_coloured_on_a_terminal_and_fits_120_columns() {
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 120));
 }
+
+#[test]
+fn a_pooled_cell_shows_its_window() {
+    let Some(t) = Tmux::start(
+        "gridpool",
+        (80, 40),
+        "walk tests/scenarios/grid-pool.yaml --color never",
+    ) else {
+        return;
+    };
+    t.wait_for("step 1/220");
+    t.keys(&["g", "p", "o", "o", "l", "Enter"]);
+    t.wait_for("step 63/220");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("step 64 drawn", |s| {
+        s.contains("step 64/220") && s.contains("q quit")
+    });
+    assert!(screen.contains("pool.out.p1_1_2"), "{screen}");
+    assert_eq!(
+        map_lines(&screen),
+        [
+            "  relu · values · channel 1 of 1   pool · values · channel 1 of 1",
+            "    0.5     0  (0.1) (0.5)           0.5  [0.5]",
+            "    0.2     0  (0.5) (  0)             ·     ·",
+            "    0.1   0.5   0.5   0.5        →",
+            "    0.5     0   0.1   0.4",
+            "  [ ] this cell · ( ) the cells it is computed from",
+        ],
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_large_map_shows_the_part_around_its_cell() {
+    let Some(t) = Tmux::start(
+        "gridlarge",
+        (80, 30),
+        "walk tests/scenarios/grid-large.yaml --color never",
+    ) else {
+        return;
+    };
+    let at = |n: usize| {
+        let counter = format!("step {n}/9331");
+        t.wait_until(&counter.clone(), |s| {
+            s.contains(&counter) && s.contains("q quit")
+        })
+    };
+    at(1);
+    t.keys(&["g", "c", "o", "n", "v", "Enter"]);
+    at(145);
+    t.keys(&["m"]);
+    at(189);
+    for _ in 0..36 {
+        t.keys(&["Enter"]);
+    }
+    let screen = at(225);
+    assert!(screen.contains("conv.out.conv1_4_6"), "{screen}");
+    let map = map_lines(&screen);
+    assert_eq!(
+        map[..3],
+        [
+            "  input · values · channel 1 of 1       conv · values · channel 1 of 5",
+            "  rows 2–8 of 12, columns 4–10 of 12    rows 1–7 of 10, columns 4–8 of 10",
+            "     0    3    1   −1    2    0    3      −1.7   −1.7    2.8   −1.2    1.8",
+        ],
+        "{screen}"
+    );
+    assert_eq!(
+        map[5], "     1   −1  ( 2) ( 0) ( 3)   1   −1  →    2.8   −1.2  [ 1.8]     ·      ·",
+        "{screen}"
+    );
+    assert!(screen.lines().all(|l| l.chars().count() <= 80));
+}

@@ -47,7 +47,7 @@ pub(crate) fn lines(
     opts: &Options,
 ) -> Vec<Line> {
     let panels = panels(ex, key, known);
-    if panels.is_empty() || rows < 4 {
+    if panels.is_empty() || rows < 5 {
         return Vec::new();
     }
     let values: HashMap<Key, f64> = known
@@ -61,10 +61,16 @@ pub(crate) fn lines(
         .collect();
     let arrow = opts.text(" → ");
     let room = width.saturating_sub(2 + arrow.chars().count() * (panels.len() - 1)) / panels.len();
-    let drawn: Vec<Vec<Line>> = panels
+    let mut drawn: Vec<Vec<Line>> = panels
         .iter()
-        .map(|p| grid(p, &values, room, rows - 2, opts))
+        .map(|p| grid(p, &values, room, rows - 3, opts))
         .collect();
+    // The second line says which part of a cropped map is shown; without one, it goes.
+    if drawn.iter().all(|d| d[1][0].0.is_empty()) {
+        for d in &mut drawn {
+            d.remove(1);
+        }
+    }
     let height = drawn.iter().map(Vec::len).max().unwrap_or(0);
     let mut out = Vec::new();
     for y in 0..height {
@@ -205,8 +211,8 @@ fn panel(
     }
 }
 
-/// The panel's lines: its title, then its rows, cropped to `room` columns and `rows` rows
-/// around the marked cells (the title then says which part is shown).
+/// The panel's lines: its title, which part is shown (empty when all of it), then its
+/// rows, cropped to `room` columns and `rows` rows around the marked cells.
 fn grid(
     p: &Panel,
     values: &HashMap<Key, f64>,
@@ -247,20 +253,22 @@ fn grid(
         mid.saturating_sub(fit / 2).min(n - fit)
     };
     let (r0, c0) = (centre(h, fit_rows, &|m| m.0), centre(w, fit_cols, &|m| m.1));
-    let mut title = p.title.clone();
-    if fit_rows < h || fit_cols < w {
-        title.push_str(&format!(
-            " · rows {}–{} of {h}, columns {}–{} of {w}",
+    let part = if fit_rows < h || fit_cols < w {
+        format!(
+            "rows {}–{} of {h}, columns {}–{} of {w}",
             r0 + 1,
             r0 + fit_rows,
             c0 + 1,
             c0 + fit_cols
-        ));
-    }
-    let mut out = vec![vec![(
-        crate::text::clip(&opts.text(&title), room).into_owned(),
-        Mark::Plain,
-    )]];
+        )
+    } else {
+        String::new()
+    };
+    let clipped = |t: &str| crate::text::clip(&opts.text(t), room).into_owned();
+    let mut out = vec![
+        vec![(clipped(&p.title), Mark::Plain)],
+        vec![(clipped(&part), Mark::Plain)],
+    ];
     for r in r0..r0 + fit_rows {
         let mut line = Line::new();
         for c in c0..c0 + fit_cols {
