@@ -283,7 +283,17 @@ fn a_2d_step_shows_its_map_its_cell_and_its_receptive_field() {
     };
     at_grid_step(&t, 1);
     t.keys(&["g", "c", "o", "n", "v", "Enter"]);
-    at_grid_step(&t, 17);
+    let screen = at_grid_step(&t, 17);
+    assert_eq!(
+        map_lines(&screen),
+        [
+            "  conv · K filter 1 channel 1 · weights",
+            "   [0.1]    ·",
+            "      ·     ·",
+            "  [ ] this cell",
+        ],
+        "a kernel weight's step shows its kernel:\n{screen}"
+    );
     // `m`: the kernel at once, to its last weight (the bias), then cell by cell.
     t.keys(&["m"]);
     let screen = at_grid_step(&t, 21);

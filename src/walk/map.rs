@@ -1,16 +1,17 @@
 //! The map under the strip, for a step in a 2-D layer: the cells the step is computed
 //! from (its receptive field or pool window in the layer below; for a gradient, the cells
 //! of the layer above that send it), an arrow, and the map of the cell being computed,
-//! each a small grid of what is known so far. The cell being computed and the cells it
+//! each a small grid of what is known so far; for a kernel weight's step (its value,
+//! ∂L/∂w, Δw, its new value), its kernel as a grid of that quantity. The cell being computed and the cells it
 //! reads are marked: in colour on a terminal, with `[ ]` and `( )` without colour. A map
 //! wider or taller than the room shows the part around the marked cells and says which.
 
 use crate::formula::number;
-use crate::network::{Explainer, Rank, Shape};
+use crate::network::{Explainer, GridCell, Rank};
 use crate::render::Options;
 use crate::render::diagram::step_cells;
 use crate::trace::{Entry, Key, Kind, LayerId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How a piece of a map line is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,14 +26,14 @@ pub(crate) enum Mark {
 /// One line of the map: pieces of text with their marks.
 pub(crate) type Line = Vec<(String, Mark)>;
 
-/// One grid: a channel of a layer's map, the part that is shown, and its marked cells.
+/// One grid: a channel of a layer's map, or a kernel, with its marked cells.
 struct Panel {
     title: String,
-    shape: Shape,
-    channel: usize,
-    /// The quantity shown in the cells.
-    kind: Kind,
-    layer: LayerId,
+    rows: usize,
+    cols: usize,
+    /// Row after row: the quantity each cell shows (None: a zero the layer put there).
+    cells: Vec<Option<Key>>,
+    /// Marked cells, by their place (row × cols + column).
     marks: HashMap<usize, Mark>,
 }
 
@@ -50,13 +51,14 @@ pub(crate) fn lines(
     if panels.is_empty() || rows < 5 {
         return Vec::new();
     }
+    let shown: HashSet<Key> = panels
+        .iter()
+        .flat_map(|p| p.cells.iter().flatten())
+        .copied()
+        .collect();
     let values: HashMap<Key, f64> = known
         .iter()
-        .filter(|e| {
-            panels
-                .iter()
-                .any(|p| p.layer == e.key.layer && p.kind == e.key.kind)
-        })
+        .filter(|e| shown.contains(&e.key))
         .map(|e| (e.key, e.value))
         .collect();
     let arrow = opts.text(" → ");
@@ -122,6 +124,9 @@ fn legend(sources: bool, opts: &Options) -> Line {
 /// of its own cell; only maps of 2-D layers.
 fn panels(ex: &Explainer, key: Key, known: &[Entry]) -> Vec<Panel> {
     let net = ex.net;
+    if key.kind.is_param() {
+        return kernel(ex, key).into_iter().collect();
+    }
     let cells = step_cells(ex, key);
     let Some((layer, node)) = cells.node else {
         return Vec::new();
@@ -181,6 +186,7 @@ fn panels(ex: &Explainer, key: Key, known: &[Entry]) -> Vec<Panel> {
     panels
 }
 
+/// The map of channel `channel` of `layer`'s nodes, each cell its `kind` of quantity.
 fn panel(
     ex: &Explainer,
     layer: LayerId,
@@ -196,6 +202,7 @@ fn panel(
         Kind::Delta => "∂L/∂I",
         _ => "∂L/∂out",
     };
+    let first = shape.index(channel, 0, 0);
     Panel {
         title: format!(
             "{} · {what} · channel {} of {}",
@@ -203,12 +210,60 @@ fn panel(
             channel + 1,
             shape.channels
         ),
-        shape,
-        channel,
-        kind,
-        layer,
-        marks: marks.collect(),
+        rows: shape.rows,
+        cols: shape.cols,
+        cells: (first..first + shape.plane())
+            .map(|i| Some(Key::new(layer, kind, i)))
+            .collect(),
+        marks: marks.map(|(n, m)| (n - first, m)).collect(),
     }
+}
+
+/// For a step of a weight (its value, ∂L/∂w, Δw, its new value): the kernel it belongs to,
+/// as the layer's figures lay it out, each cell the same kind of quantity, the weight
+/// marked. None for a weight outside a kernel (a dense layer's, a bias).
+fn kernel(ex: &Explainer, key: Key) -> Option<Panel> {
+    let layer = ex.net.layer(key.layer)?;
+    let weight = Key {
+        kind: Kind::W,
+        ..key
+    };
+    let grid = layer
+        .figures(key.layer, crate::trace::Phase::Forward)
+        .into_iter()
+        .flat_map(|f| f.grids)
+        .find(|g| g.cells.contains(&GridCell::Quantity(weight)))?;
+    let at = grid
+        .cells
+        .iter()
+        .position(|c| *c == GridCell::Quantity(weight))?;
+    let what = match key.kind {
+        Kind::W => "weights",
+        Kind::Wgrad => "∂L/∂w",
+        Kind::Dw => "Δw",
+        _ => "new weights",
+    };
+    Some(Panel {
+        title: format!(
+            "{} · {} · {what}",
+            ex.net.layer_name(key.layer),
+            grid.caption
+        ),
+        rows: grid.rows,
+        cols: grid.cols,
+        cells: grid
+            .cells
+            .iter()
+            .map(|c| match c {
+                GridCell::Quantity(k) => Some(Key {
+                    kind: key.kind,
+                    ..*k
+                }),
+                GridCell::Padding | GridCell::Dilation => None,
+            })
+            .collect(),
+        marks: HashMap::from([(at, Mark::Current)]),
+    })
 }
 
 /// The panel's lines: its title, which part is shown (empty when all of it), then its
@@ -220,14 +275,12 @@ fn grid(
     rows: usize,
     opts: &Options,
 ) -> Vec<Line> {
-    let Shape {
-        rows: h, cols: w, ..
-    } = p.shape;
-    let text = |r: usize, c: usize| {
-        let i = p.shape.index(p.channel, r, c);
-        values
-            .get(&Key::new(p.layer, p.kind, i))
-            .map_or_else(|| opts.text("·"), |v| opts.text(&number(*v, 3)))
+    let (h, w) = (p.rows, p.cols);
+    let text = |r: usize, c: usize| match p.cells[r * w + c] {
+        Some(key) => values
+            .get(&key)
+            .map_or_else(|| opts.text("·"), |v| opts.text(&number(*v, 3))),
+        None => "0".to_string(),
     };
     let cell = (0..h)
         .flat_map(|r| (0..w).map(move |c| (r, c)))
@@ -236,14 +289,7 @@ fn grid(
         .unwrap_or(1);
     let fit_cols = (room / (cell + 3)).clamp(1, w);
     let fit_rows = rows.clamp(1, h);
-    let marked: Vec<(usize, usize)> = p
-        .marks
-        .keys()
-        .map(|&i| {
-            let (_, r, c) = p.shape.position(i);
-            (r, c)
-        })
-        .collect();
+    let marked: Vec<(usize, usize)> = p.marks.keys().map(|&i| (i / w, i % w)).collect();
     let centre = |n: usize, fit: usize, at: &dyn Fn(&(usize, usize)) -> usize| -> usize {
         let (lo, hi) = marked
             .iter()
@@ -272,11 +318,7 @@ fn grid(
     for r in r0..r0 + fit_rows {
         let mut line = Line::new();
         for c in c0..c0 + fit_cols {
-            let mark = p
-                .marks
-                .get(&p.shape.index(p.channel, r, c))
-                .copied()
-                .unwrap_or(Mark::Plain);
+            let mark = p.marks.get(&(r * w + c)).copied().unwrap_or(Mark::Plain);
             let (open, close) = match (mark, opts.color) {
                 (Mark::Current, false) => ("[", "]"),
                 (Mark::Source, false) => ("(", ")"),
