@@ -523,21 +523,19 @@ impl Conv2d {
         let mut notes = Vec::new();
         if self.padding != [0, 0] {
             notes.push(format!(
-                "the input's border of {} × {} padded zeros takes part",
+                "input padded by {} × {} zeros",
                 self.padding[0], self.padding[1]
             ));
         }
         if self.stride != [1, 1] {
             notes.push(format!(
-                "G is dilated by the stride {} × {}: zeros between its cells",
+                "G dilated by the stride {} × {}",
                 self.stride[0], self.stride[1]
             ));
         }
         if self.flip {
             notes.push(
-                "convolution: flip — the kernel was rotated in the forward pass, so this \
-                 correlation gives ∂L/∂W rotated by 180°"
-                    .into(),
+                "flip: the forward pass rotated the kernel, so this gives rot180(∂L/∂W)".into(),
             );
         }
         Figure {
@@ -588,33 +586,26 @@ impl Conv2d {
                 })
                 .collect(),
         });
-        let mut notes = vec![format!(
-            "G is padded by kernel − 1 = {} × {} zeros",
-            kh - 1,
-            kw - 1
-        )];
+        let mut notes = Vec::new();
         if self.stride != [1, 1] {
             notes.push(format!(
-                "and dilated by the stride {} × {}",
+                "G dilated by the stride {} × {}",
                 self.stride[0], self.stride[1]
             ));
         }
+        notes.push(format!("padded by kernel − 1 = {} × {}", kh - 1, kw - 1));
         if self.padding != [0, 0] {
             notes.push(format!(
-                "the result's outer {} row(s) and {} column(s) on each side fall on the forward \
-                 padding and are cropped",
+                "the forward padding ({} × {}) cropped from the result",
                 self.padding[0], self.padding[1]
             ));
         }
         if self.filters() > 1 {
-            notes.push("the filters' results are added".into());
+            notes.push("the filters' results added".into());
         }
         if self.flip {
-            notes.push(
-                "convolution: flip — the forward pass rotated the kernel, so here it is used \
-                 as written"
-                    .into(),
-            );
+            notes
+                .push("flip: the forward pass rotated the kernel, so here it is as written".into());
         }
         Figure {
             title: format!(
