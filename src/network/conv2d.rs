@@ -136,13 +136,47 @@ impl Conv2d {
         }
     }
 
-    /// The value window cell `j` of position `pos` reads: an input, or a padded 0.
+    /// Visits the window of position `pos` cell by cell (channel, row, column; cell `j`
+    /// counting from 0) with the input it reads, None for a padded zero. The same cells
+    /// as [`cell`](Self::cell), without a division per cell (the step's inner loop).
     #[inline]
-    fn read(&self, x: &[f64], pos: usize, j: usize) -> f64 {
-        match self.cell(pos, j) {
-            Cell::Input(i) => x[i],
-            Cell::Padding => 0.0,
+    fn visit_window(
+        &self,
+        pos: usize,
+        out_cols: usize,
+        mut visit: impl FnMut(usize, Option<usize>),
+    ) {
+        let [kh, kw] = self.kernel;
+        let r0 = (pos / out_cols) * self.stride[0];
+        let c0 = (pos % out_cols) * self.stride[1];
+        let mut j = 0;
+        for c in 0..self.input.channels {
+            for u in 0..kh {
+                let r = (r0 + u)
+                    .checked_sub(self.padding[0])
+                    .filter(|&r| r < self.input.rows);
+                for v in 0..kw {
+                    let col = (c0 + v)
+                        .checked_sub(self.padding[1])
+                        .filter(|&col| col < self.input.cols);
+                    visit(j, r.zip(col).map(|(r, col)| self.input.index(c, r, col)));
+                    j += 1;
+                }
+            }
         }
+    }
+
+    /// The values window `pos` reads, cell by cell (padded cells 0), into `window`.
+    #[inline]
+    fn read_window(&self, x: &[f64], pos: usize, out_cols: usize, window: &mut [f64]) {
+        self.visit_window(pos, out_cols, |j, cell| {
+            window[j] = cell.map_or(0.0, |i| x[i])
+        });
+    }
+
+    /// [`pair`](Self::pair) for every cell, computed once per step.
+    fn pairs(&self) -> Vec<usize> {
+        (0..self.taps()).map(|j| self.pair(j)).collect()
     }
 
     /// The weights of filter `f`.
@@ -164,11 +198,18 @@ impl Conv2d {
     /// G_(f,pos) · (the input weight j met there).
     fn contribs(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
         let (taps, positions) = (self.taps(), self.positions());
-        let mut out = Vec::with_capacity(self.contrib_count());
-        for f in 0..self.filters() {
-            for pos in 0..positions {
-                let g = grad[f * positions + pos];
-                out.extend((0..taps).map(|j| g * self.read(x, pos, self.pair(j))));
+        let [_, out_cols] = self.out_dims();
+        let pairs = self.pairs();
+        let mut out = vec![0.0; self.contrib_count()];
+        let mut window = vec![0.0; taps];
+        for pos in 0..positions {
+            self.read_window(x, pos, out_cols, &mut window);
+            for f in 0..self.filters() {
+                let o = f * positions + pos;
+                let g = grad[o];
+                for (term, &cell) in out[o * taps..(o + 1) * taps].iter_mut().zip(&pairs) {
+                    *term = g * window[cell];
+                }
             }
         }
         out
@@ -194,17 +235,19 @@ impl Conv2d {
     /// ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in the
     /// order printed: filter by filter, position by position.
     fn input_grad(&self, x_len: usize, grad: &[f64]) -> Vec<f64> {
-        let (taps, positions) = (self.taps(), self.positions());
+        let positions = self.positions();
+        let [_, out_cols] = self.out_dims();
+        let pairs = self.pairs();
         let mut sums = vec![Sum::default(); x_len];
         for f in 0..self.filters() {
             let w = self.filter(f);
             for pos in 0..positions {
                 let g = grad[f * positions + pos];
-                for j in 0..taps {
-                    if let Cell::Input(i) = self.cell(pos, j) {
-                        sums[i].add_product(g, w[self.pair(j)]);
+                self.visit_window(pos, out_cols, |j, cell| {
+                    if let Some(i) = cell {
+                        sums[i].add_product(g, w[pairs[j]]);
                     }
-                }
+                });
             }
         }
         sums.iter().map(Sum::value).collect()
@@ -920,19 +963,28 @@ impl Step for Conv2d {
     /// order the formula prints (padded cells add 0·w).
     fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
         let (taps, positions) = (self.taps(), self.positions());
-        let mut out = Vec::with_capacity(self.filters() * positions);
-        for f in 0..self.filters() {
-            let w = self.filter(f);
-            let b = self.bias(f);
-            for pos in 0..positions {
+        let [_, out_cols] = self.out_dims();
+        let pairs = self.pairs();
+        // Each filter's weights in window order: the weight each cell meets.
+        let met: Vec<Vec<f64>> = (0..self.filters())
+            .map(|f| {
+                let w = self.filter(f);
+                pairs.iter().map(|&p| w[p]).collect()
+            })
+            .collect();
+        let mut out = vec![0.0; self.filters() * positions];
+        let mut window = vec![0.0; taps];
+        for pos in 0..positions {
+            self.read_window(x, pos, out_cols, &mut window);
+            for (f, w) in met.iter().enumerate() {
                 let mut s = Sum::default();
-                for j in 0..taps {
-                    s.add_product(self.read(x, pos, j), w[self.pair(j)]);
+                for (xj, wj) in window.iter().zip(w) {
+                    s.add_product(*xj, *wj);
                 }
-                if let Some(b) = b {
+                if let Some(b) = self.bias(f) {
                     s.add(b);
                 }
-                out.push(s.value());
+                out[f * positions + pos] = s.value();
             }
         }
         ctx.record_run(Kind::Out, &mut out);
