@@ -441,9 +441,9 @@ fn any_name_is_escaped_in_the_page() {
     assert_eq!(steps[0]["symbol"], "a\u{0}<b>&</script>");
 }
 
-/// The 2-D page: a scenario whose maps are drawn as grids (until the 2-D built-ins exist,
-/// a test scenario with a 4 × 4 input, a ReLU map and a pooled map).
-const TWO_D: &str = "tests/scenarios/maxpool2d-tie.yaml";
+/// The 2-D page: a 5 × 5 image, a 2 × 2 kernel, ReLU, 2 × 2 max pool, flatten, one
+/// sigmoid output; its maps are grids in the diagram and in the tables.
+const TWO_D: &str = "tests/scenarios/grid-pool.yaml";
 
 /// The ids shown as cells of a 2-D map.
 fn grid_ids(html: &str) -> Vec<String> {
@@ -470,18 +470,31 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
     let steps = steps_of(&html);
     let in_grid = grid_ids(&html);
     let id = |s: &Value| s["id"].as_str().unwrap().to_string();
-    // A cell in the middle of the first map after the input's.
+    // A cell in the middle of the first computed map (the convolution's).
     let first = steps
         .iter()
-        .position(|s| in_grid.contains(&id(s)) && !id(s).starts_with("input."))
+        .position(|s| {
+            in_grid.contains(&id(s)) && id(s).contains(".out.") && !id(s).starts_with("input.")
+        })
         .expect("a map after the input");
     let n = first + 5;
     assert!(in_grid.contains(&id(&steps[n])) && in_grid.contains(&id(&steps[n + 1])));
     b.open(&file);
 
-    // n times →: step n is the current one, and its cell in the grid is highlighted.
+    // n times →: step n is the current one, its cell highlighted in the diagram's map
+    // and in the table's grid.
     b.keys("#next", &"\u{e014}".repeat(n));
     let now = &steps[n];
+    let drawn = b.js(&format!(
+        "return Array.from(document.querySelectorAll('svg .current')).map(e => e.getAttribute({}));",
+        now["at"]["attr"]
+    ));
+    assert_eq!(
+        drawn,
+        json!([now["at"]["value"]]),
+        "the diagram highlights {}",
+        now["id"]
+    );
     let current = b.js(
         "return Array.from(document.querySelectorAll('table.map td.current'))
             .map(e => [e.getAttribute('data-row'), e.innerText]);",
@@ -504,9 +517,12 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
     // Hide numbers: no value of an unrevealed quantity is in the visible text.
     b.click("#hide");
     let seen = words(&b.text("body"));
+    // What the page states above the steps (α, the input's shape) is given, not revealed.
+    let given = words(&b.text("header.intro"));
     let revealed: HashSet<&str> = steps[..n]
         .iter()
         .map(|s| s["value"].as_str().unwrap())
+        .chain(given.iter().map(String::as_str))
         .collect();
     let hidden: Vec<&str> = steps[n..]
         .iter()
@@ -541,12 +557,17 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
     b.keys("#first", "\u{e00c}"); // Esc
     b.keys("#first", "\u{e011}"); // Home
     b.keys("#next", &"\u{e014}".repeat(n));
-    // The current cell in the middle of the window, its step in the card above.
-    let centre = "document.activeElement.blur();
-        document.querySelector('table.map td.current').scrollIntoView({block: 'center'});";
-    b.js(centre);
+    // Wide: the diagram with the current cell; on a phone: the table's grid with it.
+    let centre = |css: &str, width: u32| {
+        b.rt.block_on(b.c().set_window_size(width, 1000)).unwrap();
+        b.js(&format!(
+            "document.activeElement.blur(); document.querySelector({}).scrollIntoView({{block: 'center'}});",
+            json!(css)
+        ));
+    };
+    centre("svg .current", 1280);
     let wide = b.screenshot(1280, "2d-1280.png");
-    b.js(centre);
+    centre("table.map td.current", 375);
     let narrow = b.screenshot(375, "2d-375.png");
     let overflow = b.js("return document.documentElement.scrollWidth;");
     assert!(
@@ -558,4 +579,49 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
         std::fs::copy(&wide, snapshots.join("html-2d.png")).unwrap();
         std::fs::copy(&narrow, snapshots.join("html-2d-phone.png")).unwrap();
     }
+}
+
+/// `check --format html` for a 2-D network: a generated 2-D exercise, three answers right
+/// and one wrong, read on a phone.
+#[test]
+fn the_check_report_of_a_2d_exercise_in_a_browser() {
+    let Some(b) = Browser::start("check-2d") else {
+        return;
+    };
+    let dir = dir("check-2d");
+    Test::new()
+        .args(["generate", "--kind", "cnn2d", "--seed", "7", "-o"])
+        .args([dir.to_str().unwrap()])
+        .status(0);
+    let exercise = dir.join("exercise.yaml");
+    let exact = crate::support::values(exercise.to_str().unwrap(), 0);
+    let ids = ["conv.out.f1_1_1", "conv.out.f1_1_2", "conv.out.f1_2_1"];
+    let mut answers = String::from("scenario: exercise.yaml\nanswers:\n");
+    for id in ids {
+        answers.push_str(&format!("  {id}: {}\n", exact[id]));
+    }
+    answers.push_str(&format!(
+        "  conv.out.f1_2_2: {}\n",
+        exact["conv.out.f1_2_2"] + 1.0
+    ));
+    let file = dir.join("answers.yaml");
+    std::fs::write(&file, answers).unwrap();
+    let (page_file, _) = page(
+        &["check", file.to_str().unwrap(), "--format", "html"],
+        1,
+        "check-2d.html",
+    );
+    b.open(&page_file);
+    let summary = b.text("#summary");
+    assert!(
+        summary.starts_with("score: 3 correct, 0 consistent with an earlier error, 1 wrong"),
+        "{summary}"
+    );
+    let wrong = b
+        .js("return Array.from(document.querySelectorAll('tr.wrong code')).map(e => e.innerText);");
+    assert_eq!(wrong, json!(["conv.out.f1_2_2"]));
+    b.assert_no_request();
+    b.screenshot(375, "check-2d-375.png");
+    let overflow = b.js("return document.documentElement.scrollWidth;");
+    assert!(overflow.as_u64().unwrap() <= 375, "{overflow}");
 }
