@@ -695,6 +695,11 @@ fn draw_stage(svg: &mut String, scene: &Scene, stage: &Stage, marks: &Marks) {
         );
     }
     let routed = routed(scene, stage.id + 1);
+    // A heat map's cells are small: thinner borders keep their colour visible.
+    let (route, outline) = match stage.look {
+        Look::Heat => (1.0, 2.0),
+        Look::Numbered | Look::Flat => (3.0, 4.0),
+    };
     let heat_scale = stage_scale(scene, stage);
     let mut nodes: Vec<(&usize, &Rect)> = stage.cells.iter().collect();
     nodes.sort_by_key(|(n, _)| **n);
@@ -763,10 +768,10 @@ fn draw_stage(svg: &mut String, scene: &Scene, stage: &Stage, marks: &Marks) {
             let _ = write!(
                 svg,
                 "{}",
-                inset(1.5).svg(
+                inset(route / 2.0).svg(
                     "route",
                     &format!(
-                        "fill=\"none\" stroke=\"#1e8449\" stroke-width=\"3\" data-reveal=\"{reveal}\""
+                        "fill=\"none\" stroke=\"#1e8449\" stroke-width=\"{route}\" data-reveal=\"{reveal}\""
                     )
                 )
             );
@@ -777,7 +782,7 @@ fn draw_stage(svg: &mut String, scene: &Scene, stage: &Stage, marks: &Marks) {
                 "{}",
                 inset(1.0).svg(
                     "current",
-                    "fill=\"none\" stroke=\"#e67e00\" stroke-width=\"4\""
+                    &format!("fill=\"none\" stroke=\"#e67e00\" stroke-width=\"{outline}\"")
                 )
             );
         }
