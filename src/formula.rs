@@ -351,7 +351,8 @@ impl Expr {
                     other => other,
                 };
                 let parts: Vec<String> = args.iter().map(|a| sub(a).0).collect();
-                (format!("{f}({})", parts.join(", ")), ATOM)
+                // A line may break after each comma: a 2-D window's max has many arguments.
+                (format!("{f}({})", parts.join(",\\allowbreak ")), ATOM)
             }
             Expr::Step(a, inclusive) => {
                 let op = if *inclusive { "\\geq" } else { ">" };

@@ -11,6 +11,11 @@ use proptest::prelude::*;
 const H: f64 = 1e-6;
 /// Allowed relative error.
 const RELATIVE: f64 = 1e-5;
+/// A layer with more parameters than this has every `SAMPLE_EVERY`-th one checked (and its
+/// first and last), so the scale scenario's 13,000 dense weights cost seconds, not minutes.
+const ALL_UP_TO: usize = 1000;
+const SAMPLE_EVERY: usize = 53;
+
 /// Gradients smaller than this are compared absolutely, at RELATIVE·FLOOR: below it the
 /// finite difference itself is only as good as the rounding of L, about 1e-10/h.
 const FLOOR: f64 = 1e-3;
@@ -37,7 +42,9 @@ fn check_with(
     let mut checked = 0;
     for (i, layer) in net.layers.iter().enumerate() {
         let id = Network::layer_id(i);
-        for p in 0..layer.param_count() {
+        let count = layer.param_count();
+        let sampled = |p: usize| count <= ALL_UP_TO || p.is_multiple_of(SAMPLE_EVERY) || p + 1 == count;
+        for p in (0..count).filter(|&p| sampled(p)) {
             let traced = t
                 .value(Key::new(id, Kind::Wgrad, p))
                 .ok_or("a wgrad is missing")?;
@@ -81,7 +88,7 @@ fn every_builtin_scenario_and_pattern() {
         for (i, p) in s.data.iter().enumerate() {
             let n = check(&s.network, &s.setup, p)
                 .unwrap_or_else(|e| panic!("{} pattern {i}: {e}", s.name));
-            assert_eq!(n, s.network.param_count());
+            assert!(n > 0 && n <= s.network.param_count(), "{}: {n}", s.name);
         }
     }
 }

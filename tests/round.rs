@@ -101,8 +101,20 @@ fn every_line_of_the_seesaw_cnn_can_be_retyped_at_3_digits() {
 }
 
 #[test]
+fn every_line_of_the_2d_builtins_can_be_retyped_at_3_digits() {
+    for name in ["conv2d-4x4", "conv2d-pad", "conv2d-rgb", "lenet-mini"] {
+        let tally = retype_every_line(name, "0", 3);
+        assert!(tally.exact > 40, "{name}: {tally:?}");
+    }
+}
+
+#[test]
 fn every_line_of_every_builtin_and_pattern_can_be_retyped() {
-    for s in scenario::builtins() {
+    // lenet-mini (130,000 lines) is re-typed once, at 3 digits, above.
+    for s in scenario::builtins()
+        .into_iter()
+        .filter(|s| s.name != "lenet-mini")
+    {
         for p in 0..s.data.len().min(4) {
             retype_every_line(&s.name, &p.to_string(), 2);
             retype_every_line(&s.name, &p.to_string(), 4);

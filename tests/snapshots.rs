@@ -42,3 +42,24 @@ fn trace_seesaw_mlp_sigmoid_ascii_table() {
 fn list_of_builtin_scenarios() {
     snapshot("list_of_builtin_scenarios", &["list"]);
 }
+
+/// The 2-D built-ins, small enough to read: each as the terminal tables, the JSON and the
+/// Markdown handout.
+#[test]
+fn trace_2d_builtins_table_json_markdown() {
+    for name in ["conv2d-4x4", "conv2d-pad", "conv2d-rgb"] {
+        let slug = name.replace('-', "_");
+        snapshot(
+            &format!("trace_{slug}_table"),
+            &["trace", name, "--color", "never"],
+        );
+        snapshot(
+            &format!("trace_{slug}_json"),
+            &["trace", name, "--format", "json"],
+        );
+        snapshot(
+            &format!("trace_{slug}_markdown"),
+            &["trace", name, "--format", "markdown"],
+        );
+    }
+}

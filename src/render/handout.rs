@@ -274,7 +274,13 @@ impl Handout<'_> {
 
     fn grid(&self, w: &dyn Writer, g: &GridView) -> String {
         let mut columns = vec![Column::new(String::new(), Col::Number)];
-        columns.extend((1..=g.cols).map(|c| Column::new(c.to_string(), Col::Number)));
+        // On a blank sheet the cells are lines to write on, sharing the width.
+        let layout = if self.blank {
+            Col::Text((100 / g.cols.max(1)) as u32)
+        } else {
+            Col::Number
+        };
+        columns.extend((1..=g.cols).map(|c| Column::new(c.to_string(), layout)));
         let body: Vec<Vec<String>> = g
             .cells
             .chunks(g.cols.max(1))

@@ -571,15 +571,42 @@ fn term_cell(c: &Row, opts: &Options, view: &View) -> Cell {
     }
 }
 
+/// The shared filter's terms, one row per position, as many weights a table as fit the
+/// width (a 2-D filter of several channels has more weights than fit one table).
 fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
+    let weights = grid.weight_names.len();
+    let per_table =
+        (opts.width.saturating_sub(CONTRIB_FIXED) / CONTRIB_COLUMN).clamp(1, weights.max(1));
+    (0..weights)
+        .step_by(per_table)
+        .map(|first| contrib_part(grid, first..(first + per_table).min(weights), opts, view))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Width of the position and ∂L/∂f_k columns, and of one weight's column, in a table of
+/// a shared filter's terms.
+const CONTRIB_FIXED: usize = 30;
+const CONTRIB_COLUMN: usize = 20;
+
+fn contrib_part(
+    grid: &ContribGrid,
+    weights: std::ops::Range<usize>,
+    opts: &Options,
+    view: &View,
+) -> String {
     let mut header = vec!["position k".to_string(), opts.text("∂L/∂f_k")];
     header.extend(
-        grid.weight_names
+        grid.weight_names[weights.clone()]
             .iter()
             .map(|w| opts.text(&format!("term of ∂L/∂{w}"))),
     );
-    // A summarised grid: a column standing for the weights left out.
-    let skipped = grid.omitted_weights.map(|o| (o.at + 2, o.count));
+    // A summarised grid: a column standing for the weights left out, in the part that
+    // holds the place where they were.
+    let skipped = grid
+        .omitted_weights
+        .filter(|o| weights.contains(&o.at) || (o.at == weights.end && weights.end == grid.weight_names.len()))
+        .map(|o| (o.at - weights.start + 2, o.count));
     let with_skipped = |mut record: Vec<Cell>, cell: Cell| {
         if let Some((at, _)) = skipped {
             record.insert(at, cell);
@@ -601,20 +628,29 @@ fn contrib_table(grid: &ContribGrid, opts: &Options, view: &View) -> String {
             )),
             Cell::plain(shown(*grad, opts, view)),
         ];
-        record.extend(cells.iter().map(|c| term_cell(c, opts, view)));
+        record.extend(
+            cells[weights.clone()]
+                .iter()
+                .map(|c| term_cell(c, opts, view)),
+        );
         rows.push(with_skipped(record, Cell::plain(opts.text("⋮"))));
     }
     let mut sums = vec![Cell::plain(opts.text("Σ over k")), Cell::plain("")];
-    sums.extend(grid.weight_names.iter().zip(&grid.sums).map(|(w, s)| {
-        Cell(vec![(
-            format!(
-                "{} = {}",
-                opts.text(&format!("∂L/∂{w}")),
-                shown(*s, opts, view)
-            ),
-            Paint::Bold,
-        )])
-    }));
+    sums.extend(
+        grid.weight_names[weights.clone()]
+            .iter()
+            .zip(&grid.sums[weights])
+            .map(|(w, s)| {
+                Cell(vec![(
+                    format!(
+                        "{} = {}",
+                        opts.text(&format!("∂L/∂{w}")),
+                        shown(*s, opts, view)
+                    ),
+                    Paint::Bold,
+                )])
+            }),
+    );
     rows.push(with_skipped(sums, Cell::plain("")));
     let terms = (2..header.len()).collect();
     Grid {

@@ -31,6 +31,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("xor-mlp", include_str!("../../scenarios/xor-mlp.yaml")),
     ("mazur", include_str!("../../scenarios/mazur.yaml")),
+    (
+        "conv2d-4x4",
+        include_str!("../../scenarios/conv2d-4x4.yaml"),
+    ),
+    (
+        "conv2d-pad",
+        include_str!("../../scenarios/conv2d-pad.yaml"),
+    ),
+    (
+        "conv2d-rgb",
+        include_str!("../../scenarios/conv2d-rgb.yaml"),
+    ),
+    (
+        "lenet-mini",
+        include_str!("../../scenarios/lenet-mini.yaml"),
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
