@@ -351,8 +351,7 @@ impl Expr {
                     other => other,
                 };
                 let parts: Vec<String> = args.iter().map(|a| sub(a).0).collect();
-                // A line may break after each comma: a 2-D window's max has many arguments.
-                (format!("{f}({})", parts.join(",\\allowbreak ")), ATOM)
+                (format!("{f}({})", parts.join(", ")), ATOM)
             }
             Expr::Step(a, inclusive) => {
                 let op = if *inclusive { "\\geq" } else { ">" };

@@ -43,7 +43,8 @@ fn check_with(
     for (i, layer) in net.layers.iter().enumerate() {
         let id = Network::layer_id(i);
         let count = layer.param_count();
-        let sampled = |p: usize| count <= ALL_UP_TO || p.is_multiple_of(SAMPLE_EVERY) || p + 1 == count;
+        let sampled =
+            |p: usize| count <= ALL_UP_TO || p.is_multiple_of(SAMPLE_EVERY) || p + 1 == count;
         for p in (0..count).filter(|&p| sampled(p)) {
             let traced = t
                 .value(Key::new(id, Kind::Wgrad, p))

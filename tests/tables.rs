@@ -4,9 +4,9 @@
 use crate::support::Test;
 use std::path::PathBuf;
 
-/// Every built-in scenario's name but the scale scenario lenet-mini, whose tables run to
-/// 130,000 rows (its JSON and re-typing are tested in tests/round.rs, its speed in the
-/// benchmarks).
+/// Every built-in scenario's name but the scale scenario lenet-mini, whose tables are
+/// checked once, at 80 columns, below (its re-typing is in tests/round.rs, its speed in
+/// the benchmarks).
 fn builtins() -> Vec<String> {
     nntrace::scenario::builtins()
         .into_iter()
@@ -56,6 +56,23 @@ fn no_line_is_longer_than_columns_for_every_builtin() {
             }
         }
     }
+}
+
+#[test]
+fn the_scale_scenario_fits_80_columns_with_its_long_layers_summarised() {
+    let mut t = Test::new()
+        .args(["trace", "lenet-mini"])
+        .env("COLUMNS", "80")
+        .status(0);
+    let out = t.stdout();
+    let (longest, line) = widest_line(&out);
+    assert!(longest <= 80, "a line of {longest}:\n{line}");
+    assert!(out.contains("UPDATE"), "every table is still there");
+    assert!(
+        out.lines().count() < 60_000,
+        "summarised: {} lines",
+        out.lines().count()
+    );
 }
 
 #[test]
@@ -396,9 +413,15 @@ fn long_runs_show_their_first_and_last_five_unless_full() {
     );
     // The two nets and outputs of the hidden layer are few: all shown.
     assert_eq!(ids(&summary, "hidden.net.").len(), 2);
-    // The filter table: positions 1–5 and 67–71, weights w1, w2, w9, w10.
-    assert!(summary.contains("│ ⋮ 6 more │"), "{summary}");
-    assert!(summary.contains("│  weights │"), "{summary}");
+    // The filter table: positions 1–5 and 67–71; all ten weights (a filter is folded
+    // only above 27 weights), in as many tables as the width needs.
+    for w in 1..=10 {
+        assert!(
+            summary.contains(&format!("term of ∂L/∂w{w} ")),
+            "w{w}: {summary}"
+        );
+    }
+    assert!(!summary.contains("more weights"), "{summary}");
     assert!(summary.contains("5 (conv5)") && summary.contains("67 (conv67)"));
     assert!(!summary.contains("6 (conv6)") && !summary.contains("66 (conv66)"));
     assert!(summary.contains("⋮ 61 more"));

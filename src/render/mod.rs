@@ -205,11 +205,13 @@ pub struct Fold {
 }
 
 /// The summary the terminal tables use without `--full`.
+/// A filter's weights are all shown up to a 3 × 3 kernel over 3 channels (27); the
+/// terminal table cuts them into as many tables as the width needs.
 pub const FOLD: Fold = Fold {
     above: 60,
     at_each_end: 5,
-    columns_above: 6,
-    columns_at_each_end: 2,
+    columns_above: 27,
+    columns_at_each_end: 3,
 };
 
 impl Fold {

@@ -605,7 +605,10 @@ fn contrib_part(
     // holds the place where they were.
     let skipped = grid
         .omitted_weights
-        .filter(|o| weights.contains(&o.at) || (o.at == weights.end && weights.end == grid.weight_names.len()))
+        .filter(|o| {
+            weights.contains(&o.at)
+                || (o.at == weights.end && weights.end == grid.weight_names.len())
+        })
         .map(|o| (o.at - weights.start + 2, o.count));
     let with_skipped = |mut record: Vec<Cell>, cell: Cell| {
         if let Some((at, _)) = skipped {
