@@ -442,8 +442,9 @@ fn any_name_is_escaped_in_the_page() {
 }
 
 /// The 2-D page: a 5 × 5 image, a 2 × 2 kernel, ReLU, 2 × 2 max pool, flatten, one
-/// sigmoid output; its maps are grids in the diagram and in the tables.
-const TWO_D: &str = "tests/scenarios/grid-pool.yaml";
+/// sigmoid output (the built-in conv2d-4x4); its maps are grids in the diagram and in
+/// the tables.
+const TWO_D: &str = "conv2d-4x4";
 
 /// The ids shown as cells of a 2-D map.
 fn grid_ids(html: &str) -> Vec<String> {

@@ -72,6 +72,7 @@ fn document<'a>(
         conventions: Conventions {
             relu_grad_at_zero: u8::from(c.relu_passes_zero),
             maxpool_ties: c.maxpool_ties.as_str(),
+            convolution: c.convolution.as_str(),
         },
         layers: layers(ex),
         quantities: Quantities { ex, opts },
@@ -205,6 +206,7 @@ struct Document<'a> {
 struct Conventions {
     relu_grad_at_zero: u8,
     maxpool_ties: &'static str,
+    convolution: &'static str,
 }
 
 /// One layer as the JSON lists it: the input first, then every layer in order.

@@ -16,7 +16,7 @@ pub mod template;
 pub mod training;
 
 use crate::formula::{Expr, Rendering, number};
-use crate::network::{Explainer, Figure, GridCell, Network, Note, Rank};
+use crate::network::{Convolution, Explainer, Figure, GridCell, Network, Note, Rank};
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Key, Kind, LOSS_LAYER, LayerId, Phase};
 
@@ -668,6 +668,24 @@ pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String>
             c.maxpool_ties.as_str()
         ),
     ];
+    // Said for 2-D networks, where textbooks differ most, and whenever it is `flip`; a
+    // 1-D trace under the default stays as the lecture printed it.
+    let has_filters = s
+        .network
+        .layers
+        .iter()
+        .any(|l| !l.filter_tables().is_empty());
+    let said = c.convolution == Convolution::Flip || s.network.input_shape.rank == Rank::Grid;
+    if has_filters && said {
+        lines.push(format!(
+            "convolution: {} ({})",
+            c.convolution.as_str(),
+            match c.convolution {
+                Convolution::Correlate => "the kernel as written, as every framework",
+                Convolution::Flip => "the kernel rotated by 180°, as some textbooks",
+            }
+        ));
+    }
     if !s.setup.update_biases {
         lines.push("biases stay fixed (update_biases: false): only the weights learn".into());
     }
