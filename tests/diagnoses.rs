@@ -272,3 +272,141 @@ fn a_gradient_misrouted_in_an_overlapping_window_names_both_windows() {
         )
     );
 }
+
+const PADDED_1D: &str = "tests/scenarios/conv1d-padded.yaml";
+
+/// Σ_j x_(start + j)·w_j over a window starting at cell `start` of the 1-D input padded
+/// by 2 (padded cells 0), worked out here from the exact values.
+fn padded_window(v: &HashMap<String, f64>, start: usize) -> f64 {
+    (0..3)
+        .map(|j| {
+            let x = match start + j {
+                p @ 2..=6 => v[&format!("input.out.x{}", p - 1)],
+                _ => 0.0,
+            };
+            x * v[&format!("conv.w.w{}", j + 1)]
+        })
+        .sum()
+}
+
+#[test]
+fn a_padded_1d_window_one_cell_off_is_a_receptive_field_shift() {
+    let v = values(PADDED_1D, 0);
+    // f1 reads (0, 0, x1); one cell later (0, x1, x2) — a padded 0 still read as 0.
+    // f4 reads (x5, 0, 0); one cell earlier (x4, x5, 0).
+    for (id, start) in [("conv.out.f1", 1), ("conv.out.f4", 5)] {
+        let slipped = padded_window(&v, start);
+        assert!((slipped - v[id]).abs() > 1e-6, "{id}: {slipped}");
+        let j = judge_one(PADDED_1D, 0, id, slipped);
+        assert_eq!(j.verdict, Verdict::Wrong, "{id}");
+        assert_eq!(j.diagnoses, ["receptive-field-shift"], "{id}");
+    }
+    let j = judge_one(PADDED_1D, 0, "conv.out.f1", padded_window(&v, 1));
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "f1 reads x1 (stride 2, padding 2: padded cells are 0): f1 = 0·w1 + 0·w2 + x1·w3; \
+             your value uses another window"
+        )
+    );
+    // f2 with the stride ignored: its window at cell 1, (0, x1, x2).
+    let j = judge_one(PADDED_1D, 0, "conv.out.f2", padded_window(&v, 1));
+    assert_eq!(j.diagnoses, ["receptive-field-shift"]);
+}
+
+/// Σ x1_(r+u)_(c+v)·w1_1_(u+1)_(v+1) + b1 of conv2d-4x4 (2 × 2 kernel, no padding) for a
+/// window whose top-left input is (r, c), counted from 1, from the exact values.
+fn window_4x4(v: &HashMap<String, f64>, r: usize, c: usize) -> f64 {
+    let mut sum = v["conv.w.b1"];
+    for u in 0..2 {
+        for w in 0..2 {
+            sum += v[&format!("input.out.x1_{}_{}", r + u, c + w)]
+                * v[&format!("conv.w.w1_1_{}_{}", u + 1, w + 1)];
+        }
+    }
+    sum
+}
+
+#[test]
+fn a_2d_window_one_row_or_column_off_is_a_receptive_field_shift() {
+    let v = values("conv2d-4x4", 0);
+    // f1_2_3 reads x1_2_3..x1_3_4: one row up or down, one column left or right.
+    for (r, c) in [(1, 3), (3, 3), (2, 2), (2, 4)] {
+        let slipped = window_4x4(&v, r, c);
+        let case = format!("window at x1_{r}_{c}: {slipped}");
+        assert!((slipped - v["conv.out.f1_2_3"]).abs() > 1e-6, "{case}");
+        let j = judge_one("conv2d-4x4", 0, "conv.out.f1_2_3", slipped);
+        assert_eq!(j.verdict, Verdict::Wrong, "{case}");
+        assert_eq!(j.diagnoses, ["receptive-field-shift"], "{case}");
+        assert_eq!(
+            j.explanation.as_deref(),
+            Some(
+                "f1_2_3 (stride 1): receptive field x1_2_3..x1_3_4; your value uses the window \
+                 one row or one column off"
+            ),
+            "{case}"
+        );
+    }
+    // Two off is no slip of the window.
+    let j = judge_one("conv2d-4x4", 0, "conv.out.f1_2_3", window_4x4(&v, 4, 3));
+    assert!(
+        !j.diagnoses.contains(&"receptive-field-shift"),
+        "{:?}",
+        j.diagnoses
+    );
+}
+
+/// A window is only moved where it still fits: a corner cell has two neighbours.
+#[test]
+fn a_2d_window_slips_only_within_the_input() {
+    let s = scenario::load("conv2d-4x4").unwrap();
+    let nntrace::network::Layer::Conv2d(conv) = &s.network.layers[0] else {
+        panic!("conv2d-4x4 starts with a conv2d");
+    };
+    assert_eq!(conv.slipped_origins(0), [[0, 1], [1, 0]]);
+    assert_eq!(conv.slipped_origins(15), [[2, 3], [3, 2]]);
+    assert_eq!(
+        conv.slipped_origins(6),
+        [[0, 2], [1, 1], [1, 3], [2, 2]],
+        "up, left, right, down of f1_2_3"
+    );
+}
+
+/// Σ x̃·w + b1 of conv2d-pad (3 × 3 kernel on a 5 × 5 input padded by 1) for a window whose
+/// top-left cell is (r, c) of the padded input, counted from 0; padded cells 0.
+fn window_pad(v: &HashMap<String, f64>, r: usize, c: usize) -> f64 {
+    let mut sum = v["conv.w.b1"];
+    for u in 0..3 {
+        for w in 0..3 {
+            let (row, col) = (r + u, c + w);
+            if (1..=5).contains(&row) && (1..=5).contains(&col) {
+                sum += v[&format!("input.out.x1_{row}_{col}")]
+                    * v[&format!("conv.w.w1_1_{}_{}", u + 1, w + 1)];
+            }
+        }
+    }
+    sum
+}
+
+#[test]
+fn a_padded_strided_2d_window_off_by_one_or_without_the_stride_is_named() {
+    let v = values("conv2d-pad", 0);
+    // f1_1_1's window starts at padded (0, 0): one row down it still reads the padded
+    // column; f1_2_2's at (2, 2): with the stride ignored at (1, 1).
+    for (id, r, c) in [("conv.out.f1_1_1", 1, 0), ("conv.out.f1_2_2", 1, 1)] {
+        let slipped = window_pad(&v, r, c);
+        let case = format!("{id} from ({r}, {c}): {slipped}");
+        assert!((slipped - v[id]).abs() > 1e-6, "{case}");
+        let j = judge_one("conv2d-pad", 0, id, slipped);
+        assert_eq!(j.verdict, Verdict::Wrong, "{case}");
+        assert_eq!(j.diagnoses, ["receptive-field-shift"], "{case}");
+    }
+    let j = judge_one("conv2d-pad", 0, "conv.out.f1_1_1", window_pad(&v, 1, 0));
+    assert_eq!(
+        j.explanation.as_deref(),
+        Some(
+            "f1_1_1 (stride 2): receptive field x1_1_1..x1_2_2; 5 padded 0s (shown as 0); \
+             your value uses the window one row or one column off, or the stride ignored"
+        )
+    );
+}

@@ -96,31 +96,35 @@ impl Conv1d {
         )
     }
 
-    /// Where the window of output `i` starts, and where a student may have put it instead:
-    /// one input earlier or later (off by one), or at the output's position itself (the
-    /// stride ignored). Only windows that fit and differ from the true one.
+    /// Where the window of output `i` starts on the padded input, and where a student may
+    /// have put it instead: one cell earlier or later (off by one), or at the output's
+    /// position itself (the stride ignored). Only windows that fit on the padded input and
+    /// differ from the true one; a padded cell they cover reads 0.
     pub fn slipped_starts(&self, i: usize) -> Vec<usize> {
-        if self.padding > 0 {
-            return Vec::new();
-        }
         let k = i % self.positions();
         let start = k * self.stride;
+        let padded_len = self.input_len + 2 * self.padding;
         let mut starts = vec![start.wrapping_sub(1), start + 1, k];
         starts.retain(|&s| {
             s != start
                 && s.checked_add(self.size())
-                    .is_some_and(|end| end <= self.input_len)
+                    .is_some_and(|end| end <= padded_len)
         });
+        starts.sort_unstable();
         starts.dedup();
         starts
     }
 
-    /// Output `i` as it would be with its window starting at input `start`, from the
-    /// inputs and weights recorded in a trace.
+    /// Output `i` as it would be with its window starting at cell `start` of the padded
+    /// input (padded cells 0), from the inputs and weights recorded in a trace.
     pub fn output_at(&self, id: LayerId, i: usize, start: usize, ex: &Explainer) -> f64 {
         let (size, c) = (self.size(), i / self.positions());
         let field: Vec<f64> = (start..start + size)
-            .map(|x| ex.value(id - 1, Kind::Out, x))
+            .map(|p| {
+                p.checked_sub(self.padding)
+                    .filter(|&x| x < self.input_len)
+                    .map_or(0.0, |x| ex.value(id - 1, Kind::Out, x))
+            })
             .collect();
         let w: Vec<f64> = (0..size)
             .map(|j| ex.value(id, Kind::W, c * size + self.pair(j)))
@@ -487,7 +491,8 @@ impl LayerKind for Conv1d {
             .collect()
     }
 
-    /// "f2 reads In2..In3 (stride 1): f2 = In2·w1 + In3·w2; your value uses another window".
+    /// "f2 reads In2..In3 (stride 1): f2 = In2·w1 + In3·w2; your value uses another window"
+    /// (a padded convolution says its padding too).
     fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String> {
         if slip != Slip::ReceptiveFieldShift || key.kind != Kind::Out {
             return None;
@@ -497,13 +502,19 @@ impl LayerKind for Conv1d {
         let window = self.window(i);
         let e = self.explain_own(key, ex);
         let formula = e.formula.render(crate::formula::Rendering::Symbolic, 6);
+        let padding = match self.padding {
+            0 => String::new(),
+            p => format!(", padding {p}: padded cells are 0"),
+        };
+        let (first, last) = (&names[window[0]], &names[window[window.len() - 1]]);
+        let field = if first == last {
+            first.clone()
+        } else {
+            format!("{first}..{last}")
+        };
         Some(format!(
-            "{} reads {}..{} (stride {}): {} = {formula}; your value uses another window",
-            e.symbol,
-            names[window[0]],
-            names[window[window.len() - 1]],
-            self.stride,
-            e.symbol
+            "{} reads {field} (stride {}{padding}): {} = {formula}; your value uses another window",
+            e.symbol, self.stride, e.symbol
         ))
     }
 

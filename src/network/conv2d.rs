@@ -288,30 +288,77 @@ impl Conv2d {
         }))
     }
 
-    /// Output `o` as it would be with its window on the unpadded input, starting at
-    /// (row·stride, column·stride); None where that window does not fit.
-    fn unpadded_output(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<f64> {
-        let (f, pos) = (o / self.positions(), o % self.positions());
+    /// The top-left cell (row, column of the padded input) of position `pos`'s window.
+    fn origin(&self, pos: usize) -> [usize; 2] {
         let [_, out_cols] = self.out_dims();
-        let [kh, kw] = self.kernel;
-        let (r0, c0) = (
+        [
             (pos / out_cols) * self.stride[0],
             (pos % out_cols) * self.stride[1],
-        );
-        if r0 + kh > self.input.rows || c0 + kw > self.input.cols {
-            return None;
-        }
+        ]
+    }
+
+    /// Where a student may have put position `pos`'s window instead (top-left cells on the
+    /// padded input): one row up or down, one column left or right, or at the position
+    /// itself (the stride ignored). Only windows that fit on the padded input and differ
+    /// from the true one.
+    pub fn slipped_origins(&self, pos: usize) -> Vec<[usize; 2]> {
+        let [r, c] = self.origin(pos);
+        let [_, out_cols] = self.out_dims();
+        let padded = self.padded();
+        let fits = |[a, b]: [usize; 2]| {
+            a.checked_add(self.kernel[0])
+                .is_some_and(|end| end <= padded[0])
+                && b.checked_add(self.kernel[1])
+                    .is_some_and(|end| end <= padded[1])
+        };
+        let mut origins = vec![
+            [r.wrapping_sub(1), c],
+            [r + 1, c],
+            [r, c.wrapping_sub(1)],
+            [r, c + 1],
+            [pos / out_cols, pos % out_cols],
+        ];
+        origins.retain(|&o| o != [r, c] && fits(o));
+        origins.sort_unstable();
+        origins.dedup();
+        origins
+    }
+
+    /// Output `o` as it would be with its window's top-left cell on `origin` (row, column
+    /// of the padded input; padded cells 0), from the inputs and weights recorded in a
+    /// trace, summed in the order the formula prints.
+    fn output_at(&self, id: LayerId, o: usize, origin: [usize; 2], ex: &Explainer) -> f64 {
+        let f = o / self.positions();
         let taps = self.taps();
         let mut s = Sum::default();
         for j in 0..taps {
             let (c, u, v) = self.tap(j);
-            let x = ex.value(id - 1, Kind::Out, self.input.index(c, r0 + u, c0 + v));
+            let r = (origin[0] + u)
+                .checked_sub(self.padding[0])
+                .filter(|&r| r < self.input.rows);
+            let col = (origin[1] + v)
+                .checked_sub(self.padding[1])
+                .filter(|&col| col < self.input.cols);
+            let x = r.zip(col).map_or(0.0, |(r, col)| {
+                ex.value(id - 1, Kind::Out, self.input.index(c, r, col))
+            });
             s.add_product(x, ex.value(id, Kind::W, f * taps + self.pair(j)));
         }
         if self.params.bias.is_some() {
             s.add(ex.value(id, Kind::W, self.params.bias_index(f)));
         }
-        Some(s.value())
+        s.value()
+    }
+
+    /// Output `o` as it would be with its window on the unpadded input, starting at
+    /// (row·stride, column·stride); None where that window does not fit.
+    fn unpadded_output(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<f64> {
+        let [r0, c0] = self.origin(o % self.positions());
+        let [kh, kw] = self.kernel;
+        if r0 + kh > self.input.rows || c0 + kw > self.input.cols {
+            return None;
+        }
+        Some(self.output_at(id, o, [r0 + self.padding[0], c0 + self.padding[1]], ex))
     }
 
     fn node_name<'e>(&self, ex: &'e Explainer, id: LayerId, i: usize) -> &'e str {
@@ -882,6 +929,7 @@ impl LayerKind for Conv2d {
 
     fn slips(&self) -> Vec<Slip> {
         let mut slips = vec![
+            Slip::ReceptiveFieldShift,
             Slip::FilterSumWithoutInput,
             Slip::UnsummedFilterGradient,
             Slip::KernelNotFlipped,
@@ -893,7 +941,8 @@ impl LayerKind for Conv2d {
     }
 
     /// An input's gradient with each ∂L/∂f paired with the weight mirrored through the
-    /// kernel's centre (the kernel not rotated); an output computed on the unpadded input
+    /// kernel's centre (the kernel not rotated); an output computed from a window one row
+    /// or column off, or with the stride ignored; an output computed on the unpadded input
     /// (where its window fits there).
     fn slipped(&self, slip: Slip, id: LayerId, key: Key, ex: &Explainer) -> Vec<f64> {
         let i = key.index as usize;
@@ -901,6 +950,11 @@ impl LayerKind for Conv2d {
             (Slip::KernelNotFlipped, Kind::Grad) if key.layer + 1 == id => {
                 vec![self.unrotated_input_grad(id, i, ex)]
             }
+            (Slip::ReceptiveFieldShift, Kind::Out) if key.layer == id => self
+                .slipped_origins(i % self.positions())
+                .into_iter()
+                .map(|origin| self.output_at(id, i, origin, ex))
+                .collect(),
             (Slip::PaddingIgnored, Kind::Out) if key.layer == id && self.padding != [0, 0] => {
                 self.unpadded_output(id, i, ex).into_iter().collect()
             }
@@ -920,6 +974,17 @@ impl LayerKind for Conv2d {
                     " — under `flip` the forward pass already rotated it, so here the kernel is used as written"
                 } else {
                     ""
+                }
+            )),
+            Slip::ReceptiveFieldShift if key.kind == Kind::Out => Some(format!(
+                "{} (stride {}): {}; your value uses the window one row or one column off{}",
+                e.symbol,
+                pair_words(self.stride),
+                self.field_words(ex, key.layer, key.index as usize % self.positions()),
+                if self.stride == [1, 1] {
+                    ""
+                } else {
+                    ", or the stride ignored"
                 }
             )),
             Slip::PaddingIgnored => Some(format!(
