@@ -30,6 +30,8 @@ pub struct Step {
     /// channel of a 2-D layer), for `m`; a step of its own elsewhere.
     pub(crate) grid: usize,
     pub(crate) heading: String,
+    /// The name of the layer it is in, as the ids and `g` spell it, kept under `--ascii`.
+    pub(crate) layer_name: String,
     /// A line of plain language, after the slides' reasoning.
     pub(crate) why: String,
 }
@@ -68,6 +70,7 @@ pub fn steps(ex: &Explainer, digits: usize) -> Vec<Step> {
                 table,
                 grid,
                 heading,
+                layer_name: ex.net.layer_name(e.key.layer).to_string(),
                 why: why(ex, e.key),
             }
         })
@@ -157,17 +160,19 @@ fn shared_why(key: crate::trace::Key, is_input: bool) -> &'static str {
 pub fn print_all(steps: &[Step], opts: &Options) -> String {
     let mut out = String::new();
     for (i, s) in steps.iter().enumerate() {
-        out.push_str(&format!("step {}/{} · {}\n", i + 1, steps.len(), s.heading));
+        let heading = format!("step {}/{} · {}", i + 1, steps.len(), s.heading);
+        out.push_str(&opts.text_keeping(&heading, &[&s.layer_name]));
+        out.push('\n');
         for Line { text, .. } in lines(s, true) {
-            out.push_str(&if text.is_empty() {
-                "\n".to_string()
-            } else {
-                format!("  {text}\n")
-            });
+            if !text.is_empty() {
+                out.push_str("  ");
+                out.push_str(&opts.text_keeping(&text, &[&s.row.id]));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }
-    opts.text(&out)
+    out
 }
 
 /// What stands where the numbers are while they are hidden.
@@ -546,7 +551,8 @@ fn draw(
     // The map takes what is left when the step has its heading and eight lines.
     let room = usize::from(footer.saturating_sub(y + 2 + 8)).min(MAP_ROWS);
     let y = draw_map(out, ex, walk, (y, room), w, opts)?;
-    let y = draw_heading(out, &step.heading, y, w, opts)?;
+    let heading = opts.text_keeping(&step.heading, &[&step.layer_name]);
+    let y = draw_heading(out, &heading, y, w, opts)?;
     if walk.whole_table {
         draw_whole_table(out, ex, steps, walk, (y, footer - 1), w, opts)?;
     } else {
@@ -626,7 +632,7 @@ fn draw_map(
         queue!(out, cursor::MoveTo(0, y))?;
         let mut left = w;
         for (text, mark) in line {
-            let piece = clip(&safe(&text, opts), left);
+            let piece = clip(&crate::text::terminal_safe(&text), left);
             left = left.saturating_sub(piece.chars().count());
             match mark {
                 map::Mark::Plain => queue!(out, Print(piece))?,
@@ -668,7 +674,7 @@ fn draw_heading(
         cursor::MoveTo(0, y),
         SetForegroundColor(ink(opts, Color::Cyan)),
         SetAttribute(Attribute::Bold),
-        Print(clip(&safe(heading, opts), w)),
+        Print(clip(&crate::text::terminal_safe(heading), w)),
         SetAttribute(Attribute::Reset),
         ResetColor
     )?;
@@ -691,16 +697,20 @@ fn draw_bottom(out: &mut impl Write, bottom: &[String], footer: u16) -> io::Resu
 
 /// The bottom lines (at most three): the layer being typed after `g` with the names it
 /// takes, a message, or the keys.
+/// Under `--ascii` the layers' names and what was typed stay as written.
 fn bottom_lines(ex: &Explainer, walk: &Walk, w: usize, opts: &Options) -> Vec<String> {
+    let names = layer_names(ex);
     let text = match (&walk.jump, &walk.message) {
         (Some(typed), _) => format!(
             "jump to layer ({}): {typed}_   (Enter to go, Esc to cancel)",
-            layer_names(ex).join(", ")
+            names.join(", ")
         ),
         (None, Some(message)) => message.clone(),
         (None, None) => "Enter/Space/→ next · ← back · PgDn/PgUp layer · t table · m map · g jump · f numbers · ? keys · q quit".into(),
     };
-    let mut lines = wrap(&opts.text(&text), w);
+    let mut keep: Vec<&str> = names.iter().map(String::as_str).collect();
+    keep.extend(walk.jump.as_deref());
+    let mut lines = wrap(&opts.text_keeping(&text, &keep), w);
     if lines.len() > 3 {
         lines.drain(..lines.len() - 3);
     }
@@ -786,7 +796,8 @@ fn draw_step(
     opts: &Options,
 ) -> io::Result<()> {
     for line in lines(step, numbers) {
-        for piece in wrap(&opts.text(&line.text), w.saturating_sub(2)) {
+        let text = opts.text_keeping(&line.text, &[&step.row.id]);
+        for piece in wrap(&text, w.saturating_sub(2)) {
             if y >= end {
                 return Ok(());
             }

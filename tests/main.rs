@@ -5,6 +5,7 @@ mod support;
 #[global_allocator]
 static ALLOCATOR: support::alloc::Counting = support::alloc::Counting;
 
+mod ascii;
 mod broken;
 mod browser;
 mod check;

@@ -448,3 +448,29 @@ fn a_large_map_shows_the_part_around_its_cell() {
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 80));
 }
+
+/// Under `--ascii` the screen spells symbols in ASCII but shows every id and layer name as
+/// written, and the name read off the `g` prompt, typed back, jumps to the layer.
+#[test]
+fn an_ascii_walk_shows_ids_and_layer_names_as_written() {
+    let args = format!(
+        "walk {}/tests/scenarios/unicode-names.yaml --ascii",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Some(t) = Tmux::start("ascii", (80, 30), &args) else {
+        return;
+    };
+    let first = t.wait_for("step 1/38");
+    assert!(first.contains("\n  input.out.ก   ?\n"), "{first}");
+    assert!(first.contains("[input] -> ชั้น -> loss"), "{first}");
+    t.keys(&["g"]);
+    t.wait_for("jump to layer (input, ชั้น, loss): _");
+    t.keys(&["-l", "ชั้น"]);
+    t.keys(&["Enter"]);
+    let layer = t.wait_for("FORWARD * ชั้น");
+    assert!(layer.contains("step 3/38"), "{layer}");
+    assert!(layer.contains("\n  ชั้น.w.w_中文_ก   w_??_?\n"), "{layer}");
+    t.keys(&["Enter"]);
+    let greek = t.wait_for("step 4/38");
+    assert!(greek.contains("\n  ชั้น.w.w_Δy_ก   w_Dy_?\n"), "{greek}");
+}

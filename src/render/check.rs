@@ -34,13 +34,17 @@ pub(super) fn carried_if_different(a: &Judged, number: &dyn Fn(Option<f64>) -> S
 const DIAGNOSIS_WIDTH: usize = 64;
 
 pub fn table(report: &Report, net: &Network, answers_file: &str, opts: &Options) -> String {
-    let mut out = opts.text(&format!(
-        "{} — checking {answers_file} against pattern {}\n",
-        report.scenario, report.pattern
-    ));
+    let mut out = opts.text_keeping(
+        &format!(
+            "{} — checking {answers_file} against pattern {}\n",
+            report.scenario, report.pattern
+        ),
+        &[answers_file],
+    );
     for (group, answers) in groups(&report.answers) {
         out.push('\n');
-        let heading = opts.text(&heading(net, group));
+        let name = group.map_or("", |(_, layer)| net.layer_name(layer));
+        let heading = opts.text_keeping(&heading(net, group), &[name]);
         out.push_str(&if opts.color {
             heading.bold().cyan().to_string()
         } else {
@@ -110,6 +114,12 @@ pub(super) fn remark(a: &Judged) -> String {
     }
 }
 
+/// The diagnosis cell as shown: under `--ascii` the ids it names stay as written.
+fn spelt_remark(a: &Judged, opts: &Options) -> String {
+    let ids: Vec<&str> = a.follows_from.iter().map(String::as_str).collect();
+    opts.text_keeping(&remark(a), &ids)
+}
+
 fn rows(answers: &[Judged], opts: &Options) -> String {
     let mut b = Builder::default();
     b.push_record(COLUMNS);
@@ -131,7 +141,7 @@ fn rows(answers: &[Judged], opts: &Options) -> String {
             number(a.exact),
             carried,
             verdict(a.verdict, opts),
-            opts.text(&remark(a)),
+            spelt_remark(a, opts),
         ]);
     }
     super::table::style(b, opts, &[3, 4], Some((6, DIAGNOSIS_WIDTH)))
@@ -149,15 +159,18 @@ pub(super) fn summary(report: &Report, opts: &Options) -> String {
         out.push_str(&format!(", {} left empty", s.empty));
     }
     out.push_str(")\n");
+    out = opts.text(&out);
     match report.first_root_error() {
         Some(first) => {
-            out.push_str(&format!(
-                "first root error: {} ({} = {}): {}\n",
-                first.id,
-                first.symbol,
-                first.text,
-                remark(first)
+            out.push_str(&opts.text_keeping(
+                &format!(
+                    "first root error: {} ({} = {}): ",
+                    first.id, first.symbol, first.text
+                ),
+                &[&first.id],
             ));
+            out.push_str(&spelt_remark(first, opts));
+            out.push('\n');
             if s.consistent > 0 {
                 out.push_str(
                     "answers after it were checked against your own numbers, carried forward\n",
@@ -167,7 +180,7 @@ pub(super) fn summary(report: &Report, opts: &Options) -> String {
         None if s.unknown == 0 => out.push_str("no wrong answers\n"),
         None => {}
     }
-    opts.text(&out)
+    out
 }
 
 /// One `error:` line per answer that could not be checked: file:line:column, what is
@@ -204,7 +217,10 @@ pub fn json(report: &Report, opts: &Options) -> Value {
                 "verdict": a.verdict.as_str(),
                 "diagnosis": a.diagnosis(),
                 "diagnoses": a.diagnoses,
-                "explanation": a.explanation.as_ref().map(|e| opts.text(e)),
+                "explanation": a.explanation.as_ref().map(|e| {
+                    let ids: Vec<&str> = a.follows_from.iter().map(String::as_str).collect();
+                    opts.text_keeping(e, &ids)
+                }),
                 "follows_from": a.follows_from,
             })
         })

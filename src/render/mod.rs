@@ -58,6 +58,35 @@ impl Options {
         }
     }
 
+    /// Text as it should be shown, except the `verbatim` parts wherever they occur (ids,
+    /// layer names: what a user types back into `check`, `--only` or the walk's `g`) and
+    /// anything between backticks (a quoted id or what a student wrote), which stay
+    /// exactly as written under `--ascii` too.
+    pub fn text_keeping(&self, s: &str, verbatim: &[&str]) -> String {
+        if !self.ascii || s.is_ascii() {
+            return s.to_string();
+        }
+        let mut keep: Vec<&str> = verbatim.iter().copied().filter(|v| !v.is_empty()).collect();
+        keep.extend(s.split('`').skip(1).step_by(2).filter(|q| !q.is_empty()));
+        keep.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            let len = match keep.iter().find(|v| rest.starts_with(**v)) {
+                Some(v) => {
+                    out.push_str(v);
+                    v.len()
+                }
+                None => {
+                    out.push_str(&asciify(c.encode_utf8(&mut [0; 4])));
+                    c.len_utf8()
+                }
+            };
+            rest = &rest[len..];
+        }
+        out
+    }
+
     pub fn number(&self, x: f64) -> String {
         self.text(&number(x, self.digits))
     }

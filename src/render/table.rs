@@ -209,7 +209,8 @@ fn wrap_lines(text: &str, width: usize, indent: &str) -> Vec<String> {
 
 fn heading(ex: &Explainer, section: &Section, opts: &Options) -> String {
     let place = place(ex.net, (section.phase, section.layer));
-    let title = opts.text(&format!("━━ {place} ━━ {}", section.title));
+    let name = ex.net.layer_name(section.layer);
+    let title = opts.text_keeping(&format!("━━ {place} ━━ {}", section.title), &[name]);
     let mut out = String::new();
     for line in wrap_lines(&title, opts.width, "   ") {
         out.push_str(&paint(&line, opts, |t| t.bold().cyan().to_string()));

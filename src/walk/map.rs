@@ -29,6 +29,8 @@ pub(crate) type Line = Vec<(String, Mark)>;
 /// One grid: a channel of a layer's map, or a kernel, with its marked cells.
 struct Panel {
     title: String,
+    /// The layer's name in the title, kept as written under `--ascii` (ids and `g` use it).
+    layer: String,
     rows: usize,
     cols: usize,
     /// Row after row: the quantity each cell shows (None: a zero the layer put there).
@@ -210,6 +212,7 @@ fn panel(
             channel + 1,
             shape.channels
         ),
+        layer: ex.net.layer_name(layer).to_string(),
         rows: shape.rows,
         cols: shape.cols,
         cells: (first..first + shape.plane())
@@ -249,6 +252,7 @@ fn kernel(ex: &Explainer, key: Key) -> Option<Panel> {
             ex.net.layer_name(key.layer),
             grid.caption
         ),
+        layer: ex.net.layer_name(key.layer).to_string(),
         rows: grid.rows,
         cols: grid.cols,
         cells: grid
@@ -310,10 +314,13 @@ fn grid(
     } else {
         String::new()
     };
-    let clipped = |t: &str| crate::text::clip(&opts.text(t), room).into_owned();
+    let clipped = |t: &str| crate::text::clip(t, room).into_owned();
     let mut out = vec![
-        vec![(clipped(&p.title), Mark::Plain)],
-        vec![(clipped(&part), Mark::Plain)],
+        vec![(
+            clipped(&opts.text_keeping(&p.title, &[&p.layer])),
+            Mark::Plain,
+        )],
+        vec![(clipped(&opts.text(&part)), Mark::Plain)],
     ];
     for r in r0..r0 + fit_rows {
         let mut line = Line::new();
