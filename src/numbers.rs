@@ -224,7 +224,7 @@ pub fn round_sig(x: f64, digits: u32) -> f64 {
 /// first: what `{:e}` writes, found by Ryū without the formatting machinery. Where `a`
 /// could lie exactly halfway between two shortest candidates, Ryū would take the even one
 /// and `{:e}` the one away from zero; `{:e}` writes those few.
-fn shortest_digits(a: f64) -> (Vec<u8>, i32) {
+fn shortest_digits(a: f64) -> (Digits, i32) {
     let mut buffer = ryu::Buffer::new();
     // `0.00339357`, `123.0`, `1e-7` or `2.2848518038681013e16`.
     let (digits, exponent) = digits_of(buffer.format_finite(a));
@@ -236,14 +236,15 @@ fn shortest_digits(a: f64) -> (Vec<u8>, i32) {
 
 /// The significant digits (no trailing zeros) and the decimal exponent of the first, of a
 /// positive number written `0.00339357`, `123.0`, `1e-7` or `3.39357e-3`.
-fn digits_of(text: &str) -> (Vec<u8>, i32) {
+fn digits_of(text: &str) -> (Digits, i32) {
     let (mantissa, power) = text.split_once('e').unwrap_or((text, "0"));
     let units = mantissa
         .split_once('.')
         .map_or(mantissa, |(units, _)| units);
     let all = mantissa.bytes().filter(u8::is_ascii_digit);
     let leading = all.clone().take_while(|&d| d == b'0').count();
-    let mut digits: Vec<u8> = all.skip(leading).collect();
+    let mut digits = Digits::default();
+    all.skip(leading).for_each(|d| digits.push(d));
     trim_trailing_zeros(&mut digits);
     let power: i32 = power.parse().expect("an integer exponent");
     (digits, power + units.len() as i32 - 1 - leading as i32)
@@ -276,7 +277,7 @@ fn may_tie(a: f64, exponent: i32, len: usize) -> bool {
 pub struct Decimal {
     pub negative: bool,
     /// The significant digits, ASCII, the first nonzero, no trailing zeros.
-    pub digits: Vec<u8>,
+    pub digits: Digits,
     pub exponent: i32,
 }
 
@@ -309,7 +310,8 @@ impl Decimal {
                     self.digits.truncate(i + 1);
                 }
                 None => {
-                    self.digits = vec![b'1'];
+                    self.digits = Digits::default();
+                    self.digits.push(b'1');
                     self.exponent += 1;
                 }
             }
@@ -328,9 +330,57 @@ impl Decimal {
     }
 }
 
-fn trim_trailing_zeros(digits: &mut Vec<u8>) {
+fn trim_trailing_zeros(digits: &mut Digits) {
     while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
+        digits.truncate(digits.len() - 1);
+    }
+}
+
+/// The significant digits of a decimal, ASCII, kept inline: a double's shortest decimal
+/// has at most 17 (a longer text keeps its first 17: they decide every rounding asked).
+#[derive(Clone, Copy, Default)]
+pub struct Digits {
+    bytes: [u8; 17],
+    len: u8,
+}
+
+impl Digits {
+    fn push(&mut self, digit: u8) {
+        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
+            *slot = digit;
+            self.len += 1;
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n as u8);
+    }
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::ops::DerefMut for Digits {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl PartialEq for Digits {
+    fn eq(&self, other: &Digits) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Digits {}
+
+impl std::fmt::Debug for Digits {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(std::str::from_utf8(self).unwrap_or("?"))
     }
 }
 
@@ -388,10 +438,7 @@ mod tests {
     #[test]
     fn decimal_digits() {
         let d = Decimal::of(-0.0625).round(2);
-        assert_eq!(
-            (d.negative, d.digits.as_slice(), d.exponent),
-            (true, &b"63"[..], -2)
-        );
+        assert_eq!((d.negative, &*d.digits, d.exponent), (true, &b"63"[..], -2));
         assert_eq!(Decimal::of(999.96).round(3).to_f64(), 1000.0);
     }
 
@@ -445,10 +492,14 @@ mod tests {
     }
 
     /// The digits and exponent as `{:e}` writes them (the first implementation).
-    fn by_std_format(v: f64) -> (Vec<u8>, i32) {
+    fn by_std_format(v: f64) -> (Digits, i32) {
         let text = format!("{:e}", v.abs());
         let (mantissa, exponent) = text.split_once('e').unwrap();
-        let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+        let mut digits = Digits::default();
+        mantissa
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .for_each(|d| digits.push(d));
         trim_trailing_zeros(&mut digits);
         (digits, exponent.parse().unwrap())
     }

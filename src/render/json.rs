@@ -12,9 +12,13 @@ use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 use serde_json::ser::Formatter;
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io;
 
-/// Writes the trace as pretty-printed JSON (two-space indent), ending with a newline.
+/// Writes the trace as pretty-printed JSON (two-space indent), ending with a newline:
+/// the text `serde_json::to_string_pretty` gives for [`render`]'s value, with DEL and the
+/// C1 controls escaped too ([`Escaping`]). The quantities, nearly all of the text, are
+/// written by [`write_quantity`] without serde's per-field machinery; the few small
+/// fields around them go through serde.
 pub fn write(
     out: &mut dyn io::Write,
     s: &Scenario,
@@ -23,14 +27,176 @@ pub fn write(
     opts: &Options,
     round: Option<u32>,
 ) -> io::Result<()> {
-    // serde writes in small pieces; they go on in large ones.
-    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-    let mut json = serde_json::Serializer::with_formatter(&mut buffered, Escaping::default());
-    document(s, pattern, ex, opts, round)
-        .serialize(&mut json)
-        .map_err(io::Error::from)?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
+    let doc = document(s, pattern, ex, opts, round);
+    let mut out = Chunked::new(out);
+    out.bytes.push(b'{');
+    field(&mut out, "scenario", &doc.scenario, true)?;
+    field(&mut out, "pattern", &doc.pattern, false)?;
+    field(&mut out, "round", &doc.round, false)?;
+    field(&mut out, "conventions", &doc.conventions, false)?;
+    field(&mut out, "layers", &doc.layers, false)?;
+    out.bytes.extend_from_slice(b",\n  \"quantities\": [");
+    write_quantities(&mut out, ex, opts)?;
+    field(&mut out, "routes", &doc.routes, false)?;
+    field(&mut out, "masks", &doc.masks, false)?;
+    out.bytes.extend_from_slice(b"\n}\n");
+    out.flush()
+}
+
+/// One top-level field, `"name": value`, the value written by serde one level deep.
+fn field(out: &mut Chunked, name: &str, value: &impl Serialize, first: bool) -> io::Result<()> {
+    out.bytes
+        .extend_from_slice(if first { b"\n  \"" } else { b",\n  \"" });
+    out.bytes.extend_from_slice(name.as_bytes());
+    out.bytes.extend_from_slice(b"\": ");
+    let formatter = Escaping {
+        depth: 1,
+        has_value: false,
+    };
+    let mut json = serde_json::Serializer::with_formatter(&mut out.bytes, formatter);
+    value.serialize(&mut json).map_err(io::Error::from)?;
+    out.spill()
+}
+
+/// Output gathered in memory and passed on in large pieces.
+struct Chunked<'w> {
+    bytes: Vec<u8>,
+    out: &'w mut dyn io::Write,
+}
+
+impl<'w> Chunked<'w> {
+    const SIZE: usize = 1 << 16;
+
+    fn new(out: &'w mut dyn io::Write) -> Self {
+        Chunked {
+            bytes: Vec::with_capacity(2 * Self::SIZE),
+            out,
+        }
+    }
+
+    /// Passes the gathered bytes on once there are enough of them.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.bytes.len() >= Self::SIZE {
+            self.out.write_all(&self.bytes)?;
+            self.bytes.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.bytes)?;
+        self.bytes.clear();
+        self.out.flush()
+    }
+}
+
+/// Every quantity in the order recorded, each explained, written and forgotten.
+fn write_quantities(out: &mut Chunked, ex: &Explainer, opts: &Options) -> io::Result<()> {
+    let entries = ex.entries();
+    let mut buffers = Buffers::default();
+    for (i, e) in entries.iter().enumerate() {
+        out.bytes
+            .extend_from_slice(if i == 0 { b"\n    {" } else { b",\n    {" });
+        quantity(ex, opts, e, &mut buffers, |q| {
+            write_quantity(&mut out.bytes, q)
+        });
+        out.bytes.extend_from_slice(b"\n    }");
+        out.spill()?;
+    }
+    if !entries.is_empty() {
+        out.bytes.extend_from_slice(b"\n  ");
+    }
+    out.bytes.push(b']');
+    Ok(())
+}
+
+/// The fields of one quantity, as serde writes [`Quantity`] two levels deep.
+fn write_quantity(out: &mut Vec<u8>, q: &Quantity) {
+    let text = |out: &mut Vec<u8>, name: &[u8], value: &str| {
+        out.extend_from_slice(name);
+        write_string(out, value);
+    };
+    text(out, b"\n      \"id\": ", q.id);
+    text(out, b",\n      \"layer\": ", q.layer);
+    text(out, b",\n      \"phase\": ", q.phase);
+    text(out, b",\n      \"kind\": ", q.kind);
+    text(out, b",\n      \"name\": ", q.name);
+    text(out, b",\n      \"symbol\": ", &q.symbol);
+    out.extend_from_slice(b",\n      \"value\": ");
+    if q.value.is_finite() {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(q.value).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
+    }
+    text(out, b",\n      \"formula\": ", &q.formula);
+    text(out, b",\n      \"substituted\": ", &q.substituted);
+    match &q.note {
+        Some(note) => text(out, b",\n      \"note\": ", note),
+        None => out.extend_from_slice(b",\n      \"note\": null"),
+    }
+}
+
+/// What a byte of a string becomes in JSON: 0 stays itself, `u` is written `\u00XX`,
+/// any other is written after a backslash (serde_json's table, with DEL added).
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[0x7f] = b'u';
+    table
+};
+
+/// `s` as a JSON string, escaped as [`Escaping`] escapes it: serde_json's escapes, plus
+/// DEL and the C1 controls (U+0080–U+009F, the bytes 0xC2 0x80–0x9F) as `\u00XX`.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if ESCAPE[usize::from(b)] == 0 && b != 0xc2 {
+            i += 1;
+            continue;
+        }
+        let (code, len) = match bytes.get(i + 1) {
+            Some(&next @ 0x80..=0x9f) if b == 0xc2 => (next, 2),
+            _ if b == 0xc2 => {
+                i += 1;
+                continue;
+            }
+            _ => (b, 1),
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match ESCAPE[usize::from(code)] {
+            short @ (b'"' | b'\\' | b'b' | b't' | b'n' | b'f' | b'r') if len == 1 => {
+                out.extend_from_slice(&[b'\\', short])
+            }
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(code >> 4)],
+                HEX[usize::from(code & 0xf)],
+            ]),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// The whole JSON text, as [`write`] writes it (the command line streams instead).
@@ -413,5 +579,73 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "[\n  \"a\\u007fb·c\\u0085d\\u001b\u{c2}\",\n  \"∂L/∂w\\u009f\"\n]"
         );
+    }
+
+    /// `write_string` escapes as serde_json with [`Escaping`] does, character by character
+    /// over the controls, ASCII, the C1 block and beyond, and in mixed strings.
+    #[test]
+    fn strings_are_written_as_serde_writes_them() {
+        let mut cases: Vec<String> = (0u32..0x300)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        cases.extend(
+            [
+                "",
+                "\"\\",
+                "∂L/∂w·x\u{85}²\u{c2}\u{9f}",
+                "\u{7f}\u{7f}",
+                "\n\t\r\u{8}\u{c}",
+            ]
+            .map(String::from),
+        );
+        for case in cases {
+            let mut ours = Vec::new();
+            write_string(&mut ours, &case);
+            let mut theirs = Vec::new();
+            let mut json = serde_json::Serializer::with_formatter(&mut theirs, Escaping::default());
+            case.serialize(&mut json).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap(),
+                "{case:?}"
+            );
+        }
+    }
+
+    /// The written JSON is exactly the document serde writes through [`Escaping`], for
+    /// every built-in, rounded or not, in Unicode and in ASCII.
+    #[test]
+    fn the_written_document_is_serdes() {
+        for s in crate::scenario::builtins() {
+            for (round, ascii) in [(None, false), (Some(3), true)] {
+                let t = s.trace(
+                    0,
+                    crate::trace::Policy {
+                        round,
+                        ..Default::default()
+                    },
+                );
+                let ex = s.explainer(0, &t);
+                let opts = Options {
+                    digits: 6,
+                    ascii,
+                    color: false,
+                    width: super::super::DEFAULT_WIDTH,
+                };
+                let mut theirs = Vec::new();
+                let mut json =
+                    serde_json::Serializer::with_formatter(&mut theirs, Escaping::default());
+                document(&s, 0, &ex, &opts, round)
+                    .serialize(&mut json)
+                    .unwrap();
+                theirs.push(b'\n');
+                assert!(
+                    text(&s, 0, &ex, &opts, round).as_bytes() == theirs,
+                    "{} (round {round:?}, ascii {ascii})",
+                    s.name
+                );
+            }
+        }
     }
 }
