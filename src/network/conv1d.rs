@@ -239,19 +239,24 @@ impl Conv1d {
         words
     }
 
+    /// The symbol of a contribution: `∂L/∂f_k·In`, the input weight j met at position k
+    /// (`0` where it met padding).
+    fn contrib_symbol(&self, id: LayerId, index: usize, ex: &Explainer) -> String {
+        let (c, k, j) = self.contrib_parts(index);
+        let read = match self.cell(k, self.pair(j)) {
+            Some(i) => ex.net.node_names(id - 1)[i].as_str(),
+            None => "0",
+        };
+        format!("∂L/∂{}·{read}", self.outputs[c * self.positions() + k])
+    }
+
     /// ∂L/∂f_k · Ĩn_(k·stride + j'), j' the cell weight j meets.
     fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
         let (c, k, j) = self.contrib_parts(index);
         let f = c * self.positions() + k;
-        let cell = self.pair(j);
-        let read = match self.cell(k, cell) {
-            Some(i) => ex.net.node_names(id - 1)[i].clone(),
-            None => "0".to_string(),
-        };
-        let symbol = format!("∂L/∂{}·{read}", self.outputs[f]);
         (
-            symbol,
-            Expr::mul(vec![ex.grad(id, f), self.operand(ex, id, k, cell)]),
+            self.contrib_symbol(id, index, ex),
+            Expr::mul(vec![ex.grad(id, f), self.operand(ex, id, k, self.pair(j))]),
         )
     }
 
@@ -269,8 +274,7 @@ impl Conv1d {
         let terms = (0..positions)
             .map(|k| {
                 let index = self.contrib_index(c, k, j);
-                let (name, _) = self.contrib_formula(id, index, ex);
-                ex.operand(name, id, Kind::Contrib, index)
+                ex.operand(self.contrib_symbol(id, index, ex), id, Kind::Contrib, index)
             })
             .collect();
         Explained::new(symbol, Expr::add(terms)).note(

@@ -426,18 +426,25 @@ impl Conv2d {
         words
     }
 
+    /// The symbol of a contribution: `∂L/∂f·x`, the input weight j met at that position
+    /// (`0` where it met padding).
+    fn contrib_symbol(&self, id: LayerId, index: usize, ex: &Explainer) -> String {
+        let (f, pos, j) = self.contrib_parts(index);
+        let o = f * self.positions() + pos;
+        let read = match self.cell(pos, self.pair(j)) {
+            Cell::Input(i) => self.node_name(ex, id, i),
+            Cell::Padding => "0",
+        };
+        format!("∂L/∂{}·{read}", self.outputs[o])
+    }
+
     /// ∂L/∂f · (the input weight j met at that position).
     fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
         let (f, pos, j) = self.contrib_parts(index);
         let o = f * self.positions() + pos;
-        let cell = self.pair(j);
-        let read = match self.cell(pos, cell) {
-            Cell::Input(i) => self.node_name(ex, id, i).to_string(),
-            Cell::Padding => "0".to_string(),
-        };
         (
-            format!("∂L/∂{}·{read}", self.outputs[o]),
-            Expr::mul(vec![ex.grad(id, o), self.operand(ex, id, pos, cell)]),
+            self.contrib_symbol(id, index, ex),
+            Expr::mul(vec![ex.grad(id, o), self.operand(ex, id, pos, self.pair(j))]),
         )
     }
 
@@ -468,8 +475,7 @@ impl Conv2d {
         let terms = (0..positions)
             .map(|pos| {
                 let index = self.contrib_index(f, pos, j);
-                let (name, _) = self.contrib_formula(id, index, ex);
-                ex.operand(name, id, Kind::Contrib, index)
+                ex.operand(self.contrib_symbol(id, index, ex), id, Kind::Contrib, index)
             })
             .collect();
         Explained::new(symbol, Expr::add(terms)).note(
