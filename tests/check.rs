@@ -488,7 +488,8 @@ fn broken_answers_files_are_refused_with_line_and_column() {
         ),
         (
             "malformed",
-            "malformed.yaml:4:1: did not find expected ',' or ']'",
+            "malformed.yaml:3:15: the list opened by this `[` is not closed: at 4:1 the YAML \
+             parser expected `,` or `]`",
         ),
         (
             "unknown-key",

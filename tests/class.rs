@@ -21,8 +21,9 @@ fn a_broken_file_gets_its_own_line_and_the_others_are_judged() {
         .status(2);
     assert_eq!(
         t.stderr(),
-        "error: tests/class/erin.yaml:5:15: did not find expected ',' or ']', while parsing a \
-         flow sequence\n"
+        "error: tests/class/erin.yaml:4:15: the list opened by this `[` is not closed: at 5:15 \
+         the YAML parser expected `,` or `]`\n  help: add the missing `]` where the list ends, \
+         or the missing `,` between its entries\n"
     );
     assert_eq!(
         t.stdout(),
@@ -31,7 +32,7 @@ fn a_broken_file_gets_its_own_line_and_the_others_are_judged() {
          tests/class/bob.yaml,4,0,3,0,0,57.1,pool.out.A,wrong-pool-input,\n\
          tests/class/carol.yaml,7,0,0,0,0,100.0,,,\n\
          tests/class/dave.yaml,2,1,2,0,0,60.0,output.delta.p2,p-minus-1-everywhere,\n\
-         tests/class/erin.yaml,,,,,,,,,\"5:15: did not find expected ',' or ']', while parsing a flow sequence\"\n"
+         tests/class/erin.yaml,,,,,,,,,\"4:15: the list opened by this `[` is not closed: at 5:15 the YAML parser expected `,` or `]`\"\n"
     );
 }
 

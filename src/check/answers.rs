@@ -134,7 +134,7 @@ impl<'de> Deserialize<'de> for Entries {
 pub fn parse(text: &str, file: &str) -> Result<AnswersFile, InputError> {
     check_expansion(text, file)?;
     let raw: RawAnswers = serde_yaml::from_str(text).map_err(|e| {
-        let mut err = yaml_error(&e, file);
+        let mut err = yaml_error(&e, text, file);
         err.message = err
             .message
             .replace("expected a string", "expected a number");

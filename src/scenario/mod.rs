@@ -6,6 +6,7 @@ mod names;
 mod prescan;
 mod raw;
 mod read;
+mod unclosed;
 mod validate;
 
 use crate::error::{InputError, nearest};
@@ -181,21 +182,33 @@ pub fn check_expansion(text: &str, file: &str) -> Result<(), InputError> {
         help: Some(r.help.to_string()),
     })?;
     budget::check(text).map_err(|refused| match refused {
-        budget::Refused::Yaml(e) => yaml_error(&e, file),
-        budget::Refused::TooLarge(e) => yaml_error(&e, file).help(budget::HELP),
+        budget::Refused::Yaml(e) => yaml_error(&e, text, file),
+        budget::Refused::TooLarge(e) => yaml_error(&e, text, file).help(budget::HELP),
     })
 }
 
 /// Parses and validates scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {
     check_expansion(text, file)?;
-    let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+    let raw: raw::RawScenario =
+        serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file))?;
     validate::validate(raw, file, default_name)
 }
 
-/// A YAML or serde error as file:line:column and what is wrong, in the user's words.
-pub fn yaml_error(e: &serde_yaml::Error, file: &str) -> InputError {
-    let mut message = without_positions(&e.to_string());
+/// A YAML or serde error in `text` as file:line:column and what is wrong, in the user's
+/// words; an unclosed `[`, `{` or quote at the place it opens.
+pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
+    let reported = e.to_string();
+    if let Some(unclosed) = unclosed::find(&reported, text) {
+        return InputError {
+            file: file.to_string(),
+            position: Some(unclosed.opened),
+            path: None,
+            message: unclosed.message,
+            help: Some(unclosed.help),
+        };
+    }
+    let mut message = without_positions(&reported);
     for (internal, plain) in [
         (
             "struct RawScenario",
