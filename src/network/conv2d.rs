@@ -444,7 +444,10 @@ impl Conv2d {
         let o = f * self.positions() + pos;
         (
             self.contrib_symbol(id, index, ex),
-            Expr::mul(vec![ex.grad(id, o), self.operand(ex, id, pos, self.pair(j))]),
+            Expr::mul(vec![
+                ex.grad(id, o),
+                self.operand(ex, id, pos, self.pair(j)),
+            ]),
         )
     }
 
