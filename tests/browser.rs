@@ -558,6 +558,43 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
     b.keys("#first", "\u{e00c}"); // Esc
     b.keys("#first", "\u{e011}"); // Home
     b.keys("#next", &"\u{e014}".repeat(n));
+
+    // The current cell's receptive field is shaded: f1_r_c of a 2 × 2 kernel at stride 1
+    // reads x1_r_c..x1_(r+1)_(c+1), in the diagram's input map and the table's input grid,
+    // and meets every weight of the kernel, in the diagram and in the table's kernel grid.
+    let (r, c) = cell_of(&id(now), "conv.out.f1_");
+    let field = [(r, c), (r, c + 1), (r + 1, c), (r + 1, c + 1)];
+    let kernel = ["1_1", "1_2", "2_1", "2_2"].map(|w| format!("conv.w.w1_1_{w}"));
+    let shaded = shading(&b);
+    assert_eq!(
+        shaded.cells,
+        field.map(|(r, c)| format!("input.x1_{r}_{c}")),
+        "the diagram shades the receptive field of {}",
+        id(now)
+    );
+    assert_eq!(shaded.params, kernel, "the diagram shades the kernel");
+    let mut rows: Vec<String> = field
+        .map(|(r, c)| format!("input.out.x1_{r}_{c}"))
+        .into_iter()
+        .chain(kernel.iter().cloned())
+        .collect();
+    rows.sort();
+    assert_eq!(
+        shaded.rows, rows,
+        "the tables shade the field and the kernel"
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#section-0 table.map td.window').length;"),
+        json!(4),
+        "four cells of the input's grid"
+    );
+    // Shaded as a reader sees it: the window's colour, not only a class.
+    assert_eq!(
+        b.js("return [getComputedStyle(document.querySelector('table.map td.window')).backgroundColor,
+            getComputedStyle(document.querySelector('svg .cell.window rect.cell')).fill,
+            getComputedStyle(document.querySelector('svg .param.window rect')).fill];"),
+        json!(["rgb(255, 213, 158)", "rgb(255, 213, 158)", "rgb(255, 213, 158)"])
+    );
     // Wide: the diagram with the current cell; on a phone: the table's grid with it.
     let centre = |css: &str, width: u32| {
         b.rt.block_on(b.c().set_window_size(width, 1000)).unwrap();
@@ -579,6 +616,75 @@ fn the_2d_page_steps_through_its_grids_in_a_browser() {
         let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
         std::fs::copy(&wide, snapshots.join("html-2d.png")).unwrap();
         std::fs::copy(&narrow, snapshots.join("html-2d-phone.png")).unwrap();
+    }
+
+    // A pooled cell p1_r_c (2 × 2, stride 2): its window r1_(2r−1)_(2c−1)..r1_(2r)_(2c)
+    // shaded, the convolution's field and kernel no longer.
+    let at = |wanted: &str| steps.iter().position(|s| id(s) == wanted).unwrap();
+    let pooled = at("pool.out.p1_1_2");
+    b.keys("#next", &"\u{e014}".repeat(pooled - n));
+    let (r, c) = cell_of(&id(&steps[pooled]), "pool.out.p1_");
+    let window = [
+        (2 * r - 1, 2 * c - 1),
+        (2 * r - 1, 2 * c),
+        (2 * r, 2 * c - 1),
+        (2 * r, 2 * c),
+    ];
+    let shaded = shading(&b);
+    assert_eq!(
+        shaded.cells,
+        window.map(|(r, c)| format!("relu.r1_{r}_{c}"))
+    );
+    assert!(shaded.params.is_empty(), "a pool has no kernel");
+    assert_eq!(
+        shaded.rows,
+        window.map(|(r, c)| format!("relu.out.r1_{r}_{c}"))
+    );
+    centre("svg .current", 1280);
+    b.screenshot(1280, "2d-pool-1280.png");
+
+    // A gradient: the cell of the map above that sends it.
+    let back = at("conv.grad.f1_2_2");
+    b.keys("#next", &"\u{e014}".repeat(back - pooled));
+    let shaded = shading(&b);
+    assert_eq!(shaded.cells, ["relu.r1_2_2"]);
+    assert_eq!(shaded.rows, ["relu.grad.r1_2_2"]);
+    // A step outside the maps shades nothing.
+    b.keys("#next", "\u{e010}"); // End: the last update
+    assert_eq!(
+        b.js("return document.querySelectorAll('.window').length;"),
+        json!(0)
+    );
+}
+
+/// (row, column) of a map cell's id: `conv.out.f1_2_3` after `conv.out.f1_` is (2, 3).
+fn cell_of(id: &str, prefix: &str) -> (usize, usize) {
+    let (r, c) = id.strip_prefix(prefix).unwrap().split_once('_').unwrap();
+    (r.parse().unwrap(), c.parse().unwrap())
+}
+
+/// What the page shades at the current step, each list sorted: the diagram's map cells
+/// (`data-node`) and kernel cells (`data-weight`), and the tables' grid cells (`data-row`,
+/// each id once).
+struct Shading {
+    cells: Vec<String>,
+    params: Vec<String>,
+    rows: Vec<String>,
+}
+
+fn shading(b: &Browser) -> Shading {
+    let list = |css: &str, attr: &str| -> Vec<String> {
+        let found = b.js(&format!(
+            "return Array.from(new Set(Array.from(document.querySelectorAll({})).map(e => e.getAttribute({})))).sort();",
+            json!(css),
+            json!(attr)
+        ));
+        serde_json::from_value(found).unwrap()
+    };
+    Shading {
+        cells: list("svg .cell.window", "data-node"),
+        params: list("svg .param.window", "data-weight"),
+        rows: list("table.map td.window", "data-row"),
     }
 }
 

@@ -17,9 +17,9 @@ use super::{
 };
 use crate::check::{Report, Verdict};
 use crate::formula::number;
-use crate::network::{Explainer, Network};
+use crate::network::{Explainer, Network, Rank};
 use crate::scenario::Scenario;
-use crate::trace::{Key, Kind};
+use crate::trace::{Key, Kind, LayerId};
 use serde_json::json;
 use std::fmt::Write;
 
@@ -250,7 +250,7 @@ fn steps_json(ex: &Explainer, digits: usize) -> String {
         .iter()
         .map(|s| {
             let (attr, element) = element_of(ex, s.row.key);
-            json!({
+            let mut step = json!({
                 "id": s.row.id,
                 "place": s.heading,
                 "section": s.section,
@@ -261,7 +261,12 @@ fn steps_json(ex: &Explainer, digits: usize) -> String {
                 "note": s.row.note.as_ref().map(|n| &n.text),
                 "why": s.why,
                 "at": { "attr": attr, "value": element },
-            })
+            });
+            let window = window_of(ex, s.row.key);
+            if !window.is_empty() {
+                step["window"] = json!(window);
+            }
+            step
         })
         .collect();
     // One step per line, so that a change to one step reads as one changed line.
@@ -270,6 +275,50 @@ fn steps_json(ex: &Explainer, digits: usize) -> String {
         .map(|s| serde_json::to_string(s).expect("JSON of plain values"))
         .collect();
     format!("[\n{}\n]", lines.join(",\n"))
+}
+
+/// The elements to shade while the step at `key` is the current one, as attribute and
+/// value: the cells of 2-D maps it is computed from, as the diagram shades them (a cell's
+/// receptive field or pool window in the map below, for a gradient the cells of the map
+/// above that send it) — each as drawn (`data-node`) and as a cell of the tables' grids
+/// (`data-row`: their values, or for a gradient their gradients) — and, for a cell of a
+/// convolution's map, the kernel weights it meets (`data-weight`, and their table cells).
+fn window_of(ex: &Explainer, key: Key) -> Vec<[String; 2]> {
+    let net = ex.net;
+    let cells = diagram::step_cells(ex, key);
+    let Some((layer, node)) = cells.node else {
+        return Vec::new();
+    };
+    let is_grid = |l: LayerId| net.shape_of(l).rank == Rank::Grid;
+    let kind = if key.kind == Kind::Grad {
+        Kind::Grad
+    } else {
+        Kind::Out
+    };
+    let mut pairs = Vec::new();
+    for (l, n) in cells.sources.into_iter().filter(|&(l, _)| is_grid(l)) {
+        pairs.push([
+            "data-node".to_string(),
+            format!("{}.{}", net.layer_name(l), net.node_names(l)[n]),
+        ]);
+        pairs.push([
+            "data-row".to_string(),
+            ex.id(Key::new(net.source(l), kind, n)),
+        ]);
+    }
+    if key.kind == Kind::Out && is_grid(layer) {
+        let kernel = net.layer(layer).map_or(Vec::new(), |l| l.links());
+        for p in kernel
+            .iter()
+            .filter(|e| e.to == node)
+            .filter_map(|e| e.weight)
+        {
+            let id = ex.id(Key::new(layer, Kind::W, p));
+            pairs.push(["data-weight".to_string(), id.clone()]);
+            pairs.push(["data-row".to_string(), id]);
+        }
+    }
+    pairs
 }
 
 /// JSON inside a script element: no `<` may end it early.

@@ -75,10 +75,16 @@
     reveals.forEach(function (e) {
       e.classList.toggle("pending", !visible(e.getAttribute("data-reveal"), false));
     });
-    document.querySelectorAll(".current").forEach(function (e) { e.classList.remove("current"); });
+    document.querySelectorAll(".current, .window").forEach(function (e) {
+      e.classList.remove("current", "window");
+    });
     var s = steps[k - 1];
     matching(s.at.attr, s.at.value).forEach(function (e) { e.classList.add("current"); });
     matching("data-row", s.id).forEach(function (e) { e.classList.add("current"); });
+    // The cells it is computed from (its receptive field or pool window) and the kernel.
+    (s.window || []).forEach(function (p) {
+      matching(p[0], p[1]).forEach(function (e) { e.classList.add("window"); });
+    });
     var now = document.getElementById("now");
     now.replaceChildren(el("div", "where", s.place));
     explain(now, s, k - 1);
