@@ -1,10 +1,10 @@
 //! How fast a step is, traced and untraced, and how fast training runs, on the worked
-//! example and on a 1-D network with over 10,000 weights.
+//! example, on a 1-D network with over 10,000 weights and on lenet-mini.
 //!
 //! Run: `cargo bench --bench trace`. The medians are in the README.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use nntrace::network::Explainer;
+use nntrace::network::{Explainer, Workspace};
 use nntrace::render::{self, Options};
 use nntrace::scenario::{self, Scenario};
 use nntrace::trace::{Policy, Trace, Untraced};
@@ -48,10 +48,15 @@ fn steps(c: &mut Criterion) {
     for (name, s) in [
         ("seesaw-cnn", scenario::load("seesaw-cnn").unwrap()),
         ("wide-1d-10852-weights", wide_network()),
+        ("lenet-mini", scenario::load("lenet-mini").unwrap()),
     ] {
         let p = &s.data[s.pattern];
         c.bench_function(&format!("{name}/step untraced"), |b| {
-            b.iter(|| s.network.step(&s.setup, black_box(p), &mut Untraced))
+            let mut ws = Workspace::new(&s.network);
+            b.iter(|| {
+                s.network
+                    .step_in(&s.setup, black_box(p), &mut ws, &mut Untraced)
+            })
         });
         c.bench_function(&format!("{name}/step traced"), |b| {
             b.iter(|| {
@@ -94,9 +99,18 @@ fn training(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Elements(1));
     group.bench_function("train step (held Δw applied)", |b| {
         let mut net = wide.network.clone();
-        b.iter(|| nntrace::train::step(&mut net, &wide.setup, black_box(p)))
+        let mut ws = Workspace::new(&net);
+        b.iter(|| nntrace::train::step(&mut net, &wide.setup, black_box(p), &mut ws))
     });
     group.finish();
+    // The step benches/lenet_pytorch.py times in PyTorch: forward, backward, update.
+    let lenet = scenario::load("lenet-mini").unwrap();
+    let p = &lenet.data[0];
+    c.bench_function("lenet-mini/train step (held Δw applied)", |b| {
+        let mut net = lenet.network.clone();
+        let mut ws = Workspace::new(&net);
+        b.iter(|| nntrace::train::step(&mut net, &lenet.setup, black_box(p), &mut ws))
+    });
 }
 
 criterion_group!(benches, steps, training);

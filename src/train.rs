@@ -3,7 +3,7 @@
 //! squared errors falls below the stop rule. The loop runs the same step as `trace`, with
 //! the recorder that compiles away, so it builds no trace.
 
-use crate::network::{Network, Pattern, Setup};
+use crate::network::{Network, Pattern, Setup, Workspace};
 use crate::scenario::Scenario;
 use crate::trace::Untraced;
 
@@ -63,18 +63,26 @@ impl Run {
     }
 }
 
-/// SSE, mean loss and accuracy of a network over the data set.
-pub fn measure(net: &Network, setup: &Setup, data: &[Pattern], epoch: u64) -> Epoch {
+/// SSE, mean loss and accuracy of a network over the data set, predicted in `ws` (made
+/// for the network).
+pub fn measure(
+    net: &Network,
+    setup: &Setup,
+    data: &[Pattern],
+    epoch: u64,
+    ws: &mut Workspace,
+) -> Epoch {
     let (mut sse, mut loss, mut right) = (0.0, 0.0, 0usize);
     for p in data {
-        let (y, l) = net.predict(setup, p);
+        net.predict_in(setup, p, ws);
+        let (y, l) = (ws.outputs(), ws.loss());
         sse += y
             .iter()
             .zip(&p.target)
             .map(|(y, t)| (t - y) * (t - y))
             .sum::<f64>();
         loss += l;
-        right += usize::from(correct(&y, &p.target, net.threshold()));
+        right += usize::from(correct(y, &p.target, net.threshold()));
     }
     let n = data.len().max(1) as f64;
     let penalty = 0.5 * setup.lambda * net.sum_w2();
@@ -100,10 +108,11 @@ fn argmax(v: &[f64]) -> usize {
     (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
 }
 
-/// One training step on one pattern: the held Δw computed, then applied.
-pub fn step(net: &mut Network, setup: &Setup, pattern: &Pattern) {
-    let dw = net.step(setup, pattern, &mut Untraced);
-    net.apply(&dw);
+/// One training step on one pattern in `ws` (made for the network): the held Δw
+/// computed, then applied. Allocates nothing.
+pub fn step(net: &mut Network, setup: &Setup, pattern: &Pattern, ws: &mut Workspace) {
+    net.step_in(setup, pattern, ws, &mut Untraced);
+    net.apply(ws.held());
 }
 
 /// Trains a copy of the scenario's network. `keep` = (epoch, pattern) keeps the weights as
@@ -115,7 +124,8 @@ pub fn train(
     mut on_epoch: impl FnMut(&Epoch),
 ) -> Run {
     let mut net = s.network.clone();
-    let mut history = vec![measure(&net, &settings.setup, &s.data, 0)];
+    let mut ws = Workspace::new(&net);
+    let mut history = vec![measure(&net, &settings.setup, &s.data, 0, &mut ws)];
     let mut kept = None;
     let mut converged = history[0].sse < settings.stop_sse;
     let mut diverged = None;
@@ -127,9 +137,9 @@ pub fn train(
             if keep == Some((epoch, i)) {
                 kept = Some(net.clone());
             }
-            step(&mut net, &settings.setup, p);
+            step(&mut net, &settings.setup, p, &mut ws);
         }
-        let measured = measure(&net, &settings.setup, &s.data, epoch);
+        let measured = measure(&net, &settings.setup, &s.data, epoch, &mut ws);
         on_epoch(&measured);
         let finite = measured.sse.is_finite()
             && measured.loss.is_finite()

@@ -8,7 +8,8 @@ use crate::gradcheck;
 use crate::support::{fixed_seed_config, values};
 use nntrace::check::Verdict;
 use nntrace::network::{
-    AvgPool, Conventions, Ctx, Incoming, Loss, MaxPool, PoolGeometry, Setup, Shape, Step, Ties,
+    AvgPool, Conventions, Ctx, Gradients, Incoming, Loss, MaxPool, Outputs, PoolGeometry, Setup,
+    Shape, Step, Ties,
 };
 use nntrace::trace::Untraced;
 use proptest::prelude::*;
@@ -38,9 +39,24 @@ fn run<L: Step>(layer: &L, x: &[f64], upstream: &[f64], ties: Ties) -> (Vec<f64>
         wants_input_grad: true,
         inputs_from: 0,
     };
-    let y = layer.forward(x, &mut ctx).out;
-    let back = layer.backward(x, &y, &[], Incoming::Grad(upstream.to_vec()), &mut ctx);
-    (y, back.input_grad.expect("an input gradient"))
+    let mut scratch = layer.scratch();
+    let mut y = vec![0.0; upstream.len()];
+    let into = Outputs {
+        out: &mut y,
+        net: &mut [],
+    };
+    layer.forward(x, into, &mut scratch, &mut ctx);
+    let mut back = vec![0.0; x.len()];
+    let io = Gradients {
+        x,
+        y: &y,
+        net: &[],
+        incoming: Incoming::Grad(upstream),
+        input_grad: &mut back,
+        dw: &mut [],
+    };
+    layer.backward(io, &mut scratch, &mut ctx);
+    (y, back)
 }
 
 fn max_pool(geometry: PoolGeometry) -> MaxPool {

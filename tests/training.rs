@@ -1,7 +1,7 @@
 //! Training and the lecture's closing table.
 
-use crate::support::{Test, snapshot_stdout};
-use nntrace::network::Explainer;
+use crate::support::{Test, alloc, snapshot_stdout};
+use nntrace::network::{Explainer, Workspace};
 use nntrace::scenario;
 use nntrace::trace::{Kind, Policy, Trace};
 use nntrace::train::{self, Settings};
@@ -16,7 +16,8 @@ fn one_training_step_gives_exactly_the_traced_new_weights() {
             let mut t = Trace::new(Policy::default());
             s.network.step(&s.setup, p, &mut t);
             let mut net = s.network.clone();
-            train::step(&mut net, &s.setup, p);
+            let mut ws = Workspace::new(&net);
+            train::step(&mut net, &s.setup, p, &mut ws);
             let ex = Explainer::new(&s.network, &s.setup, p, &t);
             for e in t.entries.iter().filter(|e| e.key.kind == Kind::New) {
                 let trained = net.layer(e.key.layer).unwrap().param(e.key.index as usize);
@@ -243,4 +244,79 @@ fn one_pattern_is_trained_with_a_note() {
         .status(0)
         .stderr_has("has one training pattern")
         .stdout_has("converged");
+}
+
+/// Every built-in network, trained a few steps pattern by pattern in one workspace.
+fn builtins() -> impl Iterator<Item = scenario::Scenario> {
+    scenario::BUILTIN
+        .iter()
+        .map(|(name, _)| scenario::load(name).unwrap())
+}
+
+/// Allocations on this thread while `steps` untraced training steps (and the prediction
+/// `train` measures each epoch with) run in one workspace.
+fn allocations_in(s: &scenario::Scenario, steps: usize) -> usize {
+    let mut net = s.network.clone();
+    let mut ws = Workspace::new(&net);
+    let before = alloc::allocations();
+    for k in 0..steps {
+        let p = &s.data[k % s.data.len()];
+        train::step(&mut net, &s.setup, p, &mut ws);
+        net.predict_in(&s.setup, p, &mut ws);
+    }
+    let made = alloc::allocations() - before;
+    std::hint::black_box(&net);
+    made
+}
+
+#[test]
+fn an_untraced_training_step_allocates_nothing() {
+    for s in builtins() {
+        let (n, twice) = (allocations_in(&s, 4), allocations_in(&s, 8));
+        assert_eq!(
+            (n, twice),
+            (0, 0),
+            "{}: allocations in 4 and in 8 steps in one workspace",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn the_allocation_count_sees_an_allocation() {
+    let before = alloc::allocations();
+    let v: Vec<f64> = std::hint::black_box(Vec::with_capacity(8));
+    assert_eq!(alloc::allocations() - before, 1);
+    drop(v);
+}
+
+#[test]
+fn a_reused_workspace_trains_and_traces_exactly_as_fresh_buffers() {
+    for s in builtins() {
+        let (mut reused, mut fresh) = (s.network.clone(), s.network.clone());
+        let mut ws = Workspace::new(&reused);
+        for k in 0..3 * s.data.len() {
+            let p = &s.data[k % s.data.len()];
+            train::step(&mut reused, &s.setup, p, &mut ws);
+            let dw = fresh.step(&s.setup, p, &mut nntrace::trace::Untraced);
+            fresh.apply(&dw);
+            assert_eq!(reused, fresh, "{} after step {k}", s.name);
+        }
+        // A traced step under rounding, twice in one workspace: the recorder's altered
+        // weights of the first step must not leak into the second.
+        let p = &s.data[s.pattern];
+        let rounded = || {
+            Trace::new(Policy {
+                round: Some(3),
+                ..Policy::default()
+            })
+        };
+        let mut expected = rounded();
+        s.network.step(&s.setup, p, &mut expected);
+        for _ in 0..2 {
+            let mut t = rounded();
+            s.network.step_in(&s.setup, p, &mut ws, &mut t);
+            assert_eq!(t.entries, expected.entries, "{}", s.name);
+        }
+    }
 }

@@ -57,14 +57,17 @@ impl Activation {
         }
     }
 
-    /// f(net) for every unit of a layer (softmax needs them all at once).
-    pub fn apply(self, net: &[f64]) -> Vec<f64> {
+    /// f(net) for every unit of a layer (softmax needs them all at once), into `out`.
+    pub fn apply(self, net: &[f64], out: &mut [f64]) {
+        let each = |f: fn(f64) -> f64, out: &mut [f64]| {
+            out.iter_mut().zip(net).for_each(|(o, &x)| *o = f(x));
+        };
         match self {
-            Activation::Sigmoid => net.iter().map(|&x| sigmoid(x)).collect(),
-            Activation::Tanh => net.iter().map(|&x| x.tanh()).collect(),
-            Activation::Relu => net.iter().map(|&x| x.max(0.0)).collect(),
-            Activation::Linear => net.to_vec(),
-            Activation::Softmax => softmax(net),
+            Activation::Sigmoid => each(sigmoid, out),
+            Activation::Tanh => each(f64::tanh, out),
+            Activation::Relu => each(|x| x.max(0.0), out),
+            Activation::Linear => out.copy_from_slice(net),
+            Activation::Softmax => softmax_into(net, out),
         }
     }
 
@@ -153,17 +156,26 @@ pub fn relu_step(x: f64, passes_zero: bool) -> f64 {
 /// Infinite scores are the limit: the units at the largest score (+∞, or all of them at
 /// −∞) share the probability equally; no score that is a number gives NaN.
 pub fn softmax(scores: &[f64]) -> Vec<f64> {
+    let mut p = vec![0.0; scores.len()];
+    softmax_into(scores, &mut p);
+    p
+}
+
+/// [`softmax`] into `p`, as long as `scores`.
+pub fn softmax_into(scores: &[f64], p: &mut [f64]) {
     let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if top.is_infinite() {
         let at_top = scores.iter().filter(|&&s| s == top).count() as f64;
-        return scores
-            .iter()
-            .map(|&s| if s == top { 1.0 / at_top } else { 0.0 })
-            .collect();
+        for (p, &s) in p.iter_mut().zip(scores) {
+            *p = if s == top { 1.0 / at_top } else { 0.0 };
+        }
+        return;
     }
-    let exps: Vec<f64> = scores.iter().map(|&s| (s - top).exp()).collect();
-    let total: f64 = exps.iter().sum();
-    exps.iter().map(|e| e / total).collect()
+    for (p, &s) in p.iter_mut().zip(scores) {
+        *p = (s - top).exp();
+    }
+    let total: f64 = p.iter().sum();
+    p.iter_mut().for_each(|p| *p /= total);
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use super::pool::PoolGeometry;
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
+    NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::{Expr, Rendering};
 use crate::numbers::{self, Sum};
@@ -117,45 +117,49 @@ impl AvgPool {
 }
 
 impl Step for AvgPool {
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+    /// The running sums of ∂L/∂In, one per input.
+    type Scratch = Vec<Sum>;
+
+    fn scratch(&self) -> Vec<Sum> {
+        vec![Sum::default(); self.geometry.input.size()]
+    }
+
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        _sums: &mut Vec<Sum>,
+        ctx: &mut Ctx<R>,
+    ) {
         let n = self.n() as f64;
-        let mut out: Vec<f64> = (0..self.outputs.len())
-            .map(|o| numbers::sum(self.geometry.window(o).map(|i| x[i])) / n)
-            .collect();
-        ctx.record_run(Kind::Out, &mut out);
-        Forward::out(out)
+        for (o, out) in into.out.iter_mut().enumerate() {
+            *out = numbers::sum(self.geometry.window(o).map(|i| x[i])) / n;
+        }
+        ctx.record_run(Kind::Out, into.out);
     }
 
     /// ∂L/∂In_i = Σ over the windows holding In_i of ∂L/∂out / n.
-    fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        _y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
+    fn backward<R: Recorder>(&self, io: Gradients, sums: &mut Vec<Sum>, ctx: &mut Ctx<R>) {
         if !ctx.wants_input_grad {
-            return Backward {
-                input_grad: None,
-                dw: Vec::new(),
-            };
+            return;
         }
-        let grad = incoming.grad();
+        let grad = io.incoming.grad();
         let n = self.n() as f64;
         // Each input's terms in the order printed: window by window.
-        let mut sums = vec![Sum::default(); x.len()];
+        sums.fill(Sum::default());
         for (o, g) in grad.iter().enumerate() {
             for i in self.geometry.window(o) {
                 sums[i].add(g / n);
             }
         }
-        let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
-        ctx.record_input_grads(&mut back);
-        Backward {
-            input_grad: Some(back),
-            dw: Vec::new(),
+        for (back, sum) in io.input_grad.iter_mut().zip(sums.iter()) {
+            *back = sum.value();
         }
+        ctx.record_input_grads(io.input_grad);
     }
 }
 

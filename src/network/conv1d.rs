@@ -5,8 +5,8 @@
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
+    NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Sum, sum};
@@ -146,47 +146,6 @@ impl Conv1d {
     fn filter(&self, c: usize) -> &[f64] {
         let size = self.size();
         &self.params.weights.as_slice()[c * size..(c + 1) * size]
-    }
-
-    /// ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k)·In_(k·stride + j), summed as it goes (snapped, [`Sum`]).
-    fn wgrad(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
-        let (size, positions) = (self.size(), self.positions());
-        let mut wgrad = vec![Sum::default(); self.params.weights.len()];
-        for (c, sums) in wgrad.chunks_exact_mut(size).enumerate() {
-            for k in 0..positions {
-                let g = grad[c * positions + k];
-                for (j, sum) in sums.iter_mut().enumerate() {
-                    sum.add_product(g, self.read(x, k, self.pair(j)));
-                }
-            }
-        }
-        wgrad.iter().map(Sum::value).collect()
-    }
-
-    /// The same sums, every term kept and recorded (`contrib`) first: the same products
-    /// added in the same order, so the same bits.
-    fn traced_wgrad<R: Recorder>(&self, x: &[f64], grad: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
-        let (size, positions) = (self.size(), self.positions());
-        let mut contribs = Vec::with_capacity(self.filters() * positions * size);
-        for c in 0..self.filters() {
-            for k in 0..positions {
-                let g = grad[c * positions + k];
-                contribs.extend((0..size).map(|j| g * self.read(x, k, self.pair(j))));
-            }
-        }
-        ctx.record_run(Kind::Contrib, &mut contribs);
-        let mut wgrad = vec![Sum::default(); self.params.weights.len()];
-        for (slab, sums) in contribs
-            .chunks_exact(positions * size)
-            .zip(wgrad.chunks_exact_mut(size))
-        {
-            for terms in slab.chunks_exact(size) {
-                for (sum, term) in sums.iter_mut().zip(terms) {
-                    sum.add(*term);
-                }
-            }
-        }
-        wgrad.iter().map(Sum::value).collect()
     }
 
     fn explain_own(&self, key: Key, ex: &Explainer) -> Explained {
@@ -549,73 +508,110 @@ impl LayerKind for Conv1d {
     }
 }
 
+/// A 1-D convolution's buffers: every position's window, one (filter, position)'s
+/// contributions, and the running sums of ∂L/∂w and ∂L/∂In.
+pub struct Conv1dScratch {
+    /// Window by window (position after position), the values each cell reads (padded
+    /// cells 0), gathered in the forward step and read again in the backward step.
+    windows: Vec<f64>,
+    terms: Vec<f64>,
+    wgrad: Vec<Sum>,
+    input_grad: Vec<Sum>,
+}
+
 impl Step for Conv1d {
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+    type Scratch = Conv1dScratch;
+
+    fn scratch(&self) -> Conv1dScratch {
+        Conv1dScratch {
+            windows: vec![0.0; self.positions() * self.size()],
+            terms: vec![0.0; self.size()],
+            wgrad: vec![Sum::default(); self.params.weights.len()],
+            input_grad: vec![Sum::default(); self.input_len],
+        }
+    }
+
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        s: &mut Conv1dScratch,
+        ctx: &mut Ctx<R>,
+    ) {
         let (size, positions) = (self.size(), self.positions());
-        let mut out = Vec::with_capacity(self.filters() * positions);
-        for c in 0..self.filters() {
+        for (k, window) in s.windows.chunks_exact_mut(size).enumerate() {
+            for (j, cell) in window.iter_mut().enumerate() {
+                *cell = self.read(x, k, j);
+            }
+        }
+        for (c, map) in into.out.chunks_exact_mut(positions).enumerate() {
             let b = self.params.bias.as_ref().map(|b| b[c]);
             let w = self.filter(c);
-            for k in 0..positions {
+            for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(size)) {
                 let mut sum = Sum::default();
-                for j in 0..size {
-                    sum.add_product(self.read(x, k, j), w[self.pair(j)]);
+                for (j, &xj) in window.iter().enumerate() {
+                    sum.add_product(xj, w[self.pair(j)]);
                 }
                 if let Some(b) = b {
                     sum.add(b);
                 }
-                out.push(sum.value());
+                *out = sum.value();
             }
         }
-        ctx.record_run(Kind::Out, &mut out);
-        Forward::out(out)
+        ctx.record_run(Kind::Out, into.out);
     }
 
-    fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        _y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        let grad = incoming.grad();
+    /// Each contribution ∂L/∂f_(c,k)·Ĩn_(k·stride + j), recorded filter by filter, position
+    /// by position, and summed into ∂L/∂w as printed; then the held Δw; then ∂L/∂In.
+    fn backward<R: Recorder>(&self, io: Gradients, s: &mut Conv1dScratch, ctx: &mut Ctx<R>) {
+        let grad = io.incoming.grad();
         let (size, positions) = (self.size(), self.positions());
-        let wgrad = if R::TRACING {
-            self.traced_wgrad(x, &grad, ctx)
-        } else {
-            self.wgrad(x, &grad)
-        };
-        let mut dw = vec![0.0; self.params.count()];
-        for (p, &g) in wgrad.iter().enumerate() {
-            dw[p] = ctx.hold(p, self.params.get(p), g, false);
+        s.wgrad.fill(Sum::default());
+        for (c, sums) in s.wgrad.chunks_exact_mut(size).enumerate() {
+            for (k, window) in s.windows.chunks_exact(size).enumerate() {
+                let g = grad[c * positions + k];
+                for (j, term) in s.terms.iter_mut().enumerate() {
+                    *term = g * window[self.pair(j)];
+                }
+                ctx.record_run_from(Kind::Contrib, self.contrib_index(c, k, 0), &mut s.terms);
+                for (sum, term) in sums.iter_mut().zip(&s.terms) {
+                    sum.add(*term);
+                }
+            }
+        }
+        for (p, sum) in s.wgrad.iter().enumerate() {
+            io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);
         }
         if self.params.bias.is_some() {
             for c in 0..self.filters() {
                 let g = sum(grad[c * positions..(c + 1) * positions].iter().copied());
                 let p = self.params.bias_index(c);
-                dw[p] = ctx.hold(p, self.params.get(p), g, true);
+                io.dw[p] = ctx.hold(p, self.params.get(p), g, true);
             }
         }
-        let input_grad = ctx.wants_input_grad.then(|| {
+        if ctx.wants_input_grad {
             // Each input's terms in the order printed: filter by filter, position by position.
-            let mut sums = vec![Sum::default(); x.len()];
+            s.input_grad.fill(Sum::default());
             for c in 0..self.filters() {
                 let w = self.filter(c);
                 for k in 0..positions {
                     let g = grad[c * positions + k];
                     for j in 0..size {
                         if let Some(i) = self.cell(k, j) {
-                            sums[i].add_product(g, w[self.pair(j)]);
+                            s.input_grad[i].add_product(g, w[self.pair(j)]);
                         }
                     }
                 }
             }
-            let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward { input_grad, dw }
+            for (back, sum) in io.input_grad.iter_mut().zip(&s.input_grad) {
+                *back = sum.value();
+            }
+            ctx.record_input_grads(io.input_grad);
+        }
     }
 }
 

@@ -11,8 +11,8 @@
 //! kernel rotated by 180°, the padding cropped away.
 
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, GridCell, GridOf,
-    Hazard, Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, GridCell, GridOf, Hazard,
+    LayerKind, Link, NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Sum, sum};
@@ -174,11 +174,6 @@ impl Conv2d {
         });
     }
 
-    /// [`pair`](Self::pair) for every cell, computed once per step.
-    fn pairs(&self) -> Vec<usize> {
-        (0..self.taps()).map(|j| self.pair(j)).collect()
-    }
-
     /// The weights of filter `f`.
     fn filter(&self, f: usize) -> &[f64] {
         let taps = self.taps();
@@ -192,65 +187,6 @@ impl Conv2d {
     /// The (filter, weight within the filter) of parameter `p`; None for a bias.
     pub fn filter_of(&self, p: usize) -> Option<(usize, usize)> {
         (!self.params.is_bias(p)).then(|| (p / self.taps(), p % self.taps()))
-    }
-
-    /// The contributions in recording order: filter, position, weight; each
-    /// G_(f,pos) · (the input weight j met there).
-    fn contribs(&self, x: &[f64], grad: &[f64]) -> Vec<f64> {
-        let (taps, positions) = (self.taps(), self.positions());
-        let [_, out_cols] = self.out_dims();
-        let pairs = self.pairs();
-        let mut out = vec![0.0; self.contrib_count()];
-        let mut window = vec![0.0; taps];
-        for pos in 0..positions {
-            self.read_window(x, pos, out_cols, &mut window);
-            for f in 0..self.filters() {
-                let o = f * positions + pos;
-                let g = grad[o];
-                for (term, &cell) in out[o * taps..(o + 1) * taps].iter_mut().zip(&pairs) {
-                    *term = g * window[cell];
-                }
-            }
-        }
-        out
-    }
-
-    /// ∂L/∂w: each weight's contributions summed position by position, as printed.
-    fn wgrad_from(&self, contribs: &[f64]) -> Vec<f64> {
-        let (taps, positions) = (self.taps(), self.positions());
-        let mut sums = vec![Sum::default(); self.params.weights.len()];
-        for (slab, sums) in contribs
-            .chunks_exact(positions * taps)
-            .zip(sums.chunks_exact_mut(taps))
-        {
-            for terms in slab.chunks_exact(taps) {
-                for (s, t) in sums.iter_mut().zip(terms) {
-                    s.add(*t);
-                }
-            }
-        }
-        sums.iter().map(Sum::value).collect()
-    }
-
-    /// ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in the
-    /// order printed: filter by filter, position by position.
-    fn input_grad(&self, x_len: usize, grad: &[f64]) -> Vec<f64> {
-        let positions = self.positions();
-        let [_, out_cols] = self.out_dims();
-        let pairs = self.pairs();
-        let mut sums = vec![Sum::default(); x_len];
-        for f in 0..self.filters() {
-            let w = self.filter(f);
-            for pos in 0..positions {
-                let g = grad[f * positions + pos];
-                self.visit_window(pos, out_cols, |j, cell| {
-                    if let Some(i) = cell {
-                        sums[i].add_product(g, w[pairs[j]]);
-                    }
-                });
-            }
-        }
-        sums.iter().map(Sum::value).collect()
     }
 
     /// (position, window cell) of every term of ∂L/∂(input i), in the order printed.
@@ -1032,71 +968,129 @@ impl LayerKind for Conv2d {
     }
 }
 
+/// A convolution's buffers: every position's window, each filter's weights in window
+/// order, one (filter, position)'s contributions, and the running sums of ∂L/∂w and ∂L/∂X.
+pub struct Conv2dScratch {
+    /// Window by window (position after position), the values each cell reads (padded
+    /// cells 0), gathered in the forward step and read again in the backward step.
+    windows: Vec<f64>,
+    /// The weight (within a filter) each window cell meets ([`Conv2d::pair`]).
+    pairs: Vec<usize>,
+    /// Filter by filter, the weight each window cell meets.
+    met: Vec<f64>,
+    terms: Vec<f64>,
+    wgrad: Vec<Sum>,
+    input_grad: Vec<Sum>,
+}
+
 impl Step for Conv2d {
-    /// Each cell: Σ over the window (channel, row, column) of X̃·w, then the bias, in the
-    /// order the formula prints (padded cells add 0·w).
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let (taps, positions) = (self.taps(), self.positions());
-        let [_, out_cols] = self.out_dims();
-        let pairs = self.pairs();
-        // Each filter's weights in window order: the weight each cell meets.
-        let met: Vec<Vec<f64>> = (0..self.filters())
-            .map(|f| {
-                let w = self.filter(f);
-                pairs.iter().map(|&p| w[p]).collect()
-            })
-            .collect();
-        let mut out = vec![0.0; self.filters() * positions];
-        let mut window = vec![0.0; taps];
-        for pos in 0..positions {
-            self.read_window(x, pos, out_cols, &mut window);
-            for (f, w) in met.iter().enumerate() {
-                let mut s = Sum::default();
-                for (xj, wj) in window.iter().zip(w) {
-                    s.add_product(*xj, *wj);
-                }
-                if let Some(b) = self.bias(f) {
-                    s.add(b);
-                }
-                out[f * positions + pos] = s.value();
-            }
+    type Scratch = Conv2dScratch;
+
+    fn scratch(&self) -> Conv2dScratch {
+        let taps = self.taps();
+        Conv2dScratch {
+            windows: vec![0.0; self.positions() * taps],
+            pairs: (0..taps).map(|j| self.pair(j)).collect(),
+            met: vec![0.0; self.params.weights.len()],
+            terms: vec![0.0; taps],
+            wgrad: vec![Sum::default(); self.params.weights.len()],
+            input_grad: vec![Sum::default(); self.input.size()],
         }
-        ctx.record_run(Kind::Out, &mut out);
-        Forward::out(out)
     }
 
-    fn backward<R: Recorder>(
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    /// Each cell: Σ over the window (channel, row, column) of X̃·w, then the bias, in the
+    /// order the formula prints (padded cells add 0·w).
+    fn forward<R: Recorder>(
         &self,
         x: &[f64],
-        _y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
+        into: Outputs,
+        s: &mut Conv2dScratch,
         ctx: &mut Ctx<R>,
-    ) -> Backward {
-        let grad = incoming.grad();
-        let positions = self.positions();
-        let mut contribs = self.contribs(x, &grad);
-        if R::TRACING {
-            ctx.record_run(Kind::Contrib, &mut contribs);
+    ) {
+        let (taps, positions) = (self.taps(), self.positions());
+        let [_, out_cols] = self.out_dims();
+        for (f, met) in s.met.chunks_exact_mut(taps).enumerate() {
+            let w = self.filter(f);
+            for (m, &p) in met.iter_mut().zip(&s.pairs) {
+                *m = w[p];
+            }
         }
-        let wgrad = self.wgrad_from(&contribs);
-        let mut dw = vec![0.0; self.params.count()];
-        for (p, &g) in wgrad.iter().enumerate() {
-            dw[p] = ctx.hold(p, self.params.get(p), g, false);
+        for (pos, window) in s.windows.chunks_exact_mut(taps).enumerate() {
+            self.read_window(x, pos, out_cols, window);
+        }
+        for (f, (map, w)) in into
+            .out
+            .chunks_exact_mut(positions)
+            .zip(s.met.chunks_exact(taps))
+            .enumerate()
+        {
+            for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(taps)) {
+                let mut sum = Sum::default();
+                for (xj, wj) in window.iter().zip(w) {
+                    sum.add_product(*xj, *wj);
+                }
+                if let Some(b) = self.bias(f) {
+                    sum.add(b);
+                }
+                *out = sum.value();
+            }
+        }
+        ctx.record_run(Kind::Out, into.out);
+    }
+
+    /// Each contribution G_(f,pos)·(the input weight j met there), recorded filter by
+    /// filter, position by position, and summed into ∂L/∂w as printed; then the held Δw;
+    /// then ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in
+    /// the order printed.
+    fn backward<R: Recorder>(&self, io: Gradients, s: &mut Conv2dScratch, ctx: &mut Ctx<R>) {
+        let grad = io.incoming.grad();
+        let (taps, positions) = (self.taps(), self.positions());
+        s.wgrad.fill(Sum::default());
+        for (f, sums) in s.wgrad.chunks_exact_mut(taps).enumerate() {
+            for (pos, window) in s.windows.chunks_exact(taps).enumerate() {
+                let o = f * positions + pos;
+                let g = grad[o];
+                for (term, &cell) in s.terms.iter_mut().zip(&s.pairs) {
+                    *term = g * window[cell];
+                }
+                ctx.record_run_from(Kind::Contrib, o * taps, &mut s.terms);
+                for (sum, term) in sums.iter_mut().zip(&s.terms) {
+                    sum.add(*term);
+                }
+            }
+        }
+        for (p, sum) in s.wgrad.iter().enumerate() {
+            io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);
         }
         if self.params.bias.is_some() {
             for f in 0..self.filters() {
                 let g = sum(grad[f * positions..(f + 1) * positions].iter().copied());
                 let p = self.params.bias_index(f);
-                dw[p] = ctx.hold(p, self.params.get(p), g, true);
+                io.dw[p] = ctx.hold(p, self.params.get(p), g, true);
             }
         }
-        let input_grad = ctx.wants_input_grad.then(|| {
-            let mut back = self.input_grad(x.len(), &grad);
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward { input_grad, dw }
+        if ctx.wants_input_grad {
+            let [_, out_cols] = self.out_dims();
+            s.input_grad.fill(Sum::default());
+            for (f, w) in s.met.chunks_exact(taps).enumerate() {
+                for pos in 0..positions {
+                    let g = grad[f * positions + pos];
+                    self.visit_window(pos, out_cols, |j, cell| {
+                        if let Some(i) = cell {
+                            s.input_grad[i].add_product(g, w[j]);
+                        }
+                    });
+                }
+            }
+            for (back, sum) in io.input_grad.iter_mut().zip(&s.input_grad) {
+                *back = sum.value();
+            }
+            ctx.record_input_grads(io.input_grad);
+        }
     }
 }
 

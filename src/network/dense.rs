@@ -2,8 +2,8 @@
 
 use super::activation::SPELLED_OUT;
 use super::{
-    Activation, Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard,
-    Incoming, LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Activation, Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, Incoming,
+    LayerKind, Link, NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
@@ -53,21 +53,28 @@ impl Dense {
         format!("∂L/∂{}", self.net_symbol(unit))
     }
 
-    fn deltas<R: Recorder>(&self, g: &[f64], y: &[f64], net: &[f64], ctx: &mut Ctx<R>) -> Vec<f64> {
+    /// δ of every unit into `delta`, from ∂L/∂out `g`, the outputs `y` and the net inputs.
+    fn deltas<R: Recorder>(
+        &self,
+        g: &[f64],
+        y: &[f64],
+        net: &[f64],
+        delta: &mut [f64],
+        ctx: &mut Ctx<R>,
+    ) {
         if self.activation == Activation::Softmax {
             let gp = dot(g, y);
-            return (0..g.len())
-                .map(|j| ctx.record(Kind::Delta, j, y[j] * difference(g[j], gp)))
-                .collect();
+            for (j, d) in delta.iter_mut().enumerate() {
+                *d = ctx.record(Kind::Delta, j, y[j] * difference(g[j], gp));
+            }
+            return;
         }
         let passes_zero = ctx.setup.conventions.relu_passes_zero;
-        (0..g.len())
-            .map(|j| {
-                let dact = self.activation.derivative(net[j], y[j], passes_zero);
-                let dact = ctx.record(Kind::Dact, j, dact);
-                ctx.record(Kind::Delta, j, g[j] * dact)
-            })
-            .collect()
+        for (j, d) in delta.iter_mut().enumerate() {
+            let dact = self.activation.derivative(net[j], y[j], passes_zero);
+            let dact = ctx.record(Kind::Dact, j, dact);
+            *d = ctx.record(Kind::Delta, j, g[j] * dact);
+        }
     }
 
     /// Each unit's net input, where its activation makes it delicate.
@@ -237,12 +244,38 @@ impl Dense {
     }
 }
 
+/// A dense layer's running sums and deltas, one per unit.
+pub struct DenseScratch {
+    sums: Vec<Sum>,
+    delta: Vec<f64>,
+}
+
 impl Step for Dense {
+    type Scratch = DenseScratch;
+
+    fn scratch(&self) -> DenseScratch {
+        DenseScratch {
+            sums: vec![Sum::default(); self.outputs.len()],
+            delta: vec![0.0; self.outputs.len()],
+        }
+    }
+
+    fn net_inputs(&self) -> usize {
+        self.outputs.len()
+    }
+
     /// I_j = In_1·w_j1 + In_2·w_j2 + … + b_j, added in that order (the order printed) and
     /// snapped to its decimal ([`Sum`]).
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        scratch: &mut DenseScratch,
+        ctx: &mut Ctx<R>,
+    ) {
         let units = self.outputs.len();
-        let mut sums = vec![Sum::default(); units];
+        let sums = &mut scratch.sums;
+        sums.fill(Sum::default());
         // Column by column: each unit's terms still come in input order.
         for (column, &xi) in self.params.weights.as_slice().chunks_exact(units).zip(x) {
             for (sum, &w) in sums.iter_mut().zip(column) {
@@ -254,53 +287,49 @@ impl Step for Dense {
                 sum.add(b);
             }
         }
-        let mut net: Vec<f64> = sums.iter().map(Sum::value).collect();
-        ctx.record_run(Kind::Net, &mut net);
-        let mut out = self.activation.apply(&net);
-        ctx.record_run(Kind::Out, &mut out);
-        Forward { out, net }
+        for (net, sum) in into.net.iter_mut().zip(sums.iter()) {
+            *net = sum.value();
+        }
+        ctx.record_run(Kind::Net, into.net);
+        self.activation.apply(into.net, into.out);
+        ctx.record_run(Kind::Out, into.out);
     }
 
     /// δ_j = ∂L/∂out_j · f′(I_j) (softmax: δ_j = p_j(g_j − Σ_k g_k p_k)), unless the loss
     /// already gave δ; then ∂L/∂w_ji = δ_j·In_i with held Δw, and ∂L/∂In_i = Σ_j δ_j·w_ji
     /// with the old weights.
-    fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        y: &[f64],
-        net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        let delta = match incoming {
+    fn backward<R: Recorder>(&self, io: Gradients, scratch: &mut DenseScratch, ctx: &mut Ctx<R>) {
+        let delta: &[f64] = match io.incoming {
             Incoming::Delta(d) => d,
-            Incoming::Grad(g) => self.deltas(&g, y, net, ctx),
+            Incoming::Grad(g) => {
+                self.deltas(g, io.y, io.net, &mut scratch.delta, ctx);
+                &scratch.delta
+            }
         };
-        let mut dw = vec![0.0; self.params.count()];
         let weights = self.params.weights.as_slice();
-        for (i, &xi) in x.iter().enumerate() {
+        for (i, &xi) in io.x.iter().enumerate() {
             for (j, &d) in delta.iter().enumerate() {
                 let p = self.weight_index(j, i);
-                dw[p] = ctx.hold(p, weights[p], d * xi, false);
+                io.dw[p] = ctx.hold(p, weights[p], d * xi, false);
             }
         }
         if self.params.bias.is_some() {
             for (j, &d) in delta.iter().enumerate() {
                 let p = self.params.bias_index(j);
-                dw[p] = ctx.hold(p, self.params.get(p), d, true);
+                io.dw[p] = ctx.hold(p, self.params.get(p), d, true);
             }
         }
-        let input_grad = ctx.wants_input_grad.then(|| {
+        if ctx.wants_input_grad {
             // ∂L/∂In_i = Σ_j δ_j·w_ji with the old weights: column i of W against δ.
-            let weights = self.params.weights.as_slice();
-            let mut back: Vec<f64> = weights
-                .chunks_exact(delta.len())
-                .map(|column| dot(&delta, column))
-                .collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward { input_grad, dw }
+            for (back, column) in io
+                .input_grad
+                .iter_mut()
+                .zip(weights.chunks_exact(delta.len()))
+            {
+                *back = dot(delta, column);
+            }
+            ctx.record_input_grads(io.input_grad);
+        }
     }
 }
 

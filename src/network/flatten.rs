@@ -5,8 +5,8 @@
 //! layer that made them (`pool.grad.p1_1_2`).
 
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Hazard, Incoming, LayerKind,
-    Link, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gradients, Hazard, LayerKind, Link, Outputs,
+    Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::trace::{Key, LayerId, Phase, Recorder};
@@ -175,23 +175,23 @@ impl LayerKind for Flatten {
 }
 
 impl Step for Flatten {
-    fn forward<R: Recorder>(&self, x: &[f64], _ctx: &mut Ctx<R>) -> Forward {
-        Forward::out(x.to_vec())
+    type Scratch = ();
+
+    fn scratch(&self) {}
+
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    fn forward<R: Recorder>(&self, x: &[f64], into: Outputs, _scratch: &mut (), _ctx: &mut Ctx<R>) {
+        into.out.copy_from_slice(x);
     }
 
     /// The gradient passes unchanged; it was recorded where the layer above computed it
     /// (under the layer that made these nodes).
-    fn backward<R: Recorder>(
-        &self,
-        _x: &[f64],
-        _y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        Backward {
-            input_grad: ctx.wants_input_grad.then(|| incoming.grad()),
-            dw: Vec::new(),
+    fn backward<R: Recorder>(&self, io: Gradients, _scratch: &mut (), ctx: &mut Ctx<R>) {
+        if ctx.wants_input_grad {
+            io.input_grad.copy_from_slice(io.incoming.grad());
         }
     }
 }

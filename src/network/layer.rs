@@ -95,16 +95,17 @@ impl Shape {
 }
 
 /// What a layer's backward step receives from above.
-pub enum Incoming {
+#[derive(Clone, Copy, Debug)]
+pub enum Incoming<'a> {
     /// ∂L/∂(this layer's outputs).
-    Grad(Vec<f64>),
+    Grad(&'a [f64]),
     /// ∂L/∂(this layer's net inputs), already known (softmax with cross-entropy: p − t).
-    Delta(Vec<f64>),
+    Delta(&'a [f64]),
 }
 
-impl Incoming {
+impl<'a> Incoming<'a> {
     /// ∂L/∂(outputs), for every layer but a dense one (the only one given a delta).
-    pub fn grad(self) -> Vec<f64> {
+    pub fn grad(self) -> &'a [f64] {
         match self {
             Incoming::Grad(g) => g,
             Incoming::Delta(_) => unreachable!("only a dense layer receives a delta"),
@@ -112,28 +113,27 @@ impl Incoming {
     }
 }
 
-/// What a layer's forward step produced.
-pub struct Forward {
-    pub out: Vec<f64>,
-    /// Net inputs before the activation (dense layers only; empty otherwise).
-    pub net: Vec<f64>,
+/// Where a layer's forward step writes, in buffers the [`Workspace`](super::Workspace)
+/// sized once: every output, and a dense layer's net inputs.
+pub struct Outputs<'a> {
+    /// The outputs, [`shape`](LayerKind::shape)`.size()` of them.
+    pub out: &'a mut [f64],
+    /// The net inputs before the activation, [`Step::net_inputs`] of them.
+    pub net: &'a mut [f64],
 }
 
-impl Forward {
-    pub fn out(out: Vec<f64>) -> Forward {
-        Forward {
-            out,
-            net: Vec::new(),
-        }
-    }
-}
-
-/// What a layer's backward step produced.
-pub struct Backward {
-    /// ∂L/∂(this layer's inputs), unless the input is the network input.
-    pub input_grad: Option<Vec<f64>>,
-    /// The held Δw of every parameter, in parameter order.
-    pub dw: Vec<f64>,
+/// What a layer's backward step reads, and the buffers it writes.
+pub struct Gradients<'a> {
+    /// The layer's inputs, outputs and (dense) net inputs from the forward step.
+    pub x: &'a [f64],
+    pub y: &'a [f64],
+    pub net: &'a [f64],
+    /// What the layer above sent.
+    pub incoming: Incoming<'a>,
+    /// ∂L/∂(inputs), to be written where [`Ctx::wants_input_grad`] (as long as `x`).
+    pub input_grad: &'a mut [f64],
+    /// The held Δw of every parameter, in parameter order, to be written.
+    pub dw: &'a mut [f64],
 }
 
 /// A layer's view of the step in progress.
@@ -160,6 +160,12 @@ impl<R: Recorder> Ctx<'_, R> {
     /// slice then holds the values to use.
     pub fn record_run(&mut self, kind: Kind, values: &mut [f64]) {
         self.rec.record_run(self.id, kind, 0, values);
+    }
+
+    /// Records this layer's quantities `first`, `first + 1`, … of one kind; the slice then
+    /// holds the values to use.
+    pub fn record_run_from(&mut self, kind: Kind, first: usize, values: &mut [f64]) {
+        self.rec.record_run(self.id, kind, first, values);
     }
 
     /// Records the gradients of the previous layer's outputs (computed here, owned there).
@@ -292,20 +298,29 @@ pub enum Slip {
 }
 
 /// The training step of a layer kind, beside the derivative it needs (micrograd's habit):
-/// generic over the recorder, so the same code traces and trains.
+/// generic over the recorder, so the same code traces and trains. Both steps write into
+/// buffers sized once per [`Workspace`](super::Workspace) and overwrite every value of
+/// them, so a step allocates nothing and keeps nothing from the step before.
 pub trait Step {
+    /// The buffers the step reuses from one step to the next, besides its outputs and
+    /// gradients (running sums, a window's values).
+    type Scratch: 'static;
+    /// The scratch, sized from the layer's shapes; made once per workspace.
+    fn scratch(&self) -> Self::Scratch;
+    /// How many net inputs the forward step keeps for the backward step (a dense
+    /// layer's units; 0 for the others).
+    fn net_inputs(&self) -> usize;
     /// The outputs (and, for a dense layer, the net inputs) from the inputs `x`.
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward;
-    /// ∂L/∂(inputs) and the held Δw, from `x` (inputs), `y` (outputs), `net` (dense net
-    /// inputs) and what the layer above sent.
-    fn backward<R: Recorder>(
+    fn forward<R: Recorder>(
         &self,
         x: &[f64],
-        y: &[f64],
-        net: &[f64],
-        incoming: Incoming,
+        into: Outputs,
+        scratch: &mut Self::Scratch,
         ctx: &mut Ctx<R>,
-    ) -> Backward;
+    );
+    /// ∂L/∂(inputs) (where wanted) and the held Δw, from the forward step's values and
+    /// what the layer above sent.
+    fn backward<R: Recorder>(&self, io: Gradients, scratch: &mut Self::Scratch, ctx: &mut Ctx<R>);
 }
 
 /// The questions every layer kind answers. Object-safe: everything but the step itself,

@@ -6,7 +6,7 @@
 //! squared_error: L_i = Σ (t − y)², ∂L_i/∂y = −2(t − y).
 
 use super::NoteKind;
-use super::{Explained, Explainer, Incoming, Pattern, Setup};
+use super::{Explained, Explainer, Pattern, Setup};
 use crate::formula::{Expr, var};
 use crate::numbers::{difference, sum};
 use crate::trace::{Key, Kind, LOSS_LAYER, LayerId, Recorder};
@@ -95,35 +95,35 @@ impl Loss {
         loss
     }
 
-    /// The first gradient of the backward pass, recorded under the last layer's id.
+    /// The first gradient of the backward pass, recorded under the last layer's id, into
+    /// `into`: the delta p − t (cross-entropy; returns true) or ∂L/∂y (returns false).
     pub fn backward<R: Recorder>(
         self,
         y: &[f64],
         pattern: &Pattern,
         last: LayerId,
         rec: &mut R,
-    ) -> Incoming {
+        into: &mut [f64],
+    ) -> bool {
         let t = &pattern.target;
         match self {
-            Loss::CrossEntropy => Incoming::Delta(
-                (0..y.len())
-                    .map(|j| rec.record(Key::new(last, Kind::Delta, j), difference(y[j], t[j])))
-                    .collect(),
-            ),
+            Loss::CrossEntropy => {
+                for (j, d) in into.iter_mut().enumerate() {
+                    *d = rec.record(Key::new(last, Kind::Delta, j), difference(y[j], t[j]));
+                }
+                true
+            }
             Loss::HalfSquaredError | Loss::SquaredError => {
                 let scale = if self == Loss::HalfSquaredError {
                     1.0
                 } else {
                     2.0
                 };
-                Incoming::Grad(
-                    (0..y.len())
-                        .map(|j| {
-                            let grad = -scale * difference(t[j], y[j]);
-                            rec.record(Key::new(last, Kind::Grad, j), grad)
-                        })
-                        .collect(),
-                )
+                for (j, g) in into.iter_mut().enumerate() {
+                    let grad = -scale * difference(t[j], y[j]);
+                    *g = rec.record(Key::new(last, Kind::Grad, j), grad);
+                }
+                false
             }
         }
     }

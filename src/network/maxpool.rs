@@ -5,8 +5,8 @@
 
 use super::pool::PoolGeometry;
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step, Ties,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
+    NoteKind, Outputs, Params, Shape, Slip, Step, Ties,
 };
 use crate::formula::Expr;
 use crate::numbers::Sum;
@@ -248,58 +248,74 @@ fn tie_unless_blocked(kind: NoteKind) -> NoteKind {
     }
 }
 
+/// A max pool's running sums (one per input) and one window's inputs, values and chosen
+/// maxima.
+pub struct MaxPoolScratch {
+    sums: Vec<Sum>,
+    window: Vec<usize>,
+    values: Vec<f64>,
+    chosen: Vec<usize>,
+}
+
 impl Step for MaxPool {
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut out: Vec<f64> = (0..self.outputs.len())
-            .map(|o| self.span(o).map(|i| x[i]).fold(f64::NEG_INFINITY, f64::max))
-            .collect();
-        ctx.record_run(Kind::Out, &mut out);
+    type Scratch = MaxPoolScratch;
+
+    fn scratch(&self) -> MaxPoolScratch {
+        let area = self.geometry.area();
+        MaxPoolScratch {
+            sums: vec![Sum::default(); self.geometry.input.size()],
+            window: Vec::with_capacity(area),
+            values: Vec::with_capacity(area),
+            chosen: Vec::with_capacity(area),
+        }
+    }
+
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        s: &mut MaxPoolScratch,
+        ctx: &mut Ctx<R>,
+    ) {
+        for (o, out) in into.out.iter_mut().enumerate() {
+            *out = self.span(o).map(|i| x[i]).fold(f64::NEG_INFINITY, f64::max);
+        }
+        ctx.record_run(Kind::Out, into.out);
         if R::TRACING {
             let ties = ctx.setup.conventions.maxpool_ties;
-            let (mut window, mut values, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
-            for (o, &pooled) in out.iter().enumerate() {
-                self.gather(o, x, &mut window, &mut values);
-                let share = choose(&values, pooled, ties, &mut chosen);
-                chosen.iter_mut().for_each(|c| *c = window[*c]);
-                ctx.route(o, &chosen, share);
+            for (o, &pooled) in into.out.iter().enumerate() {
+                self.gather(o, x, &mut s.window, &mut s.values);
+                let share = choose(&s.values, pooled, ties, &mut s.chosen);
+                s.chosen.iter_mut().for_each(|c| *c = s.window[*c]);
+                ctx.route(o, &s.chosen, share);
             }
         }
-        Forward::out(out)
     }
 
     /// ∂L/∂In_i = Σ over the windows in which In_i is a chosen maximum of share·∂L/∂out.
-    fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
+    fn backward<R: Recorder>(&self, io: Gradients, s: &mut MaxPoolScratch, ctx: &mut Ctx<R>) {
         if !ctx.wants_input_grad {
-            return Backward {
-                input_grad: None,
-                dw: Vec::new(),
-            };
+            return;
         }
-        let grad = incoming.grad();
+        let grad = io.incoming.grad();
         let ties = ctx.setup.conventions.maxpool_ties;
         // Each input's terms in the order printed: window by window.
-        let mut sums = vec![Sum::default(); x.len()];
-        let (mut window, mut values, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
+        s.sums.fill(Sum::default());
         for (o, g) in grad.iter().enumerate() {
-            self.gather(o, x, &mut window, &mut values);
-            let share = choose(&values, y[o], ties, &mut chosen);
-            for &c in &chosen {
-                sums[window[c]].add(share * g);
+            self.gather(o, io.x, &mut s.window, &mut s.values);
+            let share = choose(&s.values, io.y[o], ties, &mut s.chosen);
+            for &c in &s.chosen {
+                s.sums[s.window[c]].add(share * g);
             }
         }
-        let mut back: Vec<f64> = sums.iter().map(Sum::value).collect();
-        ctx.record_input_grads(&mut back);
-        Backward {
-            input_grad: Some(back),
-            dw: Vec::new(),
+        for (back, sum) in io.input_grad.iter_mut().zip(&s.sums) {
+            *back = sum.value();
         }
+        ctx.record_input_grads(io.input_grad);
     }
 }
 

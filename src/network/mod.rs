@@ -20,6 +20,7 @@ pub mod params;
 pub mod pool;
 pub mod relu;
 mod step;
+mod workspace;
 
 use crate::trace::{INPUT_LAYER, Key, LOSS_LAYER, LayerId, Recorder};
 pub use activation::Activation;
@@ -30,8 +31,8 @@ pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
 pub use flatten::Flatten;
 pub use layer::{
-    Backward, Ctx, Figure, FilterTable, Forward, Gate, GridCell, GridOf, Incoming, LayerKind, Link,
-    Rank, Shape, Slip, Step,
+    Ctx, Figure, FilterTable, Gate, Gradients, GridCell, GridOf, Incoming, LayerKind, Link,
+    Outputs, Rank, Shape, Slip, Step,
 };
 pub use loss::Loss;
 pub use maxpool::MaxPool;
@@ -40,6 +41,7 @@ pub use pool::PoolGeometry;
 pub use relu::Relu;
 use serde::Deserialize;
 pub use step::updated;
+pub use workspace::Workspace;
 
 /// How a max-pool shares its gradient among tied maxima.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -293,21 +295,42 @@ impl Layer {
         self.trainable().map_or("?", |t| t.name(p))
     }
 
-    /// The forward step of this layer's kind.
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        each_kind!(self, l => l.forward(x, ctx))
+    /// This layer's kind's scratch for a [`Workspace`].
+    fn scratch(&self) -> Box<dyn std::any::Any> {
+        each_kind!(self, l => Box::new(l.scratch()))
     }
 
-    /// The backward step of this layer's kind: `x` its input, `y` its output, `net` its
-    /// net inputs (dense), `incoming` what the layer above sent.
-    fn backward<R: Recorder>(
+    /// How many net inputs this layer keeps for its backward step.
+    fn net_inputs(&self) -> usize {
+        each_kind!(self, l => l.net_inputs())
+    }
+
+    /// The forward step of this layer's kind, with its scratch from the workspace.
+    fn forward<R: Recorder>(
         &self,
         x: &[f64],
-        y: &[f64],
-        net: &[f64],
-        incoming: Incoming,
+        into: Outputs,
+        scratch: &mut dyn std::any::Any,
         ctx: &mut Ctx<R>,
-    ) -> Backward {
-        each_kind!(self, l => l.backward(x, y, net, incoming, ctx))
+    ) {
+        each_kind!(self, l => l.forward(x, into, own(scratch), ctx))
     }
+
+    /// The backward step of this layer's kind, with its scratch from the workspace.
+    fn backward<R: Recorder>(
+        &self,
+        io: Gradients,
+        scratch: &mut dyn std::any::Any,
+        ctx: &mut Ctx<R>,
+    ) {
+        each_kind!(self, l => l.backward(io, own(scratch), ctx))
+    }
+}
+
+/// A layer's scratch from the workspace, as its own type (a workspace is made for its
+/// network, layer by layer, so the type always matches).
+fn own<T: 'static>(scratch: &mut dyn std::any::Any) -> &mut T {
+    scratch
+        .downcast_mut()
+        .expect("a workspace is made for its network, layer by layer")
 }

@@ -56,6 +56,16 @@ impl Params {
         self.weights.as_slice().iter().chain(bias)
     }
 
+    /// Every parameter in parameter order, to change in place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        let bias = self
+            .bias
+            .as_mut()
+            .map(|b| b.as_mut_slice())
+            .unwrap_or_default();
+        self.weights.as_mut_slice().iter_mut().chain(bias)
+    }
+
     /// No parameters, as the same kind of iterator.
     pub fn none() -> Chain<Iter<'static, f64>, Iter<'static, f64>> {
         [].iter().chain(&[])

@@ -3,8 +3,8 @@
 
 use super::activation::relu_step;
 use super::{
-    Backward, Ctx, Explained, Explainer, Figure, FilterTable, Forward, Gate, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
+    NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
@@ -87,33 +87,43 @@ impl Relu {
 }
 
 impl Step for Relu {
-    fn forward<R: Recorder>(&self, x: &[f64], ctx: &mut Ctx<R>) -> Forward {
-        let mut out: Vec<f64> = x.iter().map(|f| f.max(0.0)).collect();
-        ctx.record_run(Kind::Out, &mut out);
-        Forward::out(out)
+    /// The derivatives [f_k ≥ 0], recorded before they are multiplied in.
+    type Scratch = Vec<f64>;
+
+    fn scratch(&self) -> Vec<f64> {
+        vec![0.0; self.outputs.len()]
+    }
+
+    fn net_inputs(&self) -> usize {
+        0
+    }
+
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        _scratch: &mut Vec<f64>,
+        ctx: &mut Ctx<R>,
+    ) {
+        for (out, f) in into.out.iter_mut().zip(x) {
+            *out = f.max(0.0);
+        }
+        ctx.record_run(Kind::Out, into.out);
     }
 
     /// ∂L/∂f_k = ∂L/∂r_k · [f_k ≥ 0] (or [f_k > 0]).
-    fn backward<R: Recorder>(
-        &self,
-        x: &[f64],
-        _y: &[f64],
-        _net: &[f64],
-        incoming: Incoming,
-        ctx: &mut Ctx<R>,
-    ) -> Backward {
-        let grad = incoming.grad();
+    fn backward<R: Recorder>(&self, io: Gradients, steps: &mut Vec<f64>, ctx: &mut Ctx<R>) {
+        let grad = io.incoming.grad();
         let passes_zero = ctx.setup.conventions.relu_passes_zero;
-        let mut steps: Vec<f64> = x.iter().map(|&f| relu_step(f, passes_zero)).collect();
-        ctx.record_run(Kind::Dact, &mut steps);
-        let input_grad = ctx.wants_input_grad.then(|| {
-            let mut back: Vec<f64> = grad.iter().zip(&steps).map(|(g, step)| g * step).collect();
-            ctx.record_input_grads(&mut back);
-            back
-        });
-        Backward {
-            input_grad,
-            dw: Vec::new(),
+        for (step, &f) in steps.iter_mut().zip(io.x) {
+            *step = relu_step(f, passes_zero);
+        }
+        ctx.record_run(Kind::Dact, steps);
+        if ctx.wants_input_grad {
+            for ((back, g), step) in io.input_grad.iter_mut().zip(grad).zip(steps.iter()) {
+                *back = g * step;
+            }
+            ctx.record_input_grads(io.input_grad);
         }
     }
 }

@@ -1,34 +1,54 @@
 //! One training step: the forward pass, the backward pass with every Δw held, and the
 //! update recorded as `new`.
 
-use super::layer::Ctx;
-use super::{Incoming, Layer, Network, Pattern, Setup, TraceSize};
+use super::layer::{Ctx, Gradients, Outputs};
+use super::{Incoming, Layer, Network, Pattern, Setup, TraceSize, Workspace};
 use crate::numbers;
 use crate::trace::{INPUT_LAYER, Key, Kind, LayerId, Recorder};
-use std::borrow::Cow;
 
 impl Network {
     /// One training step: forward, backward, and the update recorded as `new`. Returns
     /// the held Δw of every layer's parameters; the network itself is not changed (apply
-    /// the Δw to train).
+    /// the Δw to train). Allocates its buffers; [`step_in`](Self::step_in) reuses them.
     pub fn step<R: Recorder>(
         &self,
         setup: &Setup,
         pattern: &Pattern,
         rec: &mut R,
     ) -> Vec<Vec<f64>> {
+        let mut ws = Workspace::new(self);
+        self.step_in(setup, pattern, &mut ws, rec);
+        ws.into_held()
+    }
+
+    /// One training step in a workspace made for this network: the held Δw are left in
+    /// [`Workspace::held`]. With the untraced recorder it allocates nothing.
+    pub fn step_in<R: Recorder>(
+        &self,
+        setup: &Setup,
+        pattern: &Pattern,
+        ws: &mut Workspace,
+        rec: &mut R,
+    ) {
+        assert!(
+            ws.fits(self),
+            "a workspace is made for its network's shapes"
+        );
         if R::TRACING {
             rec.reserve(self.quantity_hint());
         }
-        let pass = self.forward(setup, pattern, rec);
-        let dw = self.backward(setup, pattern, &pass, rec);
+        self.forward(setup, pattern, ws, rec);
+        self.backward(setup, pattern, ws, rec);
         if R::TRACING {
-            for (i, layer) in pass.used.iter().enumerate() {
-                let new = layer.params().zip(&dw[i]).map(|(&w, &d)| updated(w, d));
+            for (i, layer) in self.layers.iter().enumerate() {
+                let layer = ws.altered[i].as_ref().unwrap_or(layer);
+                let new = layer
+                    .params()
+                    .zip(&ws.held[i])
+                    .map(|(&w, &d)| updated(w, d));
                 rec.record_many(Self::layer_id(i), Kind::New, new);
             }
         }
-        dw
     }
 
     /// About how many quantities a traced step records.
@@ -76,38 +96,46 @@ impl Network {
 
     /// The outputs and the data loss for a pattern, nothing recorded.
     pub fn predict(&self, setup: &Setup, pattern: &Pattern) -> (Vec<f64>, f64) {
-        let mut pass = self.forward(setup, pattern, &mut crate::trace::Untraced);
-        (pass.acts.pop().unwrap_or_default(), pass.loss)
+        let mut ws = Workspace::new(self);
+        self.predict_in(setup, pattern, &mut ws);
+        (ws.outputs().to_vec(), ws.loss())
+    }
+
+    /// The forward pass alone, nothing recorded: the outputs are left in
+    /// [`Workspace::outputs`], the data loss in [`Workspace::loss`]. Allocates nothing.
+    pub fn predict_in(&self, setup: &Setup, pattern: &Pattern, ws: &mut Workspace) {
+        assert!(
+            ws.fits(self),
+            "a workspace is made for its network's shapes"
+        );
+        self.forward(setup, pattern, ws, &mut crate::trace::Untraced);
     }
 
     /// Adds each held Δw to its weight.
     pub fn apply(&mut self, dw: &[Vec<f64>]) {
         for (layer, dw) in self.layers.iter_mut().zip(dw) {
-            for (p, d) in dw.iter().enumerate() {
-                let w = layer.param(p);
-                layer.set_param(p, updated(w, *d));
+            if let Some(params) = layer.trainable_mut() {
+                for (w, d) in params.iter_mut().zip(dw) {
+                    *w = updated(*w, *d);
+                }
             }
         }
     }
 
-    fn forward<'n, R: Recorder>(
-        &'n self,
+    fn forward<R: Recorder>(
+        &self,
         setup: &Setup,
         pattern: &Pattern,
+        ws: &mut Workspace,
         rec: &mut R,
-    ) -> Pass<'n> {
-        let input: Vec<f64> = pattern
-            .input
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| rec.record(Key::new(INPUT_LAYER, Kind::Out, i), x))
-            .collect();
-        let mut acts = vec![input];
-        let mut nets = Vec::with_capacity(self.layers.len());
-        let mut used = Vec::with_capacity(self.layers.len());
+    ) {
+        for (i, (slot, &x)) in ws.acts[0].iter_mut().zip(&pattern.input).enumerate() {
+            *slot = rec.record(Key::new(INPUT_LAYER, Kind::Out, i), x);
+        }
         for (i, layer) in self.layers.iter().enumerate() {
             let id = Self::layer_id(i);
-            let layer = record_params(layer, id, rec);
+            record_params(layer, id, rec, &mut ws.altered[i]);
+            let layer = ws.altered[i].as_ref().unwrap_or(layer);
             let mut ctx = Ctx {
                 rec: &mut *rec,
                 setup,
@@ -115,43 +143,52 @@ impl Network {
                 wants_input_grad: i > 0,
                 inputs_from: self.source(id - 1),
             };
-            let fwd = layer.forward(&acts[i], &mut ctx);
-            acts.push(fwd.out);
-            nets.push(fwd.net);
-            used.push(layer);
+            let (below, above) = ws.acts.split_at_mut(i + 1);
+            let into = Outputs {
+                out: &mut above[0],
+                net: &mut ws.nets[i],
+            };
+            layer.forward(&below[i], into, &mut *ws.scratch[i], &mut ctx);
         }
         // Σw² only feeds the recorded total loss.
-        let penalty = if R::TRACING { l2_penalty(&used) } else { 0.0 };
-        let loss = setup.loss.forward(
-            acts.last().expect("an output"),
-            nets.last().expect("a last layer"),
+        let penalty = if R::TRACING {
+            l2_penalty(
+                self.layers
+                    .iter()
+                    .zip(&ws.altered)
+                    .map(|(l, a)| a.as_ref().unwrap_or(l)),
+            )
+        } else {
+            0.0
+        };
+        ws.loss = setup.loss.forward(
+            ws.acts.last().expect("an output"),
+            ws.nets.last().expect("a last layer"),
             pattern,
             penalty,
             setup,
             rec,
         );
-        Pass {
-            used,
-            acts,
-            nets,
-            loss,
-        }
     }
 
     fn backward<R: Recorder>(
         &self,
         setup: &Setup,
         pattern: &Pattern,
-        pass: &Pass,
+        ws: &mut Workspace,
         rec: &mut R,
-    ) -> Vec<Vec<f64>> {
+    ) {
         let last = self.layers.len();
-        let mut incoming =
-            setup
-                .loss
-                .backward(&pass.acts[last], pattern, Self::layer_id(last - 1), rec);
-        let mut dw = vec![Vec::new(); last];
+        let from_loss = &mut ws.grads[last];
+        let gives_delta = setup.loss.backward(
+            &ws.acts[last],
+            pattern,
+            Self::layer_id(last - 1),
+            rec,
+            from_loss,
+        );
         for i in (0..last).rev() {
+            let layer = ws.altered[i].as_ref().unwrap_or(&self.layers[i]);
             let mut ctx = Ctx {
                 rec: &mut *rec,
                 setup,
@@ -159,20 +196,22 @@ impl Network {
                 wants_input_grad: i > 0,
                 inputs_from: self.source(Self::layer_id(i) - 1),
             };
-            let back = pass.used[i].backward(
-                &pass.acts[i],
-                &pass.acts[i + 1],
-                &pass.nets[i],
+            let (below, above) = ws.grads.split_at_mut(i + 1);
+            let incoming = if i + 1 == last && gives_delta {
+                Incoming::Delta(&above[0])
+            } else {
+                Incoming::Grad(&above[0])
+            };
+            let io = Gradients {
+                x: &ws.acts[i],
+                y: &ws.acts[i + 1],
+                net: &ws.nets[i],
                 incoming,
-                &mut ctx,
-            );
-            dw[i] = back.dw;
-            match back.input_grad {
-                Some(g) => incoming = Incoming::Grad(g),
-                None => break,
-            }
+                input_grad: &mut below[i],
+                dw: &mut ws.held[i],
+            };
+            layer.backward(io, &mut *ws.scratch[i], &mut ctx);
         }
-        dw
     }
 }
 
@@ -182,27 +221,22 @@ pub fn updated(w: f64, dw: f64) -> f64 {
     numbers::sum([w, dw])
 }
 
-/// The forward pass as the backward pass needs it.
-struct Pass<'n> {
-    /// The layers with the weights actually used (recorded, possibly rounded).
-    used: Vec<Cow<'n, Layer>>,
-    /// `acts[0]` is the input, `acts[i + 1]` the output of layer `i`.
-    acts: Vec<Vec<f64>>,
-    nets: Vec<Vec<f64>>,
-    loss: f64,
-}
-
 /// Records a layer's weights; if the recorder altered any (rounding, a student's value),
-/// returns a copy carrying the values to use.
-fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) -> Cow<'l, Layer> {
+/// leaves in `altered` a copy carrying the values to use (else None).
+fn record_params<R: Recorder>(
+    layer: &Layer,
+    id: LayerId,
+    rec: &mut R,
+    altered: &mut Option<Layer>,
+) {
     if !R::TRACING {
-        return Cow::Borrowed(layer);
+        return;
     }
+    *altered = None;
     if rec.passes_through() {
         rec.record_many(id, Kind::W, layer.params().copied());
-        return Cow::Borrowed(layer);
+        return;
     }
-    let mut altered: Option<Layer> = None;
     for (p, &w) in layer.params().enumerate() {
         let used = rec.record(Key::new(id, Kind::W, p), w);
         if used.to_bits() != w.to_bits() {
@@ -211,13 +245,11 @@ fn record_params<'l, R: Recorder>(layer: &'l Layer, id: LayerId, rec: &mut R) ->
                 .set_param(p, used);
         }
     }
-    altered.map_or(Cow::Borrowed(layer), Cow::Owned)
 }
 
 /// Σw² over every weight (biases excluded).
-fn l2_penalty(layers: &[Cow<Layer>]) -> f64 {
+fn l2_penalty<'l>(layers: impl Iterator<Item = &'l Layer>) -> f64 {
     let squares = layers
-        .iter()
         .flat_map(|l| {
             (0..l.param_count())
                 .filter(|&p| !l.is_bias(p))

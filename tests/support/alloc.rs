@@ -1,5 +1,6 @@
-//! A global allocator that counts, per thread, the bytes live and their peak: how the
-//! fuzz test bounds the memory of each command it runs in-process.
+//! A global allocator that counts, per thread, the bytes live and their peak (how the
+//! fuzz test bounds the memory of each command it runs in-process) and the allocations
+//! made (how the training test shows that a step allocates nothing).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -9,9 +10,11 @@ pub struct Counting;
 thread_local! {
     static LIVE: Cell<usize> = const { Cell::new(0) };
     static PEAK: Cell<usize> = const { Cell::new(0) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn grow(bytes: usize) {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
     let _ = LIVE.try_with(|live| {
         let now = live.get() + bytes;
         live.set(now);
@@ -51,6 +54,11 @@ unsafe impl GlobalAlloc for Counting {
         }
         q
     }
+}
+
+/// How many times this thread has allocated or reallocated so far.
+pub fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
 }
 
 /// Starts measuring this thread's peak; returns the bytes live now.
