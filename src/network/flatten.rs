@@ -174,22 +174,33 @@ impl LayerKind for Flatten {
     }
 }
 
-impl Step for Flatten {
-    type Scratch = ();
+/// Flatten keeps nothing between steps.
+pub struct NoScratch;
 
-    fn scratch(&self) {}
+impl Step for Flatten {
+    type Scratch = NoScratch;
+
+    fn scratch(&self) -> NoScratch {
+        NoScratch
+    }
 
     fn net_inputs(&self) -> usize {
         0
     }
 
-    fn forward<R: Recorder>(&self, x: &[f64], into: Outputs, _scratch: &mut (), _ctx: &mut Ctx<R>) {
+    fn forward<R: Recorder>(
+        &self,
+        x: &[f64],
+        into: Outputs,
+        _scratch: &mut NoScratch,
+        _ctx: &mut Ctx<R>,
+    ) {
         into.out.copy_from_slice(x);
     }
 
     /// The gradient passes unchanged; it was recorded where the layer above computed it
     /// (under the layer that made these nodes).
-    fn backward<R: Recorder>(&self, io: Gradients, _scratch: &mut (), ctx: &mut Ctx<R>) {
+    fn backward<R: Recorder>(&self, io: Gradients, _scratch: &mut NoScratch, ctx: &mut Ctx<R>) {
         if ctx.wants_input_grad {
             io.input_grad.copy_from_slice(io.incoming.grad());
         }
