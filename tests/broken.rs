@@ -54,8 +54,10 @@ fn every_broken_scenario_is_refused_at_its_stated_place() {
 }
 
 /// `alias-expansion-past-the-prescan.yaml` gets past the linear pre-scan (it takes the
-/// tag for the anchored value), so the refusal is the expansion budget's, counted on the
-/// parsed document: at the anchor the 999th alias repeats, with the alias's path.
+/// first line of a plain string that goes on over the next for the anchored value), so the
+/// refusal is the expansion budget's, counted on the parsed document: at the anchor the
+/// 999th alias repeats, with the alias's path. (`alias-expansion-anchor-on-a-tag.yaml`,
+/// the same with the text after a tag, is the pre-scan's: at the 999th alias itself.)
 #[test]
 fn the_expansion_budget_stops_what_the_prescan_lets_pass() {
     let file = "tests/broken/alias-expansion-past-the-prescan.yaml";
@@ -66,6 +68,16 @@ fn the_expansion_budget_stops_what_the_prescan_lets_pass() {
             "error: {file}:6:7: copies[998]: the document expands to more than 20000000 values \
              or 100000000 bytes (YAML aliases repeat too much)\n  help: write the values out \
              instead of repeating anchors inside anchors\n"
+        )
+    );
+    let tagged = "tests/broken/alias-expansion-anchor-on-a-tag.yaml";
+    let mut t = Test::new().args(["trace", tagged]).status(2);
+    assert_eq!(
+        t.stderr(),
+        format!(
+            "error: {tagged}:7:4002: the alias *s makes the document expand to more than \
+             20000000 values or 100000000 bytes (YAML aliases repeat too much)\n  help: write \
+             the values out instead of repeating anchors inside anchors\n"
         )
     );
 }

@@ -185,8 +185,13 @@ mod tests {
         );
     }
 
+    /// The pre-scan measures an anchored plain string by its first line (the budget counts
+    /// the whole parsed string); an anchor on a tag it measures by the node after the tag.
     #[test]
     fn what_the_prescan_lets_pass_the_budget_stops() {
+        let tagged = include_str!("../../tests/broken/alias-expansion-anchor-on-a-tag.yaml");
+        let refused = super::super::prescan::scan(tagged).expect_err("refused by the pre-scan");
+        assert_eq!((refused.line, refused.column), (7, 4002));
         let text = include_str!("../../tests/broken/alias-expansion-past-the-prescan.yaml");
         assert_eq!(super::super::prescan::scan(text), Ok(()));
         assert_eq!(

@@ -291,12 +291,15 @@ impl Scan<'_> {
         }
     }
 
-    /// Reads `&name`; the node it names starts after it.
+    /// Reads `&name`; the node it names starts after it, and after its tag when one
+    /// follows (`&a !!seq` then the items on the next lines: the tag is not the node).
     fn anchor(&mut self, block_end: End) {
         self.at += 1;
         let name = self.word();
-        while self.peek(0) == b' ' {
-            self.at += 1;
+        self.spaces();
+        if self.peek(0) == b'!' {
+            self.tag();
+            self.spaces();
         }
         let end = match self.peek(0) {
             b'[' | b'{' => End::Flow(self.flow),
@@ -311,6 +314,27 @@ impl Scan<'_> {
             start: self.total,
             end,
         });
+    }
+
+    fn spaces(&mut self) {
+        while self.peek(0) == b' ' {
+            self.at += 1;
+        }
+    }
+
+    /// Skips a tag (`!`, `!!seq`, `!local`, `!<tag:yaml.org,2002:str>`): a property of the
+    /// node after it, neither a value nor part of one.
+    fn tag(&mut self) {
+        if self.peek(1) == b'<' {
+            while !matches!(self.peek(0), b'>' | b'\n' | b'\r') {
+                self.at += 1;
+            }
+            if self.peek(0) == b'>' {
+                self.at += 1;
+            }
+        } else {
+            self.word();
+        }
     }
 
     fn word(&mut self) -> String {
@@ -407,6 +431,7 @@ impl Scan<'_> {
                     });
                 }
                 b'*' if token_start => self.alias()?,
+                b'!' if token_start => self.tag(),
                 b'[' | b'{' if token_start || self.flow > 0 => {
                     if self.flow == 0 && self.events == 2 && self.indents.len() <= 1 {
                         self.root_flow = true;
@@ -627,6 +652,44 @@ mod tests {
         }
         // a: 2000 values; b: 2000 × 2000; the fourth *b passes 2·10^7, on line 4003 + 4.
         assert_eq!(refusal(&text).0, 4003 + 4);
+    }
+
+    /// A block sequence of 2000 values anchored with `props` on the line before its items,
+    /// repeated 2000 times by `b`, `b` ten times by `c`.
+    fn tagged_bomb(props: &str) -> String {
+        let mut text = format!("a: {props}\n");
+        for _ in 0..2000 {
+            text.push_str("  - 1\n");
+        }
+        text.push_str("b: &b\n");
+        for _ in 0..2000 {
+            text.push_str("  - *a\n");
+        }
+        text.push_str("c:\n");
+        for _ in 0..10 {
+            text.push_str("  - *b\n");
+        }
+        text
+    }
+
+    #[test]
+    fn an_anchor_on_a_tagged_node_measures_the_node_not_the_tag() {
+        for props in [
+            "&a !!seq",
+            "!!seq &a",
+            "&a !<tag:yaml.org,2002:seq>",
+            "&a !!seq # the items follow",
+        ] {
+            // As for the untagged block anchors: the fourth *b, on line 4003 + 4.
+            assert_eq!(refusal(&tagged_bomb(props)).0, 4003 + 4, "{props}");
+        }
+        let mut text = format!("s: &s !!str\n  {}\n", "x".repeat(100_000));
+        text.push_str(&format!("c: [{}]\n", vec!["*s"; 1000].join(", ")));
+        // s: 100,001 bytes with its key; the 999th alias passes 10^8.
+        let (line, column, message) = refusal(&text);
+        assert_eq!((line, column), (3, 5 + 4 * 998), "{message}");
+        let text = "- &a !!str\n  text\n- *a\n- !!seq\n  - *a\n- !<x> &b [*a]\n- *b\n";
+        assert_eq!(scan(text), Ok(()));
     }
 
     #[test]
