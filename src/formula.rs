@@ -464,9 +464,67 @@ pub fn number(x: f64, digits: usize) -> String {
     out
 }
 
-/// [`number`], appended to `out`.
+/// [`number`], appended to `out`. A trace shows the same value in many formulas (an
+/// input in every window that holds it, a weight at every position), so the text of
+/// recently shown numbers is kept ([`Shown`]).
 pub fn number_into(x: f64, digits: usize, out: &mut String) {
-    write_number(x, digits, "−", out);
+    SHOWN.with_borrow_mut(|shown| shown.write(x, digits, out));
+}
+
+thread_local! {
+    static SHOWN: std::cell::RefCell<Shown> = std::cell::RefCell::new(Shown::default());
+}
+
+/// The text [`number`] gave for recently shown values: a direct-mapped table of
+/// [`Shown::SLOTS`] entries keyed by the value's bits and the digits asked.
+#[derive(Default)]
+struct Shown {
+    slots: Vec<ShownSlot>,
+}
+
+#[derive(Clone, Copy)]
+struct ShownSlot {
+    bits: u64,
+    digits: usize,
+    len: u8,
+    text: [u8; 32],
+}
+
+impl Shown {
+    const SLOTS: usize = 4096;
+
+    /// The slot of a value (whatever the digits: a trace shows every number with the
+    /// same digits).
+    fn slot_of(bits: u64) -> usize {
+        let hash = bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52;
+        hash as usize % Self::SLOTS
+    }
+
+    fn write(&mut self, x: f64, digits: usize, out: &mut String) {
+        if self.slots.is_empty() {
+            let empty = ShownSlot {
+                bits: 0,
+                digits: usize::MAX,
+                len: 0,
+                text: [0; 32],
+            };
+            self.slots = vec![empty; Self::SLOTS];
+        }
+        let bits = x.to_bits();
+        let slot = &mut self.slots[Self::slot_of(bits)];
+        if slot.bits == bits && slot.digits == digits {
+            let text = &slot.text[..usize::from(slot.len)];
+            out.push_str(std::str::from_utf8(text).expect("kept from a str"));
+            return;
+        }
+        let start = out.len();
+        write_number(x, digits, "−", out);
+        let text = &out.as_bytes()[start..];
+        if text.len() <= slot.text.len() {
+            slot.text[..text.len()].copy_from_slice(text);
+            (slot.bits, slot.digits, slot.len) = (bits, digits, text.len() as u8);
+        }
+    }
 }
 
 /// Like [`number`] but with an ASCII hyphen-minus. The digits are the value's decimal
@@ -544,6 +602,43 @@ fn ascii(digits: &[u8]) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A kept text is the text [`write_number`] gives, however values collide in the
+    /// table: many values (more than it holds) and two that share a slot, all shown at one
+    /// digit count, then at another, then again.
+    #[test]
+    fn kept_numbers_are_the_numbers() {
+        use rand_chacha::rand_core::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let values: Vec<f64> = (0..3 * Shown::SLOTS)
+            .map(|_| f64::from_bits(rng.next_u64()))
+            .chain([
+                0.0,
+                -0.0,
+                f64::NAN,
+                f64::INFINITY,
+                -1e-300,
+                0.105,
+                -123456.0,
+            ])
+            .collect();
+        let mut fraction = || 0.1 + (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let a = fraction();
+        let mut b = fraction();
+        while b == a || Shown::slot_of(b.to_bits()) != Shown::slot_of(a.to_bits()) {
+            b = fraction();
+        }
+        let collisions = [a, a, b, a, b];
+        for digits in [3, 6, 6, 3] {
+            for &x in values.iter().chain(&collisions) {
+                {
+                    let mut direct = String::new();
+                    write_number(x, digits, "−", &mut direct);
+                    assert_eq!(number(x, digits), direct, "{x:e}, {digits} digits");
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbers_keep_significant_digits_and_drop_trailing_zeros() {

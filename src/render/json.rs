@@ -156,6 +156,20 @@ const ESCAPE: [u8; 256] = {
     table
 };
 
+/// Whether any of the eight bytes of `w` needs a look: a control (below 0x20), `"`, `\`,
+/// DEL, or 0xC2 (which starts the C1 controls, and `·`). A byte b is flagged by
+/// (b − 1) & !b & 0x80 when it is 0, so b ^ c flags b = c, and (b − 0x20) & !b & 0x80
+/// flags b < 0x20; whether any byte is flagged is exact.
+#[inline]
+fn needs_look(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let equal = |c: u8| zero(w ^ (ONES * u64::from(c)));
+    below_space | equal(b'"') | equal(b'\\') | equal(0x7f) | equal(0xc2) != 0
+}
+
 /// `s` as a JSON string, escaped as [`Escaping`] escapes it: serde_json's escapes, plus
 /// DEL and the C1 controls (U+0080–U+009F, the bytes 0xC2 0x80–0x9F) as `\u00XX`.
 fn write_string(out: &mut Vec<u8>, s: &str) {
@@ -165,6 +179,12 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            if !needs_look(u64::from_le_bytes(word.try_into().expect("eight bytes"))) {
+                i += 8;
+                continue;
+            }
+        }
         let b = bytes[i];
         if ESCAPE[usize::from(b)] == 0 && b != 0xc2 {
             i += 1;
@@ -582,12 +602,13 @@ mod tests {
     }
 
     /// `write_string` escapes as serde_json with [`Escaping`] does, character by character
-    /// over the controls, ASCII, the C1 block and beyond, and in mixed strings.
+    /// over the controls, ASCII, the C1 block and beyond (at each place in an eight-byte
+    /// word), and in mixed strings.
     #[test]
     fn strings_are_written_as_serde_writes_them() {
         let mut cases: Vec<String> = (0u32..0x300)
             .filter_map(char::from_u32)
-            .map(|c| format!("a{c}b"))
+            .flat_map(|c| (0..9).map(move |at| format!("{}{c}ijklmnopq", &"abcdefgh"[..at])))
             .collect();
         cases.extend(
             [
