@@ -206,7 +206,7 @@ impl Conv1d {
             Some(i) => ex.net.node_names(id - 1)[i].as_str(),
             None => "0",
         };
-        format!("∂L/∂{}·{read}", self.outputs[c * self.positions() + k])
+        ["∂L/∂", &self.outputs[c * self.positions() + k], "·", read].concat()
     }
 
     /// ∂L/∂f_k · Ĩn_(k·stride + j'), j' the cell weight j meets.
@@ -220,7 +220,7 @@ impl Conv1d {
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.params.names[p]);
+        let symbol = ["∂L/∂", &self.params.names[p]].concat();
         let positions = self.positions();
         if self.params.is_bias(p) {
             let c = p - self.params.weights.len();
@@ -404,7 +404,7 @@ impl LayerKind for Conv1d {
     }
 
     fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        let symbol = ["∂L/∂", &ex.net.node_names(id - 1)[i]].concat();
         Explained::new(symbol, self.input_grad_formula(id, i, ex))
     }
 

@@ -371,7 +371,7 @@ impl Conv2d {
             Cell::Input(i) => self.node_name(ex, id, i),
             Cell::Padding => "0",
         };
-        format!("∂L/∂{}·{read}", self.outputs[o])
+        ["∂L/∂", &self.outputs[o], "·", read].concat()
     }
 
     /// ∂L/∂f · (the input weight j met at that position).
@@ -399,7 +399,7 @@ impl Conv2d {
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.params.names[p]);
+        let symbol = ["∂L/∂", &self.params.names[p]].concat();
         let positions = self.positions();
         let Some((f, j)) = self.filter_of(p) else {
             let f = p - self.params.weights.len();
@@ -825,7 +825,7 @@ impl LayerKind for Conv2d {
 
     /// ∂L/∂x = Σ over the (filter, position) whose window holds x of ∂L/∂f·w.
     fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.node_name(ex, id, i));
+        let symbol = ["∂L/∂", self.node_name(ex, id, i)].concat();
         let taps = self.taps();
         let terms: Vec<Expr> = self
             .readers(i)

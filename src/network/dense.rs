@@ -50,7 +50,7 @@ impl Dense {
     }
 
     fn delta_symbol(&self, unit: usize) -> String {
-        format!("∂L/∂{}", self.net_symbol(unit))
+        ["∂L/∂", &self.net_symbol(unit)].concat()
     }
 
     /// δ of every unit into `delta`, from ∂L/∂out `g`, the outputs `y` and the net inputs.
@@ -118,7 +118,7 @@ impl Dense {
                     ex.node(id, j),
                     ex.setup.conventions.relu_passes_zero,
                 );
-                let e = Explained::new(format!("f′({})", self.net_symbol(j)), formula);
+                let e = Explained::new(["f′(", &self.net_symbol(j), ")"].concat(), formula);
                 match self.activation {
                     Activation::Sigmoid => {
                         e.note(NoteKind::Remark, "derivative of the sigmoid: f(1 − f)")
@@ -178,12 +178,17 @@ impl Dense {
             };
             return Expr::mul(vec![out(j), Expr::minus(ex.grad(id, j), sum)]);
         }
-        let dact = ex.operand(format!("f′({})", self.net_symbol(j)), id, Kind::Dact, j);
+        let dact = ex.operand(
+            ["f′(", &self.net_symbol(j), ")"].concat(),
+            id,
+            Kind::Dact,
+            j,
+        );
         Expr::mul(vec![ex.grad(id, j), dact])
     }
 
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", self.params.names[p]);
+        let symbol = ["∂L/∂", &self.params.names[p]].concat();
         let (unit, input) = if self.params.is_bias(p) {
             (p - self.params.weights.len(), None)
         } else {
@@ -430,7 +435,7 @@ impl LayerKind for Dense {
     }
 
     fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        let symbol = ["∂L/∂", &ex.net.node_names(id - 1)[i]].concat();
         Explained::new(symbol, self.input_grad_formula(id, i, ex))
     }
 

@@ -199,7 +199,7 @@ impl<'a> Explainer<'a> {
 
     /// ∂L/∂(node output) as an operand.
     pub fn grad(&self, layer: LayerId, i: usize) -> Expr {
-        let name = format!("∂L/∂{}", self.net.node_names(layer)[i]);
+        let name = ["∂L/∂", &self.net.node_names(layer)[i]].concat();
         self.operand(name, layer, Kind::Grad, i)
     }
 
@@ -249,11 +249,11 @@ impl<'a> Explainer<'a> {
     fn explain_held(&self, key: Key) -> Explained {
         let p = key.index as usize;
         let name = self.name(key);
-        let wgrad = self.operand(format!("∂L/∂{name}"), key.layer, Kind::Wgrad, p);
+        let wgrad = self.operand(["∂L/∂", &name].concat(), key.layer, Kind::Wgrad, p);
         let alpha = var("α", self.setup.alpha);
         let is_bias = self.net.layer(key.layer).is_some_and(|l| l.is_bias(p));
         if is_bias && !self.setup.update_biases {
-            return Explained::new(format!("Δ{name}"), Expr::Num(0.0))
+            return Explained::new(["Δ", &name].concat(), Expr::Num(0.0))
                 .note(NoteKind::Held, "biases stay fixed (update_biases: false)");
         }
         // With λ = 0 there is no decay term to show: Δw = −α·∂L/∂w.
@@ -264,7 +264,7 @@ impl<'a> Explainer<'a> {
             Expr::add(vec![wgrad, decay])
         };
         Explained::new(
-            format!("Δ{name}"),
+            ["Δ", &name].concat(),
             Expr::negate(Expr::mul(vec![alpha, inner])),
         )
         .note(NoteKind::Held, "held: applied only at the end")
@@ -273,9 +273,9 @@ impl<'a> Explainer<'a> {
     fn explain_new(&self, key: Key) -> Explained {
         let p = key.index as usize;
         let name = self.name(key);
-        let dw = self.operand(format!("Δ{name}"), key.layer, Kind::Dw, p);
+        let dw = self.operand(["Δ", &name].concat(), key.layer, Kind::Dw, p);
         Explained::new(
-            format!("new {name}"),
+            ["new ", &name].concat(),
             Expr::add(vec![self.param(key.layer, p), dw]),
         )
     }

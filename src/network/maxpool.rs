@@ -421,7 +421,7 @@ impl LayerKind for MaxPool {
     }
 
     fn explain_input_grad(&self, id: LayerId, i: usize, ex: &Explainer) -> Explained {
-        let symbol = format!("∂L/∂{}", ex.net.node_names(id - 1)[i]);
+        let symbol = ["∂L/∂", &ex.net.node_names(id - 1)[i]].concat();
         let (formula, kind, note) = self.input_grad_formula(id, i, ex);
         let mut explained = Explained::new(symbol, formula).note(kind, note);
         explained.depends = self.routing_inputs(id, i);

@@ -56,7 +56,7 @@ impl Relu {
                     NoteKind::Blocked
                 };
                 Explained::new(
-                    format!("∂{}/∂{input_name}", self.outputs[k]),
+                    ["∂", &self.outputs[k], "/∂", input_name].concat(),
                     Expr::step(input, passes_zero),
                 )
                 .note(kind, verdict)
@@ -69,13 +69,13 @@ impl Relu {
     fn input_grad_formula(&self, id: LayerId, k: usize, ex: &Explainer) -> Explained {
         let input_name = &ex.net.node_names(id - 1)[k];
         let step = ex.operand(
-            format!("∂{}/∂{input_name}", self.outputs[k]),
+            ["∂", &self.outputs[k], "/∂", input_name].concat(),
             id,
             Kind::Dact,
             k,
         );
         let explained = Explained::new(
-            format!("∂L/∂{input_name}"),
+            ["∂L/∂", input_name].concat(),
             Expr::mul(vec![ex.grad(id, k), step]),
         );
         if ex.value(id, Kind::Dact, k) == 0.0 {

@@ -157,9 +157,9 @@ const ESCAPE: [u8; 256] = {
 };
 
 /// Whether any of the eight bytes of `w` needs a look: a control (below 0x20), `"`, `\`,
-/// DEL, or 0xC2 (which starts the C1 controls, and `·`). A byte b is flagged by
-/// (b − 1) & !b & 0x80 when it is 0, so b ^ c flags b = c, and (b − 0x20) & !b & 0x80
-/// flags b < 0x20; whether any byte is flagged is exact.
+/// DEL, or 0xC2 followed by 0x80–0x9F (a C1 control; not `·`, 0xC2 0xB7) or ending the
+/// word. A byte b is flagged by (b − 1) & !b & 0x80 when it is 0, so b ^ c flags b = c,
+/// and (b − 0x20) & !b & 0x80 flags b < 0x20; a byte that should be is always flagged.
 #[inline]
 fn needs_look(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -167,7 +167,10 @@ fn needs_look(w: u64) -> bool {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     let equal = |c: u8| zero(w ^ (ONES * u64::from(c)));
-    below_space | equal(b'"') | equal(b'\\') | equal(0x7f) | equal(0xc2) != 0
+    let lead = equal(0xc2);
+    let c1_second = zero((w & (ONES * 0xe0)) ^ (ONES * 0x80));
+    let c1 = (lead << 8) & c1_second | lead >> 56;
+    below_space | equal(b'"') | equal(b'\\') | equal(0x7f) | c1 != 0
 }
 
 /// `s` as a JSON string, escaped as [`Escaping`] escapes it: serde_json's escapes, plus
