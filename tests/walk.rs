@@ -474,3 +474,109 @@ fn an_ascii_walk_shows_ids_and_layer_names_as_written() {
     let greek = t.wait_for("step 4/38");
     assert!(greek.contains("\n  ชั้น.w.w_Δy_ก   w_Dy_?\n"), "{greek}");
 }
+
+/// Walks `scenario` (without colour) to its layer `conv`, then `n` steps on, and returns
+/// the screen at step `step` of `total`.
+fn conv_step(
+    name: &str,
+    size: (u16, u16),
+    scenario: &str,
+    n: usize,
+    step: usize,
+    total: usize,
+) -> Option<String> {
+    let t = Tmux::start(name, size, &format!("walk {scenario} --color never"))?;
+    let at = |n: usize| {
+        let counter = format!("step {n}/{total}");
+        t.wait_until(&counter.clone(), |s| {
+            s.contains(&counter) && s.contains("q quit")
+        })
+    };
+    at(1);
+    t.keys(&["g", "c", "o", "n", "v", "Enter"]);
+    at(step - n);
+    for _ in 0..n {
+        t.keys(&["Enter"]);
+    }
+    Some(at(step))
+}
+
+/// conv2d-rgb's f1_2_2 reads rows 3–4, columns 3–4 of each of its three input channels:
+/// all three are shown, side by side under one title, at 80 and at 120 columns.
+#[test]
+fn every_channel_a_cell_reads_is_shown_at_80_and_120_columns() {
+    let rows = [
+        "    1   0   2   1     0   1   0   1     2   1   0   0      0.7   0.2",
+        "    0   1   1   0     1   2   1   0     1   0   0   1      0.2  [  0]",
+        "    2   0  (1) (1)    0   1  (2) (1)    0   0  (1) (2) →",
+        "    1   1  (0) (2)    1   0  (1) (0)    1   2  (1) (1)",
+        "  [ ] this cell · ( ) the cells it is computed from",
+    ];
+    let Some(screen) = conv_step("rgb80", (80, 40), "conv2d-rgb", 29, 78, 340) else {
+        return;
+    };
+    assert!(screen.contains("conv.out.f1_2_2"), "{screen}");
+    let map = map_lines(&screen);
+    assert_eq!(
+        map[..2],
+        [
+            "  input · values · channels 1–3 of 3                     conv · values",
+            "  channel 1         channel 2         channel 3          channel 1 of 2",
+        ],
+        "{screen}"
+    );
+    assert_eq!(map[2..], rows, "{screen}");
+    let Some(screen) = conv_step("rgb120", (120, 40), "conv2d-rgb", 29, 78, 340) else {
+        return;
+    };
+    let map = map_lines(&screen);
+    assert_eq!(
+        map[..2],
+        [
+            "  input · values · channels 1–3 of 3                     conv · values · channel 1 of 2",
+            "  channel 1         channel 2         channel 3",
+        ],
+        "{screen}"
+    );
+    assert_eq!(map[2..], rows, "{screen}");
+}
+
+/// Eight input channels: as many as the width holds, the rest named.
+#[test]
+fn channels_left_out_for_want_of_width_are_named() {
+    let scenario = "tests/scenarios/grid-channels.yaml";
+    let Some(screen) = conv_step("channels80", (80, 40), scenario, 36, 109, 363) else {
+        return;
+    };
+    assert!(screen.contains("conv.out.f1_2_2"), "{screen}");
+    assert_eq!(
+        map_lines(&screen),
+        [
+            "  input · values · channels 1–4 of 8                       conv · values",
+            "  channel 1     channel 2     channel 3     channel 4      channel 1 of 1",
+            "    0   2   2     0   2   0     1   2   2     0   2   1        −2   −0.2",
+            "    0  (1) (2)    1  (1) (2)    1  (1) (2)    2  (0) (2) →   −0.2  [−1.3]",
+            "    1  (2) (2)    0  (0) (2)    0  (0) (2)    0  (0) (2)",
+            "  [ ] this cell · ( ) the cells it is computed from",
+            "  input: channels 5–8 of 8 not shown (too narrow)",
+        ],
+        "{screen}"
+    );
+    let Some(screen) = conv_step("channels120", (120, 40), scenario, 36, 109, 363) else {
+        return;
+    };
+    let map = map_lines(&screen);
+    assert!(
+        map[0].starts_with("  input · values · channels 1–7 of 8 "),
+        "{screen}"
+    );
+    assert_eq!(
+        map.last().copied(),
+        Some(
+            "  [ ] this cell · ( ) the cells it is computed from · input: channel 8 of 8 not \
+             shown (too narrow)"
+        ),
+        "{screen}"
+    );
+    assert!(screen.lines().all(|l| l.chars().count() <= 120));
+}
