@@ -237,17 +237,27 @@ fn shortest_digits(a: f64) -> (Digits, i32) {
 /// The significant digits (no trailing zeros) and the decimal exponent of the first, of a
 /// positive number written `0.00339357`, `123.0`, `1e-7` or `3.39357e-3`.
 fn digits_of(text: &str) -> (Digits, i32) {
-    let (mantissa, power) = text.split_once('e').unwrap_or((text, "0"));
-    let units = mantissa
-        .split_once('.')
-        .map_or(mantissa, |(units, _)| units);
-    let all = mantissa.bytes().filter(u8::is_ascii_digit);
-    let leading = all.clone().take_while(|&d| d == b'0').count();
-    let mut digits = Digits::default();
-    all.skip(leading).for_each(|d| digits.push(d));
+    let (mut digits, mut units, mut leading) = (Digits::default(), 0, 0);
+    let (mut point, mut power) = (false, 0);
+    for (at, b) in text.bytes().enumerate() {
+        match b {
+            b'.' => point = true,
+            b'e' => {
+                power = text[at + 1..].parse().expect("an integer exponent");
+                break;
+            }
+            _ => {
+                units += i32::from(!point);
+                if b == b'0' && digits.is_empty() {
+                    leading += 1;
+                } else {
+                    digits.push(b);
+                }
+            }
+        }
+    }
     trim_trailing_zeros(&mut digits);
-    let power: i32 = power.parse().expect("an integer exponent");
-    (digits, power + units.len() as i32 - 1 - leading as i32)
+    (digits, power + units - 1 - leading)
 }
 
 /// Whether `a`, whose shortest decimal has `len` digits from 10^`exponent`, could lie
