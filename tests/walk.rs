@@ -579,4 +579,32 @@ fn channels_left_out_for_want_of_width_are_named() {
         "{screen}"
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 120));
+/// Under `--ascii` a 2-D map's title names its layer as written (`g` takes that name).
+#[test]
+fn an_ascii_map_title_keeps_the_layer_name() {
+    let text = std::fs::read_to_string("tests/scenarios/grid-conv.yaml").unwrap();
+    let text = text.replace("name: conv", "name: ชั้น");
+    assert!(text.contains("ชั้น"));
+    let file = std::env::temp_dir().join(format!("nntrace-ascii-map-{}.yaml", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    let args = format!("walk {} --ascii --color never", file.display());
+    let Some(t) = Tmux::start("ascii-map", (80, 40), &args) else {
+        std::fs::remove_file(file).unwrap();
+        return;
+    };
+    at_grid_step(&t, 1);
+    t.keys(&["g"]);
+    t.keys(&["-l", "ชั้น"]);
+    t.keys(&["Enter"]);
+    let screen = at_grid_step(&t, 17);
+    assert_eq!(
+        map_lines(&screen)[0],
+        "  ชั้น * K filter 1 channel 1 * weights",
+        "{screen}"
+    );
+    assert!(
+        screen.contains("\n  ชั้น.w.w1_1_1_1   w1_1_1_1\n"),
+        "{screen}"
+    );
+    std::fs::remove_file(file).unwrap();
 }

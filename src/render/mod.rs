@@ -767,3 +767,23 @@ pub fn xml_escape(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeping_spells_all_but_the_kept_parts_and_quotes() {
+        let ascii = Options {
+            ascii: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            ascii.text_keeping("∂L/∂Δy · ชั้น.out.Δy → `Δz` Δ", &["ชั้น.out.Δy"]),
+            "dL/dDy * ชั้น.out.Δy -> `Δz` D"
+        );
+        assert_eq!(ascii.text_keeping("σ(Δ)", &[""]), "sigmoid(D)");
+        let unicode = Options::default();
+        assert_eq!(unicode.text_keeping("σ · ก", &[]), "σ · ก");
+    }
+}
