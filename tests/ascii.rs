@@ -176,3 +176,33 @@ fn an_ascii_check_report_keeps_the_ids_it_names() {
     );
     std::fs::remove_file(file).unwrap();
 }
+
+/// The JSON trace under `--ascii`: its symbols and formulas are spelt, its ids, layers and
+/// names are the scenario's (it was right before; this keeps it so).
+#[test]
+fn an_ascii_json_trace_keeps_ids_layers_and_names() {
+    let json = Test::new()
+        .args(["trace", FILE, "--ascii", "--format", "json"])
+        .status(0)
+        .stdout();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let quantities = json["quantities"].as_array().unwrap();
+    let mut read: Vec<String> = quantities
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut expected = ids();
+    read.sort();
+    expected.sort();
+    assert_eq!(read, expected);
+    let out = quantities.iter().find(|q| q["id"] == "ชั้น.out.Δy").unwrap();
+    assert_eq!(
+        (&out["layer"], &out["name"], &out["symbol"], &out["formula"]),
+        (
+            &serde_json::json!(LAYER),
+            &serde_json::json!("Δy"),
+            &serde_json::json!("Dy"),
+            &serde_json::json!("sigmoid(I@Dy)")
+        )
+    );
+}
