@@ -579,6 +579,8 @@ fn channels_left_out_for_want_of_width_are_named() {
         "{screen}"
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 120));
+}
+
 /// Under `--ascii` a 2-D map's title names its layer as written (`g` takes that name).
 #[test]
 fn an_ascii_map_title_keeps_the_layer_name() {
