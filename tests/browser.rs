@@ -441,6 +441,45 @@ fn any_name_is_escaped_in_the_page() {
     assert_eq!(steps[0]["symbol"], "a\u{0}<b>&</script>");
 }
 
+/// A padded corner cell's window: the inputs it covers, and every weight of its kernel,
+/// those that meet a padded 0 too (conv2d-pad: 3 × 3 kernel, padding 1, stride 2).
+#[test]
+fn a_padded_cell_shades_its_inputs_and_its_whole_kernel() {
+    let html = Test::new()
+        .args(["trace", "conv2d-pad", "--format", "html"])
+        .status(0)
+        .stdout();
+    let steps = steps_of(&html);
+    let corner = steps.iter().find(|s| s["id"] == "conv.out.f1_1_1").unwrap();
+    let pairs: Vec<(String, String)> = serde_json::from_value(corner["window"].clone()).unwrap();
+    let of = |attr: &str| -> Vec<&str> {
+        pairs
+            .iter()
+            .filter(|(a, _)| a == attr)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(
+        of("data-node"),
+        [
+            "input.x1_1_1",
+            "input.x1_1_2",
+            "input.x1_2_1",
+            "input.x1_2_2"
+        ]
+    );
+    let kernel: Vec<String> = (1..=3)
+        .flat_map(|u| (1..=3).map(move |v| format!("conv.w.w1_1_{u}_{v}")))
+        .collect();
+    assert_eq!(of("data-weight"), kernel);
+    let rows: Vec<String> = ["1_1", "1_2", "2_1", "2_2"]
+        .iter()
+        .map(|c| format!("input.out.x1_{c}"))
+        .chain(kernel.iter().cloned())
+        .collect();
+    assert_eq!(of("data-row"), rows);
+}
+
 /// The 2-D page: a 5 × 5 image, a 2 × 2 kernel, ReLU, 2 × 2 max pool, flatten, one
 /// sigmoid output (the built-in conv2d-4x4); its maps are grids in the diagram and in
 /// the tables.

@@ -282,7 +282,7 @@ fn steps_json(ex: &Explainer, digits: usize) -> String {
 /// receptive field or pool window in the map below, for a gradient the cells of the map
 /// above that send it) — each as drawn (`data-node`) and as a cell of the tables' grids
 /// (`data-row`: their values, or for a gradient their gradients) — and, for a cell of a
-/// convolution's map, the kernel weights it meets (`data-weight`, and their table cells).
+/// convolution's map, every weight of its filter (`data-weight`, and their table cells).
 fn window_of(ex: &Explainer, key: Key) -> Vec<[String; 2]> {
     let net = ex.net;
     let cells = diagram::step_cells(ex, key);
@@ -307,12 +307,10 @@ fn window_of(ex: &Explainer, key: Key) -> Vec<[String; 2]> {
         ]);
     }
     if key.kind == Kind::Out && is_grid(layer) {
-        let kernel = net.layer(layer).map_or(Vec::new(), |l| l.links());
-        for p in kernel
-            .iter()
-            .filter(|e| e.to == node)
-            .filter_map(|e| e.weight)
-        {
+        // Every weight of the cell's filter, those that meet a padded 0 too.
+        let tables = net.layer(layer).map_or(Vec::new(), |l| l.filter_tables());
+        let kernel = tables.iter().find(|t| t.nodes.contains(&node));
+        for &p in kernel.map_or(&[][..], |t| &t.weights) {
             let id = ex.id(Key::new(layer, Kind::W, p));
             pairs.push(["data-weight".to_string(), id.clone()]);
             pairs.push(["data-row".to_string(), id]);
