@@ -1,7 +1,7 @@
 //! How the cost of a trace grows with the network: the step traced and written as JSON
 //! and as tables (to a sink), on 1-D networks of 10^3 to 10^6 weights (10^4 and 10^5
-//! doubled too) and on one conv1d
-//! filter of 400 over 800 inputs (160,400 contributions).
+//! doubled too), on one conv1d filter of 400 over 800 inputs (160,400 contributions), and
+//! on the built-in lenet-mini (2-D, about 140,000 quantities).
 //!
 //! Run: `cargo bench --bench scale`. It also writes each scenario to
 //! `target/bench-scale/` so the whole process can be timed, e.g.
@@ -84,7 +84,7 @@ fn scenarios() -> Vec<(String, Scenario)> {
         .map(|n| (format!("weights-{n}"), network(n)))
         .collect();
     texts.push(("conv1d-400-over-800".into(), long_filter()));
-    texts
+    let mut all: Vec<(String, Scenario)> = texts
         .into_iter()
         .map(|(name, text)| {
             let path = dir.join(format!("{name}.yaml"));
@@ -93,7 +93,10 @@ fn scenarios() -> Vec<(String, Scenario)> {
                 .expect("a valid benchmark network");
             (name, s)
         })
-        .collect()
+        .collect();
+    // Issue 10's scale scenario, a built-in: `nntrace trace lenet-mini` times it whole.
+    all.push(("lenet-mini".into(), scenario::load("lenet-mini").unwrap()));
+    all
 }
 
 /// Traces the step and writes it in `format` to a sink, as `nntrace trace` does.
