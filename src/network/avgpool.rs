@@ -116,12 +116,20 @@ impl AvgPool {
     }
 }
 
-impl Step for AvgPool {
-    /// The running sums of ∂L/∂In, one per input.
-    type Scratch = Vec<Sum>;
+/// An average pool's windows (listed once) and its running sums of ∂L/∂In, one per input.
+pub struct AvgPoolScratch {
+    windows: Vec<usize>,
+    sums: Vec<Sum>,
+}
 
-    fn scratch(&self) -> Vec<Sum> {
-        vec![Sum::default(); self.geometry.input.size()]
+impl Step for AvgPool {
+    type Scratch = AvgPoolScratch;
+
+    fn scratch(&self) -> AvgPoolScratch {
+        AvgPoolScratch {
+            windows: self.geometry.all_windows(),
+            sums: vec![Sum::default(); self.geometry.input.size()],
+        }
     }
 
     fn net_inputs(&self) -> usize {
@@ -132,31 +140,31 @@ impl Step for AvgPool {
         &self,
         x: &[f64],
         into: Outputs,
-        _sums: &mut Vec<Sum>,
+        s: &mut AvgPoolScratch,
         ctx: &mut Ctx<R>,
     ) {
         let n = self.n() as f64;
-        for (o, out) in into.out.iter_mut().enumerate() {
-            *out = numbers::sum(self.geometry.window(o).map(|i| x[i])) / n;
+        for (out, window) in into.out.iter_mut().zip(s.windows.chunks_exact(self.n())) {
+            *out = numbers::sum(window.iter().map(|&i| x[i])) / n;
         }
         ctx.record_run(Kind::Out, into.out);
     }
 
     /// ∂L/∂In_i = Σ over the windows holding In_i of ∂L/∂out / n.
-    fn backward<R: Recorder>(&self, io: Gradients, sums: &mut Vec<Sum>, ctx: &mut Ctx<R>) {
+    fn backward<R: Recorder>(&self, io: Gradients, s: &mut AvgPoolScratch, ctx: &mut Ctx<R>) {
         if !ctx.wants_input_grad {
             return;
         }
         let grad = io.incoming.grad();
         let n = self.n() as f64;
         // Each input's terms in the order printed: window by window.
-        sums.fill(Sum::default());
-        for (o, g) in grad.iter().enumerate() {
-            for i in self.geometry.window(o) {
-                sums[i].add(g / n);
+        s.sums.fill(Sum::default());
+        for (window, g) in s.windows.chunks_exact(self.n()).zip(grad) {
+            for &i in window {
+                s.sums[i].add(g / n);
             }
         }
-        for (back, sum) in io.input_grad.iter_mut().zip(sums.iter()) {
+        for (back, sum) in io.input_grad.iter_mut().zip(&s.sums) {
             *back = sum.value();
         }
         ctx.record_input_grads(io.input_grad);

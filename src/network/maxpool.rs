@@ -26,12 +26,21 @@ impl MaxPool {
         self.geometry.window(o)
     }
 
-    /// Output `o`'s window: its input indices into `window`, their values into `values`.
-    fn gather(&self, o: usize, x: &[f64], window: &mut Vec<usize>, values: &mut Vec<f64>) {
-        window.clear();
-        window.extend(self.span(o));
+    /// The inputs of `window` chosen as its maximum (indices into the previous layer's
+    /// outputs) into `chosen`, by the tie convention; returns the share each receives.
+    fn route(
+        window: &[usize],
+        x: &[f64],
+        pooled: f64,
+        ties: Ties,
+        values: &mut Vec<f64>,
+        chosen: &mut Vec<usize>,
+    ) -> f64 {
         values.clear();
         values.extend(window.iter().map(|&i| x[i]));
+        let share = choose(values, pooled, ties, chosen);
+        chosen.iter_mut().for_each(|c| *c = window[*c]);
+        share
     }
 
     /// Every window's margin: the largest input minus the second largest (0 on a tie).
@@ -248,11 +257,11 @@ fn tie_unless_blocked(kind: NoteKind) -> NoteKind {
     }
 }
 
-/// A max pool's running sums (one per input) and one window's inputs, values and chosen
-/// maxima.
+/// A max pool's windows (listed once), its running sums (one per input), and one
+/// window's values and chosen maxima.
 pub struct MaxPoolScratch {
+    windows: Vec<usize>,
     sums: Vec<Sum>,
-    window: Vec<usize>,
     values: Vec<f64>,
     chosen: Vec<usize>,
 }
@@ -263,8 +272,8 @@ impl Step for MaxPool {
     fn scratch(&self) -> MaxPoolScratch {
         let area = self.geometry.area();
         MaxPoolScratch {
+            windows: self.geometry.all_windows(),
             sums: vec![Sum::default(); self.geometry.input.size()],
-            window: Vec::with_capacity(area),
             values: Vec::with_capacity(area),
             chosen: Vec::with_capacity(area),
         }
@@ -281,16 +290,19 @@ impl Step for MaxPool {
         s: &mut MaxPoolScratch,
         ctx: &mut Ctx<R>,
     ) {
-        for (o, out) in into.out.iter_mut().enumerate() {
-            *out = self.span(o).map(|i| x[i]).fold(f64::NEG_INFINITY, f64::max);
+        let area = self.geometry.area();
+        for (out, window) in into.out.iter_mut().zip(s.windows.chunks_exact(area)) {
+            *out = window
+                .iter()
+                .map(|&i| x[i])
+                .fold(f64::NEG_INFINITY, f64::max);
         }
         ctx.record_run(Kind::Out, into.out);
         if R::TRACING {
             let ties = ctx.setup.conventions.maxpool_ties;
-            for (o, &pooled) in into.out.iter().enumerate() {
-                self.gather(o, x, &mut s.window, &mut s.values);
-                let share = choose(&s.values, pooled, ties, &mut s.chosen);
-                s.chosen.iter_mut().for_each(|c| *c = s.window[*c]);
+            for (o, window) in s.windows.chunks_exact(area).enumerate() {
+                let pooled = into.out[o];
+                let share = Self::route(window, x, pooled, ties, &mut s.values, &mut s.chosen);
                 ctx.route(o, &s.chosen, share);
             }
         }
@@ -303,13 +315,13 @@ impl Step for MaxPool {
         }
         let grad = io.incoming.grad();
         let ties = ctx.setup.conventions.maxpool_ties;
+        let area = self.geometry.area();
         // Each input's terms in the order printed: window by window.
         s.sums.fill(Sum::default());
-        for (o, g) in grad.iter().enumerate() {
-            self.gather(o, io.x, &mut s.window, &mut s.values);
-            let share = choose(&s.values, io.y[o], ties, &mut s.chosen);
-            for &c in &s.chosen {
-                s.sums[s.window[c]].add(share * g);
+        for ((window, g), &pooled) in s.windows.chunks_exact(area).zip(grad).zip(io.y) {
+            let share = Self::route(window, io.x, pooled, ties, &mut s.values, &mut s.chosen);
+            for &i in &s.chosen {
+                s.sums[i].add(share * g);
             }
         }
         for (back, sum) in io.input_grad.iter_mut().zip(&s.sums) {

@@ -77,6 +77,12 @@ impl PoolGeometry {
         (0..rows).flat_map(move |dr| (0..cols).map(move |dc| input.index(c, top + dr, left + dc)))
     }
 
+    /// Every window's input indices, window after window ([`area`](Self::area) each, in
+    /// the order of [`window`](Self::window)): what a pooling step reads, listed once.
+    pub fn all_windows(&self) -> Vec<usize> {
+        (0..self.outputs()).flat_map(|o| self.window(o)).collect()
+    }
+
     /// The outputs whose window holds input `i`, in order (several where windows overlap).
     pub fn windows_holding(&self, i: usize) -> impl Iterator<Item = usize> + use<> {
         let (c, r, k) = self.input.position(i);
