@@ -112,7 +112,7 @@ fn argmax(v: &[f64]) -> usize {
 /// computed, then applied. Allocates nothing.
 pub fn step(net: &mut Network, setup: &Setup, pattern: &Pattern, ws: &mut Workspace) {
     net.step_in(setup, pattern, ws, &mut Untraced);
-    net.apply(ws.held());
+    net.apply_held(ws);
 }
 
 /// Trains a copy of the scenario's network. `keep` = (epoch, pattern) keeps the weights as

@@ -122,6 +122,23 @@ impl Network {
         }
     }
 
+    /// Adds each Δw held in `ws` to its weight, as [`apply`](Self::apply) does, bit for
+    /// bit; a weight whose Δw is 0 step after step is snapped once, not every step
+    /// ([`Stay`]).
+    pub fn apply_held(&mut self, ws: &mut Workspace) {
+        for ((layer, dw), stays) in self.layers.iter_mut().zip(&ws.held).zip(&mut ws.stays) {
+            if let Some(params) = layer.trainable_mut() {
+                for ((w, &d), stay) in params.iter_mut().zip(dw).zip(stays.iter_mut()) {
+                    *w = if d == 0.0 {
+                        stay.updated(*w)
+                    } else {
+                        updated(*w, d)
+                    };
+                }
+            }
+        }
+    }
+
     fn forward<R: Recorder>(
         &self,
         setup: &Setup,
@@ -257,4 +274,27 @@ fn l2_penalty<'l>(layers: impl Iterator<Item = &'l Layer>) -> f64 {
         })
         .map(|w| w * w);
     numbers::sum(squares)
+}
+
+/// What [`updated`]`(w, 0)` last gave for one parameter, and for which w: the update of a
+/// weight whose Δw is 0 (its input stayed 0) is the same snapped sum step after step, so
+/// it is computed once for each w it meets. A pure function remembered, so exact.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stay {
+    last: Option<(u64, f64)>,
+}
+
+impl Stay {
+    /// updated(w, 0), remembered.
+    #[inline]
+    fn updated(&mut self, w: f64) -> f64 {
+        match self.last {
+            Some((bits, new)) if bits == w.to_bits() => new,
+            _ => {
+                let new = updated(w, 0.0);
+                self.last = Some((w.to_bits(), new));
+                new
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! every layer's outputs, net inputs, gradients and held Δw, and each layer's own scratch.
 //! Training runs thousands of steps in one workspace, so a step allocates nothing.
 
+use super::step::Stay;
 use super::{Layer, Network};
 use std::any::Any;
 
@@ -16,6 +17,8 @@ pub struct Workspace {
     pub(super) grads: Vec<Vec<f64>>,
     /// The held Δw of layer `i`'s parameters, in parameter order.
     pub(super) held: Vec<Vec<f64>>,
+    /// For each parameter, its last update by a Δw of 0 ([`Network::apply_held`]).
+    pub(super) stays: Vec<Vec<Stay>>,
     /// Layer `i` with the weights a recorder changed (rounding, a student's values), where
     /// it changed any; the untraced step never does.
     pub(super) altered: Vec<Option<Layer>>,
@@ -38,6 +41,10 @@ impl Workspace {
             nets: layers.iter().map(|l| vec![0.0; l.net_inputs()]).collect(),
             grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
             held: layers.iter().map(|l| vec![0.0; l.param_count()]).collect(),
+            stays: layers
+                .iter()
+                .map(|l| vec![Stay::default(); l.param_count()])
+                .collect(),
             altered: layers.iter().map(|_| None).collect(),
             scratch: layers.iter().map(Layer::scratch).collect(),
             loss: 0.0,
