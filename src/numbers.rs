@@ -63,6 +63,31 @@ impl Sum {
     }
 }
 
+/// A run of sums snapped, the last one remembered: equal sums in a row (a filter over a
+/// blank part of an image: the bias plus zeros, position after position) are snapped
+/// once. Exact: a sum's value depends only on its total, its magnitude and its count of
+/// terms, compared bit for bit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Snapper {
+    last: Option<(u64, u64, u32, f64)>,
+}
+
+impl Snapper {
+    /// [`Sum::value`] of `sum`, or of the last sum if it is the same.
+    #[inline]
+    pub fn value(&mut self, sum: &Sum) -> f64 {
+        let key = (sum.total.to_bits(), sum.magnitude.to_bits(), sum.terms);
+        match self.last {
+            Some((t, m, n, value)) if (t, m, n) == key => value,
+            _ => {
+                let value = sum.value();
+                self.last = Some((key.0, key.1, key.2, value));
+                value
+            }
+        }
+    }
+}
+
 /// Σ terms, in order, snapped.
 pub fn sum(terms: impl IntoIterator<Item = f64>) -> f64 {
     let mut s = Sum::default();
@@ -397,6 +422,33 @@ impl std::fmt::Debug for Digits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapper_gives_each_sum_its_own_value_also_after_an_equal_one() {
+        let sums: Vec<Sum> = [
+            vec![0.1, 0.2],
+            vec![0.1, 0.2],
+            vec![0.3],
+            vec![0.0, -0.0],
+            vec![-0.0],
+            vec![f64::NAN],
+            vec![f64::NAN],
+            vec![1.0, 1e-17],
+            vec![1.0, 1e-17],
+            vec![0.1, 0.2],
+        ]
+        .into_iter()
+        .map(|terms| {
+            let mut s = Sum::default();
+            terms.into_iter().for_each(|t| s.add(t));
+            s
+        })
+        .collect();
+        let mut snapper = Snapper::default();
+        for s in &sums {
+            assert_eq!(snapper.value(s).to_bits(), s.value().to_bits(), "{s:?}");
+        }
+    }
 
     #[test]
     fn a_sum_that_is_zero_in_decimal_is_zero() {

@@ -9,7 +9,7 @@ use super::{
     NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::numbers::{Sum, sum};
+use crate::numbers::{Snapper, Sum, sum};
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -551,6 +551,7 @@ impl Step for Conv1d {
         for (c, map) in into.out.chunks_exact_mut(positions).enumerate() {
             let b = self.params.bias.as_ref().map(|b| b[c]);
             let w = self.filter(c);
+            let mut snapper = Snapper::default();
             for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(size)) {
                 let mut sum = Sum::default();
                 for (j, &xj) in window.iter().enumerate() {
@@ -559,7 +560,7 @@ impl Step for Conv1d {
                 if let Some(b) = b {
                     sum.add(b);
                 }
-                *out = sum.value();
+                *out = snapper.value(&sum);
             }
         }
         ctx.record_run(Kind::Out, into.out);

@@ -15,7 +15,7 @@ use super::{
     LayerKind, Link, NoteKind, Outputs, Params, Shape, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::numbers::{Sum, sum};
+use crate::numbers::{Snapper, Sum, sum};
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1028,6 +1028,7 @@ impl Step for Conv2d {
             .zip(s.met.chunks_exact(taps))
             .enumerate()
         {
+            let mut snapper = Snapper::default();
             for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(taps)) {
                 let mut sum = Sum::default();
                 for (xj, wj) in window.iter().zip(w) {
@@ -1036,7 +1037,7 @@ impl Step for Conv2d {
                 if let Some(b) = self.bias(f) {
                     sum.add(b);
                 }
-                *out = sum.value();
+                *out = snapper.value(&sum);
             }
         }
         ctx.record_run(Kind::Out, into.out);
