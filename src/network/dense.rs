@@ -42,15 +42,20 @@ impl Dense {
     }
 
     /// The slides' name of a unit's net input: I@C, or the score f@p1 under softmax.
+    /// The net input's name: `I@` (`f@` for a softmax) and the unit's.
     fn net_symbol(&self, unit: usize) -> String {
+        [self.net_prefix(), &self.outputs[unit]].concat()
+    }
+
+    fn net_prefix(&self) -> &'static str {
         match self.activation {
-            Activation::Softmax => format!("f@{}", self.outputs[unit]),
-            _ => format!("I@{}", self.outputs[unit]),
+            Activation::Softmax => "f@",
+            _ => "I@",
         }
     }
 
     fn delta_symbol(&self, unit: usize) -> String {
-        ["∂L/∂", &self.net_symbol(unit)].concat()
+        ["∂L/∂", self.net_prefix(), &self.outputs[unit]].concat()
     }
 
     /// δ of every unit into `delta`, from ∂L/∂out `g`, the outputs `y` and the net inputs.

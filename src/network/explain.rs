@@ -4,6 +4,7 @@
 //! weights, common to every layer, are explained here.
 
 use super::{Hazard, Network, Pattern, Setup};
+use std::borrow::Cow;
 use crate::formula::{Expr, quantity, var};
 use crate::trace::{Entry, INPUT_LAYER, Key, Kind, LOSS_LAYER, LayerId, Trace};
 
@@ -40,7 +41,7 @@ impl Explained {
         keys.extend(&self.depends);
         keys
     }
-    pub fn note(mut self, kind: NoteKind, text: impl Into<String>) -> Explained {
+    pub fn note(mut self, kind: NoteKind, text: impl Into<Cow<'static, str>>) -> Explained {
         self.note = Some(Note {
             kind,
             text: text.into(),
@@ -53,7 +54,8 @@ impl Explained {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     pub kind: NoteKind,
-    pub text: String,
+    /// Most remarks are fixed words ("held until the update"), kept without a copy.
+    pub text: Cow<'static, str>,
 }
 
 /// What a remark says, so that colour and layout follow the meaning, not the words.

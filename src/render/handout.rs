@@ -219,7 +219,7 @@ impl Handout<'_> {
                     },
                 ];
                 if !self.blank {
-                    cells.push(w.text(r.note.as_ref().map_or("", |n| n.text.as_str())));
+                    cells.push(w.text(r.note.as_ref().map_or("", |n| &*n.text)));
                 }
                 cells
             })
