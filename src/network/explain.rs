@@ -4,9 +4,9 @@
 //! weights, common to every layer, are explained here.
 
 use super::{Hazard, Network, Pattern, Setup};
-use std::borrow::Cow;
 use crate::formula::{Expr, quantity, var};
 use crate::trace::{Entry, INPUT_LAYER, Key, Kind, LOSS_LAYER, LayerId, Trace};
+use std::borrow::Cow;
 
 /// One row of a table: what a quantity is called and how it was computed.
 pub struct Explained {
