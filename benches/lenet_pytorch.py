@@ -4,7 +4,7 @@ network with the same weights (conv2d 8 filters 3 × 3 → ReLU → max pool 2 �
 dense 10 softmax, cross-entropy, SGD with the scenario's learning rate), and prints the
 median time of one step (forward, backward, update) over 2,000 steps.
 
-    pip install torch pyyaml   # not available on the machine the README's figures are from
+    pip install torch pyyaml   # from PyPI, in a virtual environment (README, Speed)
     python3 benches/lenet_pytorch.py scenarios/lenet-mini.yaml
 """
 import statistics
