@@ -265,7 +265,7 @@ pub fn render(ex: &Explainer, title: &str, upto: Option<usize>, digits: usize) -
         .collect();
     let page = plan(&scene, &columns);
     let mut svg = String::new();
-    open(&mut svg, &page, title);
+    open(&mut svg, page.width, page.height, title, &page.step_lines);
     headers(&mut svg, &scene, &page.at, page.top);
     let place = |layer: usize, node: usize| {
         Some((
@@ -361,8 +361,7 @@ fn plan(scene: &Scene, columns: &[Column]) -> Page {
 
 /// The SVG's opening: its size and fonts, a white ground, the title and the step's
 /// caption.
-fn open(svg: &mut String, page: &Page, title: &str) {
-    let Page { width, height, .. } = *page;
+fn open(svg: &mut String, width: f64, height: f64, title: &str, step_lines: &[String]) {
     let _ = writeln!(
         svg,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
@@ -379,7 +378,7 @@ fn open(svg: &mut String, page: &Page, title: &str) {
         "<text x=\"20\" y=\"32\" font-size=\"{size}\" font-weight=\"bold\">{}</text>",
         escape(&shown)
     );
-    for (i, line) in page.step_lines.iter().enumerate() {
+    for (i, line) in step_lines.iter().enumerate() {
         let _ = writeln!(
             svg,
             "<text class=\"step\" x=\"20\" y=\"{}\" fill=\"#b34700\">{}</text>",

@@ -11,7 +11,9 @@
 //! Everything that depends on the kind of a layer is asked of the layer: its shape, the
 //! window of each output, its links and their gates, whether it masks, its figures.
 
-use super::{FONT, LINE, Rect, SMALL, Scene, draw_loss, escape, fit, loss_lines, text_width, wrap};
+use super::{
+    FONT, LINE, Rect, SMALL, Scene, draw_loss, escape, fit, loss_lines, open, text_width, wrap,
+};
 use crate::network::{Explainer, Gate, GridCell, Rank, Shape};
 use crate::trace::{INPUT_LAYER, Key, Kind, LayerId};
 use std::collections::{HashMap, HashSet};
@@ -165,33 +167,6 @@ pub(super) fn render(scene: &Scene, title: &str) -> super::Diagram {
     }
     svg.push_str("</svg>\n");
     super::Diagram { svg, notes }
-}
-
-fn open(svg: &mut String, width: f64, height: f64, title: &str, step_lines: &[String]) {
-    let _ = writeln!(
-        svg,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
-         width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
-         font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\" font-size=\"{FONT}\">"
-    );
-    let _ = writeln!(
-        svg,
-        "<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>"
-    );
-    let (size, shown) = fit(title, width - 40.0, 22.0, true);
-    let _ = writeln!(
-        svg,
-        "<text x=\"20\" y=\"32\" font-size=\"{size}\" font-weight=\"bold\">{}</text>",
-        escape(&shown)
-    );
-    for (i, line) in step_lines.iter().enumerate() {
-        let _ = writeln!(
-            svg,
-            "<text class=\"step\" x=\"20\" y=\"{}\" fill=\"#b34700\">{}</text>",
-            64.0 + LINE * i as f64,
-            escape(line)
-        );
-    }
 }
 
 /// The shape as a caption: `1 × 4 × 4` for maps, `9` for a vector.
