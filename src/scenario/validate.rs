@@ -828,26 +828,7 @@ fn conv1d(
     check_windows(ck, path, "filter", size, stride, padding, input.cols)?;
     let filters = rows.len();
     let kernels = DMatrix::from_fn(size, filters, |j, c| rows[c][j]);
-    let bias = match raw.bias {
-        None => None,
-        Some(RawBias::One(b)) if filters == 1 => Some(vec![b]),
-        Some(RawBias::One(_)) => {
-            return ck.fail(
-                format!("{path}.bias"),
-                format!("one bias for {filters} filters; give a list"),
-            );
-        }
-        Some(RawBias::Many(b)) if b.len() == filters => Some(b),
-        Some(RawBias::Many(b)) => {
-            return ck.fail(
-                format!("{path}.bias"),
-                format!("{} biases for {filters} filters", b.len()),
-            );
-        }
-    };
-    if let Some(b) = &bias {
-        ck.finite(|| format!("{path}.bias"), b)?;
-    }
+    let bias = filter_biases(ck, path, raw.bias, filters)?;
     let mut names = kernel_names(ck, path, raw.kernel_names, filters, size)?;
     bias_names(
         ck,
@@ -881,6 +862,37 @@ fn conv1d(
         input_len: input.cols,
         outputs,
     })
+}
+
+/// A convolution's biases, one per filter (a single number where there is one filter),
+/// each finite.
+fn filter_biases(
+    ck: &Checker,
+    path: &str,
+    given: Option<RawBias>,
+    filters: usize,
+) -> Result<Option<Vec<f64>>> {
+    let bias = match given {
+        None => None,
+        Some(RawBias::One(b)) if filters == 1 => Some(vec![b]),
+        Some(RawBias::One(_)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("one bias for {filters} filters; give a list"),
+            );
+        }
+        Some(RawBias::Many(b)) if b.len() == filters => Some(b),
+        Some(RawBias::Many(b)) => {
+            return ck.fail(
+                format!("{path}.bias"),
+                format!("{} biases for {filters} filters", b.len()),
+            );
+        }
+    };
+    if let Some(b) = &bias {
+        ck.finite(|| format!("{path}.bias"), b)?;
+    }
+    Ok(bias)
 }
 
 /// A filter's weight names as the file writes them (one list, or one list per filter),
@@ -1185,26 +1197,7 @@ fn conv2d(
     let weights = DMatrix::from_fn(taps, filters, |j, f| {
         kernels[f][j / (kh * kw)][j / kw % kh][j % kw]
     });
-    let bias = match raw.bias {
-        None => None,
-        Some(RawBias::One(b)) if filters == 1 => Some(vec![b]),
-        Some(RawBias::One(_)) => {
-            return ck.fail(
-                format!("{path}.bias"),
-                format!("one bias for {filters} filters; give a list"),
-            );
-        }
-        Some(RawBias::Many(b)) if b.len() == filters => Some(b),
-        Some(RawBias::Many(b)) => {
-            return ck.fail(
-                format!("{path}.bias"),
-                format!("{} biases for {filters} filters", b.len()),
-            );
-        }
-    };
-    if let Some(b) = &bias {
-        ck.finite(|| format!("{path}.bias"), b)?;
-    }
+    let bias = filter_biases(ck, path, raw.bias, filters)?;
     let given = kernel_names_2d(ck, path, raw.kernel_names, filters, channels, kernel)?;
     let mut names = ck.names(
         &format!("{path}.kernel_names"),
