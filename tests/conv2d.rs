@@ -99,15 +99,7 @@ fn conv1d_padding_by_hand() {
     assert_eq!(v["conv.wgrad.w1"], 32.0 * 2.0);
     // In2 is read by both windows: by w3 at position 1, by w1 at position 2.
     assert_eq!(v["lift.grad.lift2"], 210.0 * 100.0 + 32.0);
-    let t = s.trace(0, Policy::default());
-    let ex = s.explainer(0, &t);
-    let key = t
-        .entries
-        .iter()
-        .map(|e| e.key)
-        .find(|&k| ex.id(k) == "conv.out.conv1")
-        .unwrap();
-    let e = ex.explain(key);
+    let e = explained(&s, "conv.out.conv1");
     use nntrace::formula::Rendering;
     assert_eq!(
         e.formula.render(Rendering::Symbolic, 6),
@@ -177,15 +169,7 @@ fn padded_strided_cells_by_hand() {
 #[test]
 fn padded_zeros_appear_in_formulas_as_0_and_are_noted() {
     let s = padded("correlate");
-    let t = s.trace(0, Policy::default());
-    let ex = s.explainer(0, &t);
-    let key = t
-        .entries
-        .iter()
-        .map(|e| e.key)
-        .find(|&k| ex.id(k) == "conv.out.f1_1_2")
-        .unwrap();
-    let e = ex.explain(key);
+    let e = explained(&s, "conv.out.f1_1_2");
     use nntrace::formula::Rendering;
     assert_eq!(
         e.formula.render(Rendering::Symbolic, 6),
@@ -362,4 +346,12 @@ fn a_kernel_not_rotated_and_ignored_padding_are_named() {
     );
     // A value no mistake gives is wrong without a name.
     assert_eq!(named("conv.out.f1_1_1", 1234.5), None);
+}
+
+/// How the quantity with `id` was computed, in the trace of `s`.
+fn explained(s: &Scenario, id: &str) -> nntrace::network::Explained {
+    let t = s.trace(0, Policy::default());
+    let ex = s.explainer(0, &t);
+    let key = t.entries.iter().map(|e| e.key).find(|&k| ex.id(k) == id);
+    ex.explain(key.unwrap_or_else(|| panic!("no quantity {id}")))
 }
