@@ -92,7 +92,12 @@ fn map_of(ex: &Explainer, key: crate::trace::Key) -> Option<(LayerId, Kind, usiz
         return Some((key.layer, key.kind, 0));
     }
     let node = match key.kind {
-        Kind::Contrib => ex.net.layer(key.layer)?.contrib_node(key.index as usize)?,
+        Kind::Contrib => ex
+            .net
+            .layer(key.layer)?
+            .shared_filter()?
+            .filter_index()
+            .contrib_node(key.index as usize),
         _ => key.index as usize,
     };
     Some((key.layer, key.kind, shape.position(node).0))

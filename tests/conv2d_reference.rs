@@ -418,7 +418,10 @@ fn grid_values(s: &Scenario, figure: &Figure, caption: &str) -> Vec<Vec<f64>> {
 fn the_input_gradient_figure_is_the_references_padded_map_and_rotated_kernel() {
     let s = lifted();
     let conv = Network::layer_id(1);
-    let figures = s.network.layers[1].figures(conv, Phase::Backward);
+    let figures = s.network.layers[1]
+        .shared_filter()
+        .expect("a convolution")
+        .figures(conv, Phase::Backward);
     let full = figures
         .iter()
         .find(|f| f.title.starts_with("∂L/∂X"))

@@ -4,7 +4,7 @@
 //! replay reproduces is named. A new mistake is a few lines here.
 
 use crate::network::maxpool::tie_rule;
-use crate::network::{Explainer, Layer, Loss, Network, Setup, Slip, Ties};
+use crate::network::{Explainer, FilterIndex, Layer, Loss, Network, Setup, Slip, Ties};
 use crate::scenario::Scenario;
 use crate::trace::{Alter, Key, Kind, LOSS_LAYER, Phase, Trace};
 use std::collections::{HashMap, HashSet};
@@ -77,6 +77,15 @@ fn layers_with(net: &Network, slip: Slip) -> Vec<(u16, &Layer)> {
         .collect()
 }
 
+/// Every layer with shared filters (with its trace id and their index geometry) that makes
+/// `slip` possible.
+fn filters_with(net: &Network, slip: Slip) -> Vec<(u16, FilterIndex)> {
+    layers_with(net, slip)
+        .into_iter()
+        .filter_map(|(id, l)| Some((id, l.shared_filter()?.filter_index())))
+        .collect()
+}
+
 /// What `key` could be with `slip` made, as the layer that computed it says: its own
 /// layer, or for a gradient the layer above that sent it.
 fn slipped_at(slip: Slip, ex: &Explainer, key: Key) -> Vec<f64> {
@@ -137,13 +146,10 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
             explain: Rc::new(|ex, key| slip_words(Slip::WrongWeightIndex, ex, key)),
         });
     }
-    for (layer, l) in layers_with(net, Slip::FilterSumWithoutInput) {
+    for (layer, filter) in filters_with(net, Slip::FilterSumWithoutInput) {
         list.push(Mistake {
             code: "filter-sum-without-input",
-            replay: Replay::Alter(Rc::new(WithoutInput {
-                layer,
-                filter: l.clone(),
-            })),
+            replay: Replay::Alter(Rc::new(WithoutInput { layer, filter })),
             explain: Rc::new(|ex, key| {
                 format!(
                     "a shared filter's gradient is Σ_k ∂L/∂f_k·In, each ∂L/∂f_k times the input \
@@ -153,8 +159,8 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
             }),
         });
     }
-    for (layer, l) in layers_with(net, Slip::UnsummedFilterGradient) {
-        let positions = l.positions();
+    for (layer, filter) in filters_with(net, Slip::UnsummedFilterGradient) {
+        let positions = filter.positions;
         let tried: Vec<usize> = if positions <= UNSUMMED_POSITIONS {
             (0..positions).collect()
         } else {
@@ -165,7 +171,7 @@ fn formula_slips(s: &Scenario, list: &mut Vec<Mistake>) {
                 code: "unsummed-filter-gradient",
                 replay: Replay::Alter(Rc::new(OnePosition {
                     layer,
-                    filter: l.clone(),
+                    filter,
                     position,
                 })),
                 explain: Rc::new(move |ex, key| {
@@ -365,7 +371,8 @@ fn explain_ties(ex: &Explainer, key: Key, other: Ties) -> String {
     for (i, pool) in ex.net.layers.iter().enumerate() {
         let id = Network::layer_id(i);
         let names = ex.net.node_names(id - 1);
-        for (o, tied) in pool.ties(id, ex) {
+        let tied_here = pool.routing().map_or_else(Vec::new, |r| r.ties(id, ex));
+        for (o, tied) in tied_here {
             let holds = key.layer == id - 1 && tied.contains(&(key.index as usize));
             ties.push((
                 holds,
@@ -511,7 +518,8 @@ fn pool_windows(net: &Network) -> HashMap<Key, Vec<Key>> {
     let mut windows = HashMap::new();
     for (i, layer) in net.layers.iter().enumerate() {
         let id = Network::layer_id(i);
-        for (o, window) in layer.pool_windows() {
+        let windows_here = layer.routing().map_or_else(Vec::new, |r| r.pool_windows());
+        for (o, window) in windows_here {
             let inputs = window
                 .into_iter()
                 .map(|k| Key::new(id - 1, Kind::Out, k))
@@ -544,9 +552,11 @@ fn through_updated_weights(ex: &Explainer, key: Key) -> Vec<f64> {
 /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2", or where a pooled gradient goes.
 fn explain_pool(ex: &Explainer, key: Key) -> String {
     let describe = |pooled: Key| {
-        ex.net
-            .layer(pooled.layer)?
-            .describe_route(pooled.layer, pooled.index as usize, ex)
+        ex.net.layer(pooled.layer)?.routing()?.describe_route(
+            pooled.layer,
+            pooled.index as usize,
+            ex,
+        )
     };
     if let Some(here) = describe(key).filter(|_| key.kind == Kind::Out) {
         return here;
@@ -555,7 +565,8 @@ fn explain_pool(ex: &Explainer, key: Key) -> String {
     let pool_id = key.layer.saturating_add(1);
     let holding: Vec<String> = match ex.net.layer(pool_id).filter(|_| key.kind == Kind::Grad) {
         Some(pool) => pool
-            .pool_windows()
+            .routing()
+            .map_or_else(Vec::new, |r| r.pool_windows())
             .into_iter()
             .filter(|(_, window)| window.contains(&(key.index as usize)))
             .map(|(o, _)| {
@@ -585,7 +596,7 @@ fn explain_pool(ex: &Explainer, key: Key) -> String {
 /// taken as ∂L/∂f_k.
 struct WithoutInput {
     layer: u16,
-    filter: Layer,
+    filter: FilterIndex,
 }
 
 impl Alter for WithoutInput {
@@ -593,19 +604,17 @@ impl Alter for WithoutInput {
         if key.layer != self.layer || key.kind != Kind::Contrib {
             return value;
         }
-        match self.filter.contrib_node(key.index as usize) {
-            Some(f) => so_far
-                .value(Key::new(self.layer, Kind::Grad, f))
-                .unwrap_or(value),
-            None => value,
-        }
+        let f = self.filter.contrib_node(key.index as usize);
+        so_far
+            .value(Key::new(self.layer, Kind::Grad, f))
+            .unwrap_or(value)
     }
 }
 
 /// A shared filter's gradient taken from one position instead of the sum over all.
 struct OnePosition {
     layer: u16,
-    filter: Layer,
+    filter: FilterIndex,
     position: usize,
 }
 

@@ -5,8 +5,8 @@
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
 use super::{
-    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
-    NoteKind, Outputs, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, Hazard, LayerKind, Link, NoteKind,
+    Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Snapper, Sum, sum};
@@ -75,27 +75,6 @@ impl Conv1d {
         }
     }
 
-    /// Contributions recorded: one per filter weight and position.
-    pub fn contrib_count(&self) -> usize {
-        self.params.weights.len() * self.positions()
-    }
-
-    /// Index of the contribution of filter weight (c, j) at position k.
-    #[inline]
-    pub fn contrib_index(&self, c: usize, k: usize, j: usize) -> usize {
-        (c * self.positions() + k) * self.size() + j
-    }
-
-    /// `(filter, position, weight)` of a contribution index.
-    pub fn contrib_parts(&self, index: usize) -> (usize, usize, usize) {
-        let (size, positions) = (self.size(), self.positions());
-        (
-            index / size / positions,
-            index / size % positions,
-            index % size,
-        )
-    }
-
     /// Where the window of output `i` starts on the padded input, and where a student may
     /// have put it instead: one cell earlier or later (off by one), or at the output's
     /// position itself (the stride ignored). Only windows that fit on the padded input and
@@ -135,11 +114,6 @@ impl Conv1d {
             .as_ref()
             .map(|_| ex.value(id, Kind::W, self.params.bias_index(c)));
         respond(&field, &w, b)
-    }
-
-    /// The (filter, weight within the filter) of parameter `p`; None for a bias.
-    pub fn filter_of(&self, p: usize) -> Option<(usize, usize)> {
-        (!self.params.is_bias(p)).then(|| (p / self.size(), p % self.size()))
     }
 
     /// The weights of filter `c`: one column, contiguous in the column-major storage.
@@ -201,18 +175,20 @@ impl Conv1d {
     /// The symbol of a contribution: `∂L/∂f_k·In`, the input weight j met at position k
     /// (`0` where it met padding).
     fn contrib_symbol(&self, id: LayerId, index: usize, ex: &Explainer) -> String {
-        let (c, k, j) = self.contrib_parts(index);
+        let layout = self.filter_index();
+        let (c, k, j) = layout.parts(index);
         let read = match self.cell(k, self.pair(j)) {
             Some(i) => ex.net.node_names(id - 1)[i].as_str(),
             None => "0",
         };
-        ["∂L/∂", &self.outputs[c * self.positions() + k], "·", read].concat()
+        ["∂L/∂", &self.outputs[layout.node(c, k)], "·", read].concat()
     }
 
     /// ∂L/∂f_k · Ĩn_(k·stride + j'), j' the cell weight j meets.
     fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
-        let (c, k, j) = self.contrib_parts(index);
-        let f = c * self.positions() + k;
+        let layout = self.filter_index();
+        let (c, k, j) = layout.parts(index);
+        let f = layout.node(c, k);
         (
             self.contrib_symbol(id, index, ex),
             Expr::mul(vec![ex.grad(id, f), self.operand(ex, id, k, self.pair(j))]),
@@ -232,7 +208,7 @@ impl Conv1d {
         let (c, j) = (p / self.size(), p % self.size());
         let terms = (0..positions)
             .map(|k| {
-                let index = self.contrib_index(c, k, j);
+                let index = self.filter_index().contrib(c, k, j);
                 ex.operand(self.contrib_symbol(id, index, ex), id, Kind::Contrib, index)
             })
             .collect();
@@ -262,6 +238,22 @@ impl Conv1d {
         } else {
             Expr::add(terms)
         }
+    }
+}
+
+impl SharedFilter for Conv1d {
+    fn filter_index(&self) -> FilterIndex {
+        FilterIndex::of(&self.params, self.positions())
+    }
+
+    /// `3`: position 3.
+    fn position_name(&self, position: usize) -> String {
+        (position + 1).to_string()
+    }
+
+    /// None: the contribution tables show it all.
+    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
+        Vec::new()
     }
 }
 
@@ -323,7 +315,7 @@ impl LayerKind for Conv1d {
     /// Each parameter's w, ∂L/∂w, Δw and new w; each node's out and grad (and its input's
     /// grad); one contribution per filter weight and position.
     fn quantities(&self) -> usize {
-        4 * self.params.count() + 4 * self.outputs.len() + self.contrib_count()
+        4 * self.params.count() + 4 * self.outputs.len() + self.filter_index().count()
     }
 
     fn is_view(&self) -> bool {
@@ -352,51 +344,11 @@ impl LayerKind for Conv1d {
     }
 
     fn links(&self) -> Vec<Link> {
-        let (size, positions) = (self.size(), self.positions());
-        let mut links = Vec::with_capacity(self.contrib_count());
-        for c in 0..self.filters() {
-            for k in 0..positions {
-                for j in 0..size {
-                    if let Some(from) = self.cell(k, self.pair(j)) {
-                        links.push(Link {
-                            from,
-                            to: c * positions + k,
-                            weight: Some(c * size + j),
-                            contrib: Some(self.contrib_index(c, k, j)),
-                            gate: Gate::Open,
-                        });
-                    }
-                }
-            }
-        }
-        links
+        self.filter_index().links(|k, j| self.cell(k, self.pair(j)))
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        let (size, positions) = (self.size(), self.positions());
-        (0..self.filters())
-            .map(|c| FilterTable {
-                weights: (0..size).map(|j| c * size + j).collect(),
-                nodes: (0..positions).map(|k| c * positions + k).collect(),
-                contribs: (0..positions)
-                    .map(|k| (0..size).map(|j| self.contrib_index(c, k, j)).collect())
-                    .collect(),
-            })
-            .collect()
-    }
-
-    /// `w2@3`: filter weight w2 at position 3 (1-based).
-    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
-        Vec::new()
-    }
-
-    fn contrib_name(&self, index: usize) -> Option<String> {
-        let (c, k, j) = self.contrib_parts(index);
-        Some(format!(
-            "{}@{}",
-            self.params.names[c * self.size() + j],
-            k + 1
-        ))
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
+        Some(self)
     }
 
     fn explain(&self, key: Key, ex: &Explainer) -> Explained {
@@ -481,29 +433,7 @@ impl LayerKind for Conv1d {
         ))
     }
 
-    fn contrib_node(&self, index: usize) -> Option<usize> {
-        let (c, k, _) = self.contrib_parts(index);
-        Some(c * self.positions() + k)
-    }
-
-    fn contrib_at(&self, p: usize, position: usize) -> Option<usize> {
-        let (c, j) = self.filter_of(p)?;
-        Some(self.contrib_index(c, position, j))
-    }
-
-    fn positions(&self) -> usize {
-        self.positions()
-    }
-
-    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+    fn routing(&self) -> Option<&dyn Routing> {
         None
     }
 }
@@ -578,7 +508,11 @@ impl Step for Conv1d {
                 for (j, term) in s.terms.iter_mut().enumerate() {
                     *term = g * window[self.pair(j)];
                 }
-                ctx.record_run_from(Kind::Contrib, self.contrib_index(c, k, 0), &mut s.terms);
+                ctx.record_run_from(
+                    Kind::Contrib,
+                    self.filter_index().contrib(c, k, 0),
+                    &mut s.terms,
+                );
                 for (sum, term) in sums.iter_mut().zip(&s.terms) {
                     sum.add(*term);
                 }

@@ -11,8 +11,8 @@
 //! kernel rotated by 180°, the padding cropped away.
 
 use super::{
-    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, GridCell, GridOf, Hazard,
-    LayerKind, Link, NoteKind, Outputs, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, GridCell, GridOf, Hazard, LayerKind,
+    Link, NoteKind, Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
 use crate::numbers::{Snapper, Sum, sum};
@@ -43,6 +43,16 @@ pub struct Conv2d {
 enum Cell {
     Input(usize),
     Padding,
+}
+
+impl Cell {
+    /// The input it falls on; None for a padded zero.
+    fn input(self) -> Option<usize> {
+        match self {
+            Cell::Input(i) => Some(i),
+            Cell::Padding => None,
+        }
+    }
 }
 
 impl Conv2d {
@@ -76,26 +86,6 @@ impl Conv2d {
     pub fn positions(&self) -> usize {
         let [r, c] = self.out_dims();
         r * c
-    }
-
-    pub fn contrib_count(&self) -> usize {
-        self.params.weights.len() * self.positions()
-    }
-
-    /// Index of the contribution of filter `f`'s weight `j` at position `pos`.
-    #[inline]
-    pub fn contrib_index(&self, f: usize, pos: usize, j: usize) -> usize {
-        (f * self.positions() + pos) * self.taps() + j
-    }
-
-    /// `(filter, position, weight within the filter)` of a contribution index.
-    pub fn contrib_parts(&self, index: usize) -> (usize, usize, usize) {
-        let (taps, positions) = (self.taps(), self.positions());
-        (
-            index / taps / positions,
-            index / taps % positions,
-            index % taps,
-        )
     }
 
     /// (channel, row, column) of weight `j` within a filter.
@@ -182,11 +172,6 @@ impl Conv2d {
 
     fn bias(&self, f: usize) -> Option<f64> {
         self.params.bias.as_ref().map(|b| b[f])
-    }
-
-    /// The (filter, weight within the filter) of parameter `p`; None for a bias.
-    pub fn filter_of(&self, p: usize) -> Option<(usize, usize)> {
-        (!self.params.is_bias(p)).then(|| (p / self.taps(), p % self.taps()))
     }
 
     /// (position, window cell) of every term of ∂L/∂(input i), in the order printed.
@@ -341,10 +326,7 @@ impl Conv2d {
     /// `receptive field x1_1_1..x1_2_2`, with the padded zeros counted.
     fn field_words(&self, ex: &Explainer, id: LayerId, pos: usize) -> String {
         let inputs: Vec<usize> = (0..self.taps())
-            .filter_map(|j| match self.cell(pos, j) {
-                Cell::Input(i) => Some(i),
-                Cell::Padding => None,
-            })
+            .filter_map(|j| self.cell(pos, j).input())
             .collect();
         let mut words = match (inputs.first(), inputs.last()) {
             (Some(&a), Some(&b)) => format!(
@@ -365,8 +347,9 @@ impl Conv2d {
     /// The symbol of a contribution: `∂L/∂f·x`, the input weight j met at that position
     /// (`0` where it met padding).
     fn contrib_symbol(&self, id: LayerId, index: usize, ex: &Explainer) -> String {
-        let (f, pos, j) = self.contrib_parts(index);
-        let o = f * self.positions() + pos;
+        let layout = self.filter_index();
+        let (f, pos, j) = layout.parts(index);
+        let o = layout.node(f, pos);
         let read = match self.cell(pos, self.pair(j)) {
             Cell::Input(i) => self.node_name(ex, id, i),
             Cell::Padding => "0",
@@ -376,8 +359,9 @@ impl Conv2d {
 
     /// ∂L/∂f · (the input weight j met at that position).
     fn contrib_formula(&self, id: LayerId, index: usize, ex: &Explainer) -> (String, Expr) {
-        let (f, pos, j) = self.contrib_parts(index);
-        let o = f * self.positions() + pos;
+        let layout = self.filter_index();
+        let (f, pos, j) = layout.parts(index);
+        let o = layout.node(f, pos);
         (
             self.contrib_symbol(id, index, ex),
             Expr::mul(vec![
@@ -389,7 +373,7 @@ impl Conv2d {
 
     fn explain_contrib(&self, id: LayerId, index: usize, ex: &Explainer) -> Explained {
         let (symbol, formula) = self.contrib_formula(id, index, ex);
-        let (_, pos, j) = self.contrib_parts(index);
+        let (_, pos, j) = self.filter_index().parts(index);
         let e = Explained::new(symbol, formula);
         if self.cell(pos, self.pair(j)) == Cell::Padding {
             e.note(NoteKind::Remark, "here the weight met a padded 0")
@@ -401,7 +385,7 @@ impl Conv2d {
     fn explain_wgrad(&self, id: LayerId, p: usize, ex: &Explainer) -> Explained {
         let symbol = ["∂L/∂", &self.params.names[p]].concat();
         let positions = self.positions();
-        let Some((f, j)) = self.filter_of(p) else {
+        let Some((f, j)) = self.filter_index().filter_of(p) else {
             let f = p - self.params.weights.len();
             let terms = (0..positions)
                 .map(|pos| ex.grad(id, f * positions + pos))
@@ -413,7 +397,7 @@ impl Conv2d {
         };
         let terms = (0..positions)
             .map(|pos| {
-                let index = self.contrib_index(f, pos, j);
+                let index = self.filter_index().contrib(f, pos, j);
                 ex.operand(self.contrib_symbol(id, index, ex), id, Kind::Contrib, index)
             })
             .collect();
@@ -653,6 +637,38 @@ impl Conv2d {
     }
 }
 
+impl SharedFilter for Conv2d {
+    fn filter_index(&self) -> FilterIndex {
+        FilterIndex::of(&self.params, self.positions())
+    }
+
+    /// `3_2`: output row 3, column 2.
+    fn position_name(&self, position: usize) -> String {
+        let [_, out_cols] = self.out_dims();
+        format!("{}_{}", position / out_cols + 1, position % out_cols + 1)
+    }
+
+    /// Forward: the kernels. Backward: per filter and channel ∂L/∂W = X̃ ⋆ G, and (when
+    /// the input's gradient is traced) per input channel ∂L/∂X as a full convolution.
+    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure> {
+        match phase {
+            Phase::Forward => vec![self.kernel_figure(id)],
+            Phase::Backward => {
+                let channels = self.input.channels;
+                let mut figures: Vec<Figure> = (0..self.filters())
+                    .flat_map(|f| (0..channels).map(move |c| (f, c)))
+                    .map(|(f, c)| self.wgrad_figure(id, f, c))
+                    .collect();
+                if id > 1 {
+                    figures.extend((0..channels).map(|c| self.input_grad_figure(id, c)));
+                }
+                figures
+            }
+            Phase::Update => Vec::new(),
+        }
+    }
+}
+
 impl LayerKind for Conv2d {
     fn name(&self) -> &str {
         &self.name
@@ -714,7 +730,10 @@ impl LayerKind for Conv2d {
     /// Each parameter's w, ∂L/∂w, Δw and new w; each node's out and grad; each input's
     /// grad; one contribution per filter weight and position.
     fn quantities(&self) -> usize {
-        4 * self.params.count() + 2 * self.outputs.len() + self.input.size() + self.contrib_count()
+        4 * self.params.count()
+            + 2 * self.outputs.len()
+            + self.input.size()
+            + self.filter_index().count()
     }
 
     fn is_view(&self) -> bool {
@@ -733,10 +752,7 @@ impl LayerKind for Conv2d {
     fn window(&self, o: usize) -> Vec<usize> {
         let pos = o % self.positions();
         (0..self.taps())
-            .filter_map(|j| match self.cell(pos, j) {
-                Cell::Input(i) => Some(i),
-                Cell::Padding => None,
-            })
+            .filter_map(|j| self.cell(pos, j).input())
             .collect()
     }
 
@@ -748,69 +764,12 @@ impl LayerKind for Conv2d {
     }
 
     fn links(&self) -> Vec<Link> {
-        let (taps, positions) = (self.taps(), self.positions());
-        let mut links = Vec::with_capacity(self.contrib_count());
-        for f in 0..self.filters() {
-            for pos in 0..positions {
-                for j in 0..taps {
-                    if let Cell::Input(from) = self.cell(pos, self.pair(j)) {
-                        links.push(Link {
-                            from,
-                            to: f * positions + pos,
-                            weight: Some(f * taps + j),
-                            contrib: Some(self.contrib_index(f, pos, j)),
-                            gate: Gate::Open,
-                        });
-                    }
-                }
-            }
-        }
-        links
+        self.filter_index()
+            .links(|pos, j| self.cell(pos, self.pair(j)).input())
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        let (taps, positions) = (self.taps(), self.positions());
-        (0..self.filters())
-            .map(|f| FilterTable {
-                weights: (0..taps).map(|j| f * taps + j).collect(),
-                nodes: (0..positions).map(|pos| f * positions + pos).collect(),
-                contribs: (0..positions)
-                    .map(|pos| (0..taps).map(|j| self.contrib_index(f, pos, j)).collect())
-                    .collect(),
-            })
-            .collect()
-    }
-
-    /// Forward: the kernels. Backward: per filter and channel ∂L/∂W = X̃ ⋆ G, and (when
-    /// the input's gradient is traced) per input channel ∂L/∂X as a full convolution.
-    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure> {
-        match phase {
-            Phase::Forward => vec![self.kernel_figure(id)],
-            Phase::Backward => {
-                let channels = self.input.channels;
-                let mut figures: Vec<Figure> = (0..self.filters())
-                    .flat_map(|f| (0..channels).map(move |c| (f, c)))
-                    .map(|(f, c)| self.wgrad_figure(id, f, c))
-                    .collect();
-                if id > 1 {
-                    figures.extend((0..channels).map(|c| self.input_grad_figure(id, c)));
-                }
-                figures
-            }
-            Phase::Update => Vec::new(),
-        }
-    }
-
-    /// `w1_1_2_1@3_2`: the weight at output row 3, column 2 (counting from 1).
-    fn contrib_name(&self, index: usize) -> Option<String> {
-        let (f, pos, j) = self.contrib_parts(index);
-        let [_, out_cols] = self.out_dims();
-        Some(format!(
-            "{}@{}_{}",
-            self.params.names[f * self.taps() + j],
-            pos / out_cols + 1,
-            pos % out_cols + 1
-        ))
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
+        Some(self)
     }
 
     fn explain(&self, key: Key, ex: &Explainer) -> Explained {
@@ -941,29 +900,7 @@ impl LayerKind for Conv2d {
         }
     }
 
-    fn contrib_node(&self, index: usize) -> Option<usize> {
-        let (f, pos, _) = self.contrib_parts(index);
-        Some(f * self.positions() + pos)
-    }
-
-    fn contrib_at(&self, p: usize, position: usize) -> Option<usize> {
-        let (f, j) = self.filter_of(p)?;
-        Some(self.contrib_index(f, position, j))
-    }
-
-    fn positions(&self) -> usize {
-        self.positions()
-    }
-
-    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+    fn routing(&self) -> Option<&dyn Routing> {
         None
     }
 }

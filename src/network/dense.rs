@@ -2,12 +2,12 @@
 
 use super::activation::SPELLED_OUT;
 use super::{
-    Activation, Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, Incoming,
-    LayerKind, Link, NoteKind, Outputs, Params, Shape, Slip, Step,
+    Activation, Ctx, Explained, Explainer, Gate, Gradients, Hazard, Incoming, LayerKind, Link,
+    NoteKind, Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::{Expr, var};
 use crate::numbers::{Sum, difference, dot};
-use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 /// Memo slots of a large softmax's sums, each computed once per trace.
 const SUM_OF_EXPONENTIALS: u8 = 0;
@@ -423,15 +423,7 @@ impl LayerKind for Dense {
             .collect()
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        Vec::new()
-    }
-
-    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
-        Vec::new()
-    }
-
-    fn contrib_name(&self, _index: usize) -> Option<String> {
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
         None
     }
 
@@ -517,27 +509,7 @@ impl LayerKind for Dense {
         ))
     }
 
-    fn contrib_node(&self, _index: usize) -> Option<usize> {
-        None
-    }
-
-    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
-        None
-    }
-
-    fn positions(&self) -> usize {
-        0
-    }
-
-    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+    fn routing(&self) -> Option<&dyn Routing> {
         None
     }
 }

@@ -167,15 +167,19 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// The name part of a quantity's id: a node, a weight, or `w2@3`.
+    /// The name part of a quantity's id: a node, a weight, or a contribution: its weight at
+    /// its position (`w2@3`, `w1_1_2_1@3_2`).
     pub fn name(&self, key: Key) -> String {
         let i = key.index as usize;
         let layer = self.net.layer(key.layer);
-        if let Some(name) = layer
+        if let Some((l, filter)) = layer
             .filter(|_| key.kind == Kind::Contrib)
-            .and_then(|l| l.contrib_name(i))
+            .and_then(|l| Some((l, l.shared_filter()?)))
         {
-            return name;
+            let layout = filter.filter_index();
+            let (f, position, tap) = layout.parts(i);
+            let weight = l.param_name(layout.weight(f, tap));
+            return [weight, "@", &filter.position_name(position)].concat();
         }
         match layer {
             Some(layer) if key.kind.is_param() => layer.param_name(i).to_string(),

@@ -5,11 +5,11 @@
 //! layer that made them (`pool.grad.p1_1_2`).
 
 use super::{
-    Ctx, Explained, Explainer, Figure, FilterTable, Gradients, Hazard, LayerKind, Link, Outputs,
-    Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Gradients, Hazard, LayerKind, Link, Outputs, Params, Routing, Shape,
+    SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::trace::{Key, LayerId, Phase, Recorder};
+use crate::trace::{Key, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Flatten {
@@ -93,15 +93,7 @@ impl LayerKind for Flatten {
         Vec::new()
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        Vec::new()
-    }
-
-    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
-        Vec::new()
-    }
-
-    fn contrib_name(&self, _index: usize) -> Option<String> {
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
         None
     }
 
@@ -149,27 +141,7 @@ impl LayerKind for Flatten {
         None
     }
 
-    fn contrib_node(&self, _index: usize) -> Option<usize> {
-        None
-    }
-
-    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
-        None
-    }
-
-    fn positions(&self) -> usize {
-        0
-    }
-
-    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+    fn routing(&self) -> Option<&dyn Routing> {
         None
     }
 }

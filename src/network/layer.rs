@@ -2,11 +2,13 @@
 //! struct that implements [`LayerKind`] (every question, no defaults) and the step
 //! ([`forward`](crate::network::Layer::forward), [`backward`](crate::network::Layer::backward));
 //! adding one is a compile error at each place that dispatches on [`Layer`](super::Layer)
-//! until it is answered there too.
+//! until it is answered there too. Questions only some kinds can answer are grouped in
+//! small traits of their own ([`SharedFilter`], [`Routing`]), each reached through a
+//! required accessor of [`LayerKind`] that a new kind answers with its own or `None`.
 
 use super::explain::{Explained, Explainer};
-use super::{Hazard, Params, Setup};
-use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
+use super::{Hazard, Params, Routing, Setup, SharedFilter};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 /// A layer's output arrangement: `channels` maps of `rows × cols` values, stored channel
 /// after channel, row after row (as PyTorch stores C × H × W). A 1-D layer has one row;
@@ -218,18 +220,6 @@ pub enum Gate {
     Route,
 }
 
-/// A shared filter's gradient laid out as a table: for each filter, its weights as
-/// columns and its output positions as rows, each cell one recorded contribution.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FilterTable {
-    /// The filter's weight parameters, in column order.
-    pub weights: Vec<usize>,
-    /// The output node of each row.
-    pub nodes: Vec<usize>,
-    /// `contribs[row][column]`: the contribution index of that weight at that position.
-    pub contribs: Vec<Vec<usize>>,
-}
-
 /// Numbers shown as grids (rows × columns), for 2-D layers: a kernel, or one side of an
 /// identity such as ∂L/∂W = (padded input) ⋆ G. Every cell is a recorded quantity or a
 /// zero the layer put there (padding, or the zeros of a stride's dilation), so a renderer
@@ -324,7 +314,9 @@ pub trait Step {
 }
 
 /// The questions every layer kind answers. Object-safe: everything but the step itself,
-/// which is generic over the recorder and dispatched in `network/mod.rs`.
+/// which is generic over the recorder and dispatched in `network/mod.rs`. What only some
+/// kinds answer is asked through [`shared_filter`](Self::shared_filter) and
+/// [`routing`](Self::routing).
 pub trait LayerKind {
     fn name(&self) -> &str;
     /// The scenario key of this kind: `conv1d`, `dense`, ….
@@ -361,14 +353,9 @@ pub trait LayerKind {
     fn node_bias(&self, o: usize) -> Option<usize>;
     /// The edges into this layer, for the diagram.
     fn links(&self) -> Vec<Link>;
-    /// The contribution tables of a layer with shared filters (one per filter).
-    fn filter_tables(&self) -> Vec<FilterTable>;
-    /// The layer's numbers as grids for the tables of `phase` (kernels in the forward
-    /// pass; the identities of ∂L/∂W and ∂L/∂X in the backward pass); empty for layers
-    /// whose nodes are not grids.
-    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure>;
-    /// The name of contribution `index` (`w2@3`), for a layer that records them.
-    fn contrib_name(&self, index: usize) -> Option<String>;
+    /// The layer's shared filters, if it has any: its contributions, their tables and
+    /// names ([`SharedFilter`]). A new layer kind decides here (usually `None`).
+    fn shared_filter(&self) -> Option<&dyn SharedFilter>;
 
     /// How quantity `key` (of this layer, not a parameter's) was computed.
     fn explain(&self, key: Key, ex: &Explainer) -> Explained;
@@ -394,21 +381,7 @@ pub trait LayerKind {
     /// One line on how `slip` differs from the right calculation of `key`, where this
     /// layer knows better than the checker's general words.
     fn explain_slip(&self, slip: Slip, key: Key, ex: &Explainer) -> Option<String>;
-    /// The input whose gradient replaces contribution `index` under
-    /// [`Slip::FilterSumWithoutInput`] (∂L/∂f_k·In taken as ∂L/∂f_k): the output node `k`.
-    fn contrib_node(&self, index: usize) -> Option<usize>;
-    /// The contribution of weight parameter `p` at position `position` (rows of its
-    /// filter table), for [`Slip::UnsummedFilterGradient`].
-    fn contrib_at(&self, p: usize, position: usize) -> Option<usize>;
-    /// Output positions per filter (rows of a filter table; 0 without shared filters).
-    fn positions(&self) -> usize;
-    /// For a max-pool: the windows whose maximum several inputs hold, each pooled output
-    /// with the tied inputs, in a trace.
-    fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)>;
-    /// For a max-pool: each pooled output with the inputs of its window (to take the
-    /// runner-up from); empty for other layers.
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)>;
-    /// For a layer that routes gradients: one line on where pooled output `o`'s value came
-    /// from, in a trace.
-    fn describe_route(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String>;
+    /// How the layer routes its gradient, if it does (max pooling): its windows, ties
+    /// and routes ([`Routing`]). A new layer kind decides here (usually `None`).
+    fn routing(&self) -> Option<&dyn Routing>;
 }

@@ -5,12 +5,12 @@
 
 use super::pool::PoolGeometry;
 use super::{
-    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
-    NoteKind, Outputs, Params, Shape, Slip, Step, Ties,
+    Ctx, Explained, Explainer, Gate, Gradients, Hazard, LayerKind, Link, NoteKind, Outputs, Params,
+    Routing, Shape, SharedFilter, Slip, Step, Ties,
 };
 use crate::formula::Expr;
 use crate::numbers::Sum;
-use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MaxPool {
@@ -130,21 +130,6 @@ impl MaxPool {
         grads
     }
 
-    /// The windows whose maximum several inputs hold, in a trace: each pooled output with
-    /// the tied inputs (indices into the previous layer's outputs).
-    fn tied(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        (0..self.outputs.len())
-            .filter_map(|o| {
-                let top = ex.value(id, Kind::Out, o);
-                let tied: Vec<usize> = self
-                    .span(o)
-                    .filter(|&i| ex.value(id - 1, Kind::Out, i) == top)
-                    .collect();
-                (tied.len() > 1).then_some((o, tied))
-            })
-            .collect()
-    }
-
     /// What decided whether input `i` receives a gradient: each pooled value whose window
     /// holds it, and that window's inputs.
     pub fn routing_inputs(&self, id: LayerId, i: usize) -> Vec<Key> {
@@ -215,37 +200,6 @@ impl MaxPool {
             Expr::add(terms)
         };
         (formula, kind, notes.join("; "))
-    }
-}
-
-impl MaxPool {
-    /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2": where pooled output `o`'s value
-    /// came from, in a trace.
-    fn route_line(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {
-        let n = |x: f64| crate::formula::number(x, 6);
-        let names = ex.net.node_names(id - 1);
-        let route = ex.trace.route(Key::new(id, Kind::Out, o))?;
-        let chosen: Vec<&str> = route
-            .chosen
-            .iter()
-            .map(|&c| names[c as usize].as_str())
-            .collect();
-        let others: Vec<String> = self
-            .span(o)
-            .filter(|&i| !route.chosen.contains(&(i as u32)))
-            .map(|i| format!("{} is {}", n(ex.value(id - 1, Kind::Out, i)), names[i]))
-            .collect();
-        let values: Vec<String> = self
-            .span(o)
-            .map(|i| n(ex.value(id - 1, Kind::Out, i)))
-            .collect();
-        Some(format!(
-            "max({}) = {} comes from {}; {}",
-            values.join(", "),
-            n(ex.value(id, Kind::Out, o)),
-            chosen.join(" and "),
-            others.join(", ")
-        ))
     }
 }
 
@@ -416,15 +370,7 @@ impl LayerKind for MaxPool {
             .collect()
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        Vec::new()
-    }
-
-    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
-        Vec::new()
-    }
-
-    fn contrib_name(&self, _index: usize) -> Option<String> {
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
         None
     }
 
@@ -476,30 +422,57 @@ impl LayerKind for MaxPool {
         None
     }
 
-    fn contrib_node(&self, _index: usize) -> Option<usize> {
-        None
+    fn routing(&self) -> Option<&dyn Routing> {
+        Some(self)
     }
+}
 
-    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
-        None
-    }
-
-    fn positions(&self) -> usize {
-        0
-    }
-
-    fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        self.tied(id, ex)
-    }
-
+impl Routing for MaxPool {
     fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
         (0..self.outputs.len())
             .map(|o| (o, self.span(o).collect()))
             .collect()
     }
 
+    fn ties(&self, id: LayerId, ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
+        (0..self.outputs.len())
+            .filter_map(|o| {
+                let top = ex.value(id, Kind::Out, o);
+                let tied: Vec<usize> = self
+                    .span(o)
+                    .filter(|&i| ex.value(id - 1, Kind::Out, i) == top)
+                    .collect();
+                (tied.len() > 1).then_some((o, tied))
+            })
+            .collect()
+    }
+
+    /// "max(0.2, 0.1) = 0.2 comes from r1; 0.1 is r2".
     fn describe_route(&self, id: LayerId, o: usize, ex: &Explainer) -> Option<String> {
-        self.route_line(id, o, ex)
+        let n = |x: f64| crate::formula::number(x, 6);
+        let names = ex.net.node_names(id - 1);
+        let route = ex.trace.route(Key::new(id, Kind::Out, o))?;
+        let chosen: Vec<&str> = route
+            .chosen
+            .iter()
+            .map(|&c| names[c as usize].as_str())
+            .collect();
+        let others: Vec<String> = self
+            .span(o)
+            .filter(|&i| !route.chosen.contains(&(i as u32)))
+            .map(|i| format!("{} is {}", n(ex.value(id - 1, Kind::Out, i)), names[i]))
+            .collect();
+        let values: Vec<String> = self
+            .span(o)
+            .map(|i| n(ex.value(id - 1, Kind::Out, i)))
+            .collect();
+        Some(format!(
+            "max({}) = {} comes from {}; {}",
+            values.join(", "),
+            n(ex.value(id, Kind::Out, o)),
+            chosen.join(" and "),
+            others.join(", ")
+        ))
     }
 }
 

@@ -1,10 +1,11 @@
 //! The network and the training step: forward pass, backward pass with held Δw, update.
 //!
 //! Each layer kind lives in its own file with its forward step, its backward step and the
-//! formulas of what it computed side by side, answering every question of [`LayerKind`].
-//! The step is in `step.rs`, the explanations of a recorded trace in `explain.rs`. Every
-//! value goes through the [`Recorder`](crate::trace::Recorder), so the same code produces
-//! the full trace (`trace`) and runs untraced (`train`).
+//! formulas of what it computed side by side, answering every question of [`LayerKind`]
+//! (and those of [`SharedFilter`] or [`Routing`] if it has shared filters or routes its
+//! gradient). The step is in `step.rs`, the explanations of a recorded trace in
+//! `explain.rs`. Every value goes through the [`Recorder`](crate::trace::Recorder), so the
+//! same code produces the full trace (`trace`) and runs untraced (`train`).
 
 pub mod activation;
 pub mod avgpool;
@@ -12,6 +13,7 @@ pub mod conv1d;
 pub mod conv2d;
 pub mod dense;
 mod explain;
+mod filter;
 pub mod flatten;
 mod layer;
 pub mod loss;
@@ -19,6 +21,7 @@ pub mod maxpool;
 pub mod params;
 pub mod pool;
 pub mod relu;
+mod routing;
 mod step;
 mod workspace;
 
@@ -29,16 +32,18 @@ pub use conv1d::Conv1d;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
+pub use filter::{FilterIndex, FilterTable, SharedFilter};
 pub use flatten::Flatten;
 pub use layer::{
-    Ctx, Figure, FilterTable, Gate, Gradients, GridCell, GridOf, Incoming, LayerKind, Link,
-    Outputs, Rank, Shape, Slip, Step,
+    Ctx, Figure, Gate, Gradients, GridCell, GridOf, Incoming, LayerKind, Link, Outputs, Rank,
+    Shape, Slip, Step,
 };
 pub use loss::Loss;
 pub use maxpool::MaxPool;
 pub use params::Params;
 pub use pool::PoolGeometry;
 pub use relu::Relu;
+pub use routing::Routing;
 use serde::Deserialize;
 pub use step::updated;
 pub use workspace::Workspace;

@@ -3,11 +3,11 @@
 
 use super::activation::relu_step;
 use super::{
-    Ctx, Explained, Explainer, Figure, FilterTable, Gate, Gradients, Hazard, LayerKind, Link,
-    NoteKind, Outputs, Params, Shape, Slip, Step,
+    Ctx, Explained, Explainer, Gate, Gradients, Hazard, LayerKind, Link, NoteKind, Outputs, Params,
+    Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
+use crate::trace::{Key, Kind, LayerId, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Relu {
@@ -202,15 +202,7 @@ impl LayerKind for Relu {
             .collect()
     }
 
-    fn filter_tables(&self) -> Vec<FilterTable> {
-        Vec::new()
-    }
-
-    fn figures(&self, _id: LayerId, _phase: Phase) -> Vec<Figure> {
-        Vec::new()
-    }
-
-    fn contrib_name(&self, _index: usize) -> Option<String> {
+    fn shared_filter(&self) -> Option<&dyn SharedFilter> {
         None
     }
 
@@ -267,27 +259,7 @@ impl LayerKind for Relu {
         None
     }
 
-    fn contrib_node(&self, _index: usize) -> Option<usize> {
-        None
-    }
-
-    fn contrib_at(&self, _p: usize, _position: usize) -> Option<usize> {
-        None
-    }
-
-    fn positions(&self) -> usize {
-        0
-    }
-
-    fn ties(&self, _id: LayerId, _ex: &Explainer) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn pool_windows(&self) -> Vec<(usize, Vec<usize>)> {
-        Vec::new()
-    }
-
-    fn describe_route(&self, _id: LayerId, _o: usize, _ex: &Explainer) -> Option<String> {
+    fn routing(&self) -> Option<&dyn Routing> {
         None
     }
 }

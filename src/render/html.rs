@@ -308,7 +308,10 @@ fn window_of(ex: &Explainer, key: Key) -> Vec<[String; 2]> {
     }
     if key.kind == Kind::Out && is_grid(layer) {
         // Every weight of the cell's filter, those that meet a padded 0 too.
-        let tables = net.layer(layer).map_or(Vec::new(), |l| l.filter_tables());
+        let tables = net
+            .layer(layer)
+            .and_then(|l| l.shared_filter())
+            .map_or(Vec::new(), |f| f.filter_index().tables());
         let kernel = tables.iter().find(|t| t.nodes.contains(&node));
         for &p in kernel.map_or(&[][..], |t| &t.weights) {
             let id = ex.id(Key::new(layer, Kind::W, p));

@@ -360,8 +360,9 @@ fn folded_section(ex: &Explainer, entries: &[Entry], digits: usize, fold: Option
             blocks,
         };
     }
-    let figures: Vec<Grids> = ex.net.layer(head.layer).map_or(Vec::new(), |layer| {
-        let figures = layer.figures(head.layer, phase);
+    let filter = ex.net.layer(head.layer).and_then(|l| l.shared_filter());
+    let figures: Vec<Grids> = filter.map_or(Vec::new(), |filter| {
+        let figures = filter.figures(head.layer, phase);
         figures.iter().map(|f| figure(ex, f, digits)).collect()
     });
     // The board first: the maps, and in the forward pass the kernels; in the backward
@@ -571,7 +572,7 @@ fn fold_run<T>(
 }
 
 /// The contributions of a layer's shared filters as tables, laid out as the layer says
-/// ([`LayerKind::filter_tables`](crate::network::LayerKind::filter_tables)).
+/// ([`FilterIndex::tables`](crate::network::FilterIndex::tables)).
 fn contrib_grids(
     ex: &Explainer,
     entries: &[Entry],
@@ -579,7 +580,11 @@ fn contrib_grids(
     fold: Option<Fold>,
 ) -> Vec<ContribGrid> {
     let layer = entries[0].key.layer;
-    let Some(l) = ex.net.layer(layer) else {
+    let Some((l, filter)) = ex
+        .net
+        .layer(layer)
+        .and_then(|l| Some((l, l.shared_filter()?)))
+    else {
         return Vec::new();
     };
     let cell = |index: usize| {
@@ -587,7 +592,9 @@ fn contrib_grids(
         let value = ex.trace.value(key).unwrap_or(0.0);
         row(ex, &Entry { key, value }, digits)
     };
-    l.filter_tables()
+    filter
+        .filter_index()
+        .tables()
         .into_iter()
         .map(|table| {
             let (positions, omitted_positions) = match fold {
@@ -699,11 +706,7 @@ pub fn preamble(s: &Scenario, pattern: usize, round: Option<u32>) -> Vec<String>
     ];
     // Said for 2-D networks, where textbooks differ most, and whenever it is `flip`; a
     // 1-D trace under the default stays as the lecture printed it.
-    let has_filters = s
-        .network
-        .layers
-        .iter()
-        .any(|l| !l.filter_tables().is_empty());
+    let has_filters = s.network.layers.iter().any(|l| l.shared_filter().is_some());
     let said = c.convolution == Convolution::Flip || s.network.input_shape.rank == Rank::Grid;
     if has_filters && said {
         lines.push(format!(

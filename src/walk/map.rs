@@ -553,12 +553,12 @@ fn panel(
 /// as the layer's figures lay it out, each cell the same kind of quantity, the weight
 /// marked. None for a weight outside a kernel (a dense layer's, a bias).
 fn kernel(ex: &Explainer, key: Key) -> Option<Panel> {
-    let layer = ex.net.layer(key.layer)?;
+    let filter = ex.net.layer(key.layer)?.shared_filter()?;
     let weight = Key {
         kind: Kind::W,
         ..key
     };
-    let grid = layer
+    let grid = filter
         .figures(key.layer, crate::trace::Phase::Forward)
         .into_iter()
         .flat_map(|f| f.grids)

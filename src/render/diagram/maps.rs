@@ -425,7 +425,8 @@ fn param_grids(scene: &Scene, id: LayerId, notes: &mut Vec<String>) -> Vec<Param
         return Vec::new();
     };
     let mut grids: Vec<ParamGrid> = layer
-        .figures(id, crate::trace::Phase::Forward)
+        .shared_filter()
+        .map_or_else(Vec::new, |f| f.figures(id, crate::trace::Phase::Forward))
         .into_iter()
         .flat_map(|f| f.grids)
         .map(|g| ParamGrid {
@@ -540,7 +541,8 @@ pub(crate) fn step_cells(ex: &Explainer, key: Key) -> StepCells {
     let node = match key.kind {
         Kind::Contrib => net
             .layer(key.layer)
-            .and_then(|l| l.contrib_node(key.index as usize)),
+            .and_then(|l| l.shared_filter())
+            .map(|f| f.filter_index().contrib_node(key.index as usize)),
         Kind::Loss | Kind::LossLog10 | Kind::LossTotal => None,
         k if k.is_param() => None,
         _ => Some(key.index as usize),

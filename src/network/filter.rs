@@ -1,0 +1,212 @@
+//! What only a layer with shared filters answers (conv1d, conv2d), asked through
+//! [`LayerKind::shared_filter`](super::LayerKind::shared_filter): one filter applied at
+//! every output position, so each weight's gradient is a sum of recorded contributions,
+//! one per position. The index arithmetic of those contributions is [`FilterIndex`], the
+//! same for both ranks.
+
+use super::{Figure, Gate, Link, Params};
+use crate::trace::{LayerId, Phase};
+
+/// The index geometry of a layer's shared filters: `filters` filters of `taps` weights
+/// each, every filter applied at `positions` output positions (1-D: the window positions
+/// along the input; 2-D: output rows × columns, row after row). Every (filter, position,
+/// tap) records one contribution ∂L/∂f·In, numbered filter by filter, position by
+/// position, tap by tap:
+///
+/// contribution = (filter · positions + position) · taps + tap
+///
+/// Filter `filter`'s weight `tap` is parameter filter · taps + tap (weights stored filter
+/// by filter, the biases after all of them), and its output at `position` is node
+/// filter · positions + position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilterIndex {
+    pub filters: usize,
+    pub positions: usize,
+    /// Weights per filter (1-D: the filter's length; 2-D: channels × kernel rows ×
+    /// kernel columns).
+    pub taps: usize,
+}
+
+impl FilterIndex {
+    /// The geometry of filters stored as the columns of `params`' weight matrix (one
+    /// column per filter, its taps down the column), each applied at `positions`
+    /// positions.
+    pub fn of(params: &Params, positions: usize) -> FilterIndex {
+        FilterIndex {
+            filters: params.weights.ncols(),
+            positions,
+            taps: params.weights.nrows(),
+        }
+    }
+
+    /// Contributions recorded: one per filter weight and position.
+    pub fn count(self) -> usize {
+        self.filters * self.positions * self.taps
+    }
+
+    /// The contribution of `filter`'s weight `tap` at `position`.
+    #[inline]
+    pub fn contrib(self, filter: usize, position: usize, tap: usize) -> usize {
+        (filter * self.positions + position) * self.taps + tap
+    }
+
+    /// `(filter, position, tap)` of contribution `index`.
+    pub fn parts(self, index: usize) -> (usize, usize, usize) {
+        (
+            index / self.taps / self.positions,
+            index / self.taps % self.positions,
+            index % self.taps,
+        )
+    }
+
+    /// The output node of `filter` at `position`.
+    #[inline]
+    pub fn node(self, filter: usize, position: usize) -> usize {
+        filter * self.positions + position
+    }
+
+    /// The parameter of `filter`'s weight `tap`.
+    #[inline]
+    pub fn weight(self, filter: usize, tap: usize) -> usize {
+        filter * self.taps + tap
+    }
+
+    /// The output node whose gradient contribution `index` multiplies: the node `k` of
+    /// ∂L/∂f_k·In.
+    pub fn contrib_node(self, index: usize) -> usize {
+        let (filter, position, _) = self.parts(index);
+        self.node(filter, position)
+    }
+
+    /// The (filter, tap) of parameter `p`; None for a bias.
+    pub fn filter_of(self, p: usize) -> Option<(usize, usize)> {
+        (p < self.filters * self.taps).then(|| (p / self.taps, p % self.taps))
+    }
+
+    /// The contribution of weight parameter `p` at `position`; None for a bias.
+    pub fn contrib_at(self, p: usize, position: usize) -> Option<usize> {
+        let (filter, tap) = self.filter_of(p)?;
+        Some(self.contrib(filter, position, tap))
+    }
+
+    /// The diagram's edges: one per (filter, position, tap) whose weight meets an input,
+    /// `meets(position, tap)` (None where it meets a padded zero), each carrying its
+    /// weight and its contribution.
+    pub fn links(self, meets: impl Fn(usize, usize) -> Option<usize>) -> Vec<Link> {
+        let mut links = Vec::with_capacity(self.count());
+        for f in 0..self.filters {
+            for k in 0..self.positions {
+                for j in 0..self.taps {
+                    if let Some(from) = meets(k, j) {
+                        links.push(Link {
+                            from,
+                            to: self.node(f, k),
+                            weight: Some(self.weight(f, j)),
+                            contrib: Some(self.contrib(f, k, j)),
+                            gate: Gate::Open,
+                        });
+                    }
+                }
+            }
+        }
+        links
+    }
+
+    /// The contribution tables of the gradient, one per filter.
+    pub fn tables(self) -> Vec<FilterTable> {
+        (0..self.filters)
+            .map(|f| FilterTable {
+                weights: (0..self.taps).map(|j| self.weight(f, j)).collect(),
+                nodes: (0..self.positions).map(|k| self.node(f, k)).collect(),
+                contribs: (0..self.positions)
+                    .map(|k| (0..self.taps).map(|j| self.contrib(f, k, j)).collect())
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// A shared filter's gradient laid out as a table: for each filter, its weights as
+/// columns and its output positions as rows, each cell one recorded contribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterTable {
+    /// The filter's weight parameters, in column order.
+    pub weights: Vec<usize>,
+    /// The output node of each row.
+    pub nodes: Vec<usize>,
+    /// `contribs[row][column]`: the contribution index of that weight at that position.
+    pub contribs: Vec<Vec<usize>>,
+}
+
+/// The questions only a layer with shared filters answers.
+pub trait SharedFilter {
+    /// Where each contribution, filter weight and output stands.
+    fn filter_index(&self) -> FilterIndex;
+    /// Output position `position` as a contribution's name writes it after the weight's
+    /// (`w2@3`), counting from 1: `3` in 1-D, `3_2` (row 3, column 2) in 2-D.
+    fn position_name(&self, position: usize) -> String;
+    /// The filters' numbers as grids for the tables of `phase`: in 2-D the kernels
+    /// (forward pass) and the identities ∂L/∂W = X̃ ⋆ G and ∂L/∂X (backward pass); none
+    /// in 1-D.
+    fn figures(&self, id: LayerId, phase: Phase) -> Vec<Figure>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INDEX: FilterIndex = FilterIndex {
+        filters: 2,
+        positions: 3,
+        taps: 4,
+    };
+
+    #[test]
+    fn contributions_run_filter_by_filter_position_by_position_tap_by_tap() {
+        let mut expected = 0;
+        for f in 0..2 {
+            for k in 0..3 {
+                for j in 0..4 {
+                    assert_eq!(INDEX.contrib(f, k, j), expected);
+                    assert_eq!(INDEX.parts(expected), (f, k, j));
+                    assert_eq!(INDEX.contrib_node(expected), f * 3 + k);
+                    expected += 1;
+                }
+            }
+        }
+        assert_eq!(INDEX.count(), expected);
+    }
+
+    #[test]
+    fn a_bias_has_no_contribution() {
+        assert_eq!(INDEX.filter_of(5), Some((1, 1)));
+        assert_eq!(INDEX.contrib_at(5, 2), Some(21));
+        assert_eq!(INDEX.filter_of(8), None);
+        assert_eq!(INDEX.contrib_at(9, 0), None);
+    }
+
+    #[test]
+    fn an_edge_is_left_out_where_its_weight_meets_padding() {
+        let links = INDEX.links(|k, j| (k != 1).then_some(10 * k + j));
+        assert_eq!(links.len(), 2 * 2 * 4);
+        assert_eq!(
+            links[5],
+            Link {
+                from: 21,
+                to: 2,
+                weight: Some(1),
+                contrib: Some(9),
+                gate: Gate::Open,
+            }
+        );
+    }
+
+    #[test]
+    fn a_table_row_is_one_position_of_one_filter() {
+        let tables = INDEX.tables();
+        assert_eq!(tables.len(), 2);
+        assert_eq!(tables[1].weights, [4, 5, 6, 7]);
+        assert_eq!(tables[1].nodes, [3, 4, 5]);
+        assert_eq!(tables[1].contribs[2], [20, 21, 22, 23]);
+    }
+}
