@@ -108,11 +108,7 @@ impl Conv1d {
         let w: Vec<f64> = (0..size)
             .map(|j| ex.value(id, Kind::W, c * size + self.pair(j)))
             .collect();
-        let b = self
-            .params
-            .bias
-            .as_ref()
-            .map(|_| ex.value(id, Kind::W, self.params.bias_index(c)));
+        let b = self.params.bias_of(c).map(|b| ex.value(id, Kind::W, b));
         respond(&field, &w, b)
     }
 
@@ -137,8 +133,8 @@ impl Conv1d {
                         ])
                     })
                     .collect();
-                if self.params.bias.is_some() {
-                    terms.push(ex.param(id, self.params.bias_index(c)));
+                if let Some(b) = self.params.bias_of(c) {
+                    terms.push(ex.param(id, b));
                 }
                 let field = self.field_words(ex, id, k);
                 Explained::new(self.outputs[i].clone(), Expr::add(terms))
@@ -337,10 +333,7 @@ impl LayerKind for Conv1d {
     }
 
     fn node_bias(&self, o: usize) -> Option<usize> {
-        self.params
-            .bias
-            .as_ref()
-            .map(|_| self.params.bias_index(o / self.positions()))
+        self.params.bias_of(o / self.positions())
     }
 
     fn links(&self) -> Vec<Link> {

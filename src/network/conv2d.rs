@@ -265,8 +265,8 @@ impl Conv2d {
             });
             s.add_product(x, ex.value(id, Kind::W, f * taps + self.pair(j)));
         }
-        if self.params.bias.is_some() {
-            s.add(ex.value(id, Kind::W, self.params.bias_index(f)));
+        if let Some(b) = self.params.bias_of(f) {
+            s.add(ex.value(id, Kind::W, b));
         }
         s.value()
     }
@@ -313,8 +313,8 @@ impl Conv2d {
                 ])
             })
             .collect();
-        if self.params.bias.is_some() {
-            terms.push(ex.param(id, self.params.bias_index(f)));
+        if let Some(b) = self.params.bias_of(f) {
+            terms.push(ex.param(id, b));
         }
         let mut note = self.field_words(ex, id, pos);
         if self.flip {
@@ -757,10 +757,7 @@ impl LayerKind for Conv2d {
     }
 
     fn node_bias(&self, o: usize) -> Option<usize> {
-        self.params
-            .bias
-            .as_ref()
-            .map(|_| self.params.bias_index(o / self.positions()))
+        self.params.bias_of(o / self.positions())
     }
 
     fn links(&self) -> Vec<Link> {

@@ -157,8 +157,8 @@ impl Dense {
                 ])
             })
             .collect();
-        if self.params.bias.is_some() {
-            terms.push(ex.param(id, self.params.bias_index(j)));
+        if let Some(b) = self.params.bias_of(j) {
+            terms.push(ex.param(id, b));
         }
         Expr::add(terms)
     }
@@ -405,7 +405,7 @@ impl LayerKind for Dense {
     }
 
     fn node_bias(&self, o: usize) -> Option<usize> {
-        self.params.bias.as_ref().map(|_| self.params.bias_index(o))
+        self.params.bias_of(o)
     }
 
     fn links(&self) -> Vec<Link> {

@@ -49,6 +49,11 @@ impl Params {
         self.weights.len() + unit
     }
 
+    /// The index of bias `unit`, if the layer has biases.
+    pub fn bias_of(&self, unit: usize) -> Option<usize> {
+        self.bias.as_ref().map(|_| self.bias_index(unit))
+    }
+
     /// Every parameter in parameter order: two slices one after the other, so copying them
     /// out is a straight copy.
     pub fn iter(&self) -> Chain<Iter<'_, f64>, Iter<'_, f64>> {
