@@ -46,6 +46,14 @@ impl Sum {
         self.terms += 1;
     }
 
+    /// Adds `count` terms that are 0 (such as 0·In for a finite In) without adding them:
+    /// the total and Σ|t| stay as they are (x + ±0 is x, and a sum starting from +0 is
+    /// never −0), only the count of terms, and so the bound, grows.
+    #[inline]
+    pub fn add_zeros(&mut self, count: u32) {
+        self.terms += count;
+    }
+
     /// Adds a product a·b (a term such as In·w).
     #[inline]
     pub fn add_product(&mut self, a: f64, b: f64) {
@@ -89,6 +97,7 @@ impl Snapper {
 }
 
 /// Σ terms, in order, snapped.
+#[inline]
 pub fn sum(terms: impl IntoIterator<Item = f64>) -> f64 {
     let mut s = Sum::default();
     terms.into_iter().for_each(|t| s.add(t));
@@ -96,6 +105,7 @@ pub fn sum(terms: impl IntoIterator<Item = f64>) -> f64 {
 }
 
 /// Σ aᵢ·bᵢ, in order, snapped.
+#[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut s = Sum::default();
     a.iter().zip(b).for_each(|(a, b)| s.add_product(*a, *b));
@@ -103,6 +113,7 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// a − b, snapped: 1 − 0.495 is 0.505, 0.3 − 0.1·3 is 0.
+#[inline]
 pub fn difference(a: f64, b: f64) -> f64 {
     sum([a, -b])
 }
@@ -122,30 +133,86 @@ pub fn snap(value: f64, bound: f64) -> f64 {
 
 /// The double nearest to the shortest decimal (of at most [`DECIMAL_DIGITS`] significant
 /// digits) within `bound` of `x`, if there is one. A quick test on the grid of
-/// [`DECIMAL_DIGITS`]-digit decimals rules out almost every other value (a few multiplies);
-/// then the candidates m·10^k with 1, 2, … digits are tried, each the double nearest to it.
-#[inline]
+/// [`DECIMAL_DIGITS`]-digit decimals ([`near_grid`]) rules out almost every other value (a
+/// few multiplies); then the candidates m·10^k with 1, 2, … digits are tried, each the
+/// double nearest to it.
+#[inline(always)]
 fn shortest_decimal_within(x: f64, bound: f64) -> Option<f64> {
     let a = x.abs();
-    if !(1e-290..1e290).contains(&a) {
+    if !(1e-290..1e290).contains(&a) || !near_grid(a, bound) {
         return None;
     }
-    let exponent = decimal_exponent(a);
-    let t = scaled(a, DECIMAL_DIGITS - 1 - exponent);
-    // The grid test's own rounding (the scaling, an exponent one off near a power of ten)
-    // is far below a thousandth of a grid step.
-    const SLACK: f64 = 1e-3;
-    if distance_to_whole(t) > scaled(bound, DECIMAL_DIGITS - 1 - exponent) + SLACK {
-        return None;
+    candidates(x, a, bound, decimal_exponent(a))
+}
+
+/// Whether a = |x| may lie within `bound` of a decimal of [`DECIMAL_DIGITS`] significant
+/// digits: whether a·10ⁿ lies within the bound so scaled (and [`GRID_SLACK`], for the
+/// test's own rounding) of a whole number, n = 11 − e for e = ⌊log10 a⌋. False only where
+/// no such decimal is within the bound, so the candidates need not be tried.
+///
+/// For a from 2⁻³⁶ to below 2⁴⁰ the scale comes from a's binary exponent alone ([`GRID_SCALE`]):
+/// 10ⁿ for e = ⌊e₂·log10 2⌋, which is ⌊log10 a⌋ or one less. One less, the test is on the
+/// grid of [`DECIMAL_DIGITS`] + 1 digits, which holds every decimal of the right one; a·10ⁿ
+/// is then below 10¹³ < 2⁴⁴ and its rounding at most 2⁻¹⁰. Elsewhere e is corrected by one
+/// comparison with a power of ten ([`TENS`], within a relative 10⁻¹³: only that close to a
+/// power of ten can e be one too high, where the coarser grid holds that power, the one
+/// decimal so close, or one too low, where the finer grid holds every decimal).
+#[inline]
+fn near_grid(a: f64, bound: f64) -> bool {
+    let biased = (a.to_bits() >> 52) as usize;
+    match GRID_SCALE.get(biased.wrapping_sub(GRID_SCALE_FIRST)) {
+        Some(&scale) => distance_to_whole(a * scale) <= bound * scale + GRID_SLACK,
+        None => near_grid_far_from_one(a, bound),
     }
-    candidates(x, a, bound, exponent)
+}
+
+/// [`near_grid`] for a below 2⁻³⁶ or from 2⁴⁰ on, with e corrected by one comparison.
+#[cold]
+#[inline(never)]
+fn near_grid_far_from_one(a: f64, bound: f64) -> bool {
+    let guess = binary_guess(a);
+    let exponent = guess + i32::from(a >= TENS[(guess + 1 + TENS_OFFSET) as usize]);
+    let n = DECIMAL_DIGITS - 1 - exponent;
+    distance_to_whole(scaled(a, n)) <= scaled(bound, n) + GRID_SLACK
+}
+
+/// What the grid test allows for its own rounding, in grid steps: a·10ⁿ below 2⁴⁴ is
+/// rounded by at most 2⁻¹⁰ (and 10ⁿ is exact, or within a relative 10⁻¹³ well away from
+/// the grid's reach, see [`near_grid`]).
+const GRID_SLACK: f64 = 2e-3;
+
+/// The first biased binary exponent [`GRID_SCALE`] covers.
+const GRID_SCALE_FIRST: usize = 1023 - 36;
+
+/// `GRID_SCALE[b − GRID_SCALE_FIRST]` = 10^(11 − ⌊e₂·log10 2⌋) for the doubles of biased
+/// binary exponent b (e₂ = b − 1023), wherever that power is exact (at most 10²²): the
+/// doubles from 2⁻³⁶ to below 2⁴⁰, about 1.5·10⁻¹¹ to 1.1·10¹².
+const GRID_SCALE: [f64; 76] = {
+    let mut scale = [0.0; 76];
+    let mut i = 0;
+    while i < 76 {
+        let binary = (GRID_SCALE_FIRST + i) as i32 - 1023;
+        let n = DECIMAL_DIGITS - 1 - ((binary * 78_913) >> 18);
+        scale[i] = POWERS[n as usize];
+        i += 1;
+    }
+    scale
+};
+
+/// ⌊e₂·log10 2⌋ for a's binary exponent e₂, which is ⌊log10 a⌋ or one less.
+#[inline]
+fn binary_guess(a: f64) -> i32 {
+    let binary = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    (binary * 78_913) >> 18
 }
 
 /// The first of m·10^k, m of 1, 2, … [`DECIMAL_DIGITS`] digits, within `bound` of a = |x|.
 /// A count of digits whose a·10^−k lies farther from a whole number than the scaled
 /// bound (and the scaling's rounding, below a hundredth) has no candidate within the bound
-/// and is passed over without computing it.
-#[inline]
+/// and is passed over without computing it. Seldom reached: the grid test lets few other
+/// values through.
+#[cold]
+#[inline(never)]
 fn candidates(x: f64, a: f64, bound: f64, exponent: i32) -> Option<f64> {
     const SLACK: f64 = 1e-2;
     (1..=DECIMAL_DIGITS).find_map(|digits| {
@@ -168,15 +235,14 @@ fn distance_to_whole(t: f64) -> f64 {
 }
 
 /// ⌊log10 a⌋ as `a.log10().floor()` gives it, for a in [1e−290, 1e290): the binary
-/// exponent e₂ gives ⌊e₂·log10 2⌋ (78913/2¹⁸ ≈ log10 2), one comparison with a power of
-/// ten corrects it by one. Within a relative 10⁻¹⁰ of a power of ten (where the table's
-/// and `log10`'s own rounding could disagree) it asks `log10`, so the grid test sees
-/// the exponent it always did.
+/// exponent e₂ gives ⌊e₂·log10 2⌋ ([`binary_guess`]), one comparison with a power of ten
+/// corrects it by one. Within a relative 10⁻¹⁰ of a power of ten (where the table's and
+/// `log10`'s own rounding could disagree) it asks `log10`, so the candidates are counted
+/// from the exponent they always were.
 #[inline]
 fn decimal_exponent(a: f64) -> i32 {
     const NEAR: f64 = 1e-10;
-    let binary = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-    let guess = (binary * 78_913) >> 18;
+    let guess = binary_guess(a);
     let below = TENS[(guess + TENS_OFFSET) as usize];
     let above = TENS[(guess + 1 + TENS_OFFSET) as usize];
     let near = |p: f64| (a - p).abs() <= NEAR * p;
@@ -640,6 +706,15 @@ mod tests {
             let off = (rng.next_u64() % 9) as i64 - 4;
             let sum = f64::from_bits((decimal.to_bits() as i64 + off) as u64);
             assert_same_snap(sum, bound_for(sum, &mut rng));
+            // A decimal of all twelve digits, a few units off, at any binary exponent
+            // the grid test's table covers (and a little beyond).
+            let m = (rng.next_u64() % 900_000_000_000 + 100_000_000_000) as f64;
+            let k = (rng.next_u64() % 28) as i32 - 24;
+            let decimal: f64 = format!("{m}e{k}").parse().unwrap();
+            let off = (rng.next_u64() % 9) as i64 - 4;
+            let sum = f64::from_bits((decimal.to_bits() as i64 + off) as u64);
+            assert_same_snap(sum, bound_for(sum, &mut rng));
+            assert_same_snap(sum, 2.0 * EPS * sum.abs());
             // A value of full precision, as training leaves weights.
             let weight = (rng.next_u64() >> 11) as f64 / 2f64.powi(53) * 4.0 - 2.0;
             assert_same_snap(weight, bound_for(weight, &mut rng));

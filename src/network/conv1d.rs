@@ -4,6 +4,7 @@
 //! w_(c,size−1−j). Because the filter is shared, its gradient is a sum over positions:
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
+use super::layer::skips_zero_gradients;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, Hazard, LayerKind, Link, NoteKind,
     Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
@@ -495,9 +496,15 @@ impl Step for Conv1d {
         let grad = io.incoming.grad();
         let (size, positions) = (self.size(), self.positions());
         s.wgrad.fill(Sum::default());
+        let skips_zeros = skips_zero_gradients::<R>(io.x);
         for (c, sums) in s.wgrad.chunks_exact_mut(size).enumerate() {
+            let mut zeros = 0;
             for (k, window) in s.windows.chunks_exact(size).enumerate() {
                 let g = grad[c * positions + k];
+                if skips_zeros && g == 0.0 {
+                    zeros += 1;
+                    continue;
+                }
                 for (j, term) in s.terms.iter_mut().enumerate() {
                     *term = g * window[self.pair(j)];
                 }
@@ -510,6 +517,7 @@ impl Step for Conv1d {
                     sum.add(*term);
                 }
             }
+            sums.iter_mut().for_each(|sum| sum.add_zeros(zeros));
         }
         for (p, sum) in s.wgrad.iter().enumerate() {
             io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);

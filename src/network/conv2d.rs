@@ -10,6 +10,7 @@
 //! stride. ∂L/∂X is the full convolution of G (dilated, padded by kernel − 1) with the
 //! kernel rotated by 180°, the padding cropped away.
 
+use super::layer::skips_zero_gradients;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, GridCell, GridOf, Hazard, LayerKind,
     Link, NoteKind, Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
@@ -156,12 +157,26 @@ impl Conv2d {
         }
     }
 
-    /// The values window `pos` reads, cell by cell (padded cells 0), into `window`.
+    /// The values window `pos` reads, cell by cell (padded cells 0), into `window`. Without
+    /// padding every cell is inside the input, and each kernel row reads a run of
+    /// `kw` neighbours in one input row.
     #[inline]
     fn read_window(&self, x: &[f64], pos: usize, out_cols: usize, window: &mut [f64]) {
-        self.visit_window(pos, out_cols, |j, cell| {
-            window[j] = cell.map_or(0.0, |i| x[i])
-        });
+        if self.padding != [0, 0] {
+            self.visit_window(pos, out_cols, |j, cell| {
+                window[j] = cell.map_or(0.0, |i| x[i])
+            });
+            return;
+        }
+        let [kh, kw] = self.kernel;
+        let r0 = (pos / out_cols) * self.stride[0];
+        let c0 = (pos % out_cols) * self.stride[1];
+        for (c, channel) in window.chunks_exact_mut(kh * kw).enumerate() {
+            for (u, row) in channel.chunks_exact_mut(kw).enumerate() {
+                let start = self.input.index(c, r0 + u, c0);
+                row.copy_from_slice(&x[start..start + kw]);
+            }
+        }
     }
 
     /// The weights of filter `f`.
@@ -908,6 +923,9 @@ pub struct Conv2dScratch {
     /// Window by window (position after position), the values each cell reads (padded
     /// cells 0), gathered in the forward step and read again in the backward step.
     windows: Vec<f64>,
+    /// Whether every cell of the window at each position is 0 (a blank part of an
+    /// image): a finite filter's response there is its bias alone.
+    blank: Vec<bool>,
     /// The weight (within a filter) each window cell meets ([`Conv2d::pair`]).
     pairs: Vec<usize>,
     /// Filter by filter, the weight each window cell meets.
@@ -924,6 +942,7 @@ impl Step for Conv2d {
         let taps = self.taps();
         Conv2dScratch {
             windows: vec![0.0; self.positions() * taps],
+            blank: vec![false; self.positions()],
             pairs: (0..taps).map(|j| self.pair(j)).collect(),
             met: vec![0.0; self.params.weights.len()],
             terms: vec![0.0; taps],
@@ -953,8 +972,14 @@ impl Step for Conv2d {
                 *m = w[p];
             }
         }
-        for (pos, window) in s.windows.chunks_exact_mut(taps).enumerate() {
+        for ((pos, window), blank) in s
+            .windows
+            .chunks_exact_mut(taps)
+            .enumerate()
+            .zip(&mut s.blank)
+        {
             self.read_window(x, pos, out_cols, window);
+            *blank = window.iter().all(|&v| v == 0.0);
         }
         for (f, (map, w)) in into
             .out
@@ -963,10 +988,19 @@ impl Step for Conv2d {
             .enumerate()
         {
             let mut snapper = Snapper::default();
-            for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(taps)) {
+            let finite = w.iter().all(|v| v.is_finite());
+            for ((out, window), &blank) in map
+                .iter_mut()
+                .zip(s.windows.chunks_exact(taps))
+                .zip(&s.blank)
+            {
                 let mut sum = Sum::default();
-                for (xj, wj) in window.iter().zip(w) {
-                    sum.add_product(*xj, *wj);
+                if blank && finite {
+                    sum.add_zeros(taps as u32);
+                } else {
+                    for (xj, wj) in window.iter().zip(w) {
+                        sum.add_product(*xj, *wj);
+                    }
                 }
                 if let Some(b) = self.bias(f) {
                     sum.add(b);
@@ -985,10 +1019,16 @@ impl Step for Conv2d {
         let grad = io.incoming.grad();
         let (taps, positions) = (self.taps(), self.positions());
         s.wgrad.fill(Sum::default());
+        let skips_zeros = skips_zero_gradients::<R>(io.x);
         for (f, sums) in s.wgrad.chunks_exact_mut(taps).enumerate() {
+            let mut zeros = 0;
             for (pos, window) in s.windows.chunks_exact(taps).enumerate() {
                 let o = f * positions + pos;
                 let g = grad[o];
+                if skips_zeros && g == 0.0 {
+                    zeros += 1;
+                    continue;
+                }
                 for (term, &cell) in s.terms.iter_mut().zip(&s.pairs) {
                     *term = g * window[cell];
                 }
@@ -997,6 +1037,7 @@ impl Step for Conv2d {
                     sum.add(*term);
                 }
             }
+            sums.iter_mut().for_each(|sum| sum.add_zeros(zeros));
         }
         for (p, sum) in s.wgrad.iter().enumerate() {
             io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);
