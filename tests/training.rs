@@ -372,11 +372,11 @@ fn sparse_conv2d_scenario() -> impl Strategy<Value = String> {
                 .map(|(blank, v)| if blank == 0 { v } else { 0.0 })
                 .cycle();
             let mut weights = w.into_iter().cycle();
-            let mut take = |n: usize, it: &mut dyn Iterator<Item = f64>| {
+            let take = |n: usize, it: &mut dyn Iterator<Item = f64>| {
                 let v: Vec<String> = (0..n).map(|_| format!("{:.3}", it.next().unwrap())).collect();
                 format!("[{}]", v.join(", "))
             };
-            let mut grid = |rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>| {
+            let grid = |rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>| {
                 let v: Vec<String> = (0..rows).map(|_| take(cols, it)).collect();
                 format!("[{}]", v.join(", "))
             };
