@@ -270,6 +270,10 @@ impl Step for MaxPool {
         let grad = io.incoming.grad();
         let ties = ctx.setup.conventions.maxpool_ties;
         let area = self.geometry.area();
+        if self.geometry.windows_are_disjoint() {
+            self.route_disjoint(io, s, ties, ctx);
+            return;
+        }
         // Each input's terms in the order printed: window by window.
         s.sums.fill(Sum::default());
         for ((window, g), &pooled) in s.windows.chunks_exact(area).zip(grad).zip(io.y) {
@@ -280,6 +284,36 @@ impl Step for MaxPool {
         }
         for (back, sum) in io.input_grad.iter_mut().zip(&s.sums) {
             *back = sum.value();
+        }
+        ctx.record_input_grads(io.input_grad);
+    }
+}
+
+impl MaxPool {
+    /// The backward step where no input lies in two windows: each chosen input's
+    /// ∂L/∂In is its one term share·∂L/∂out (as a [`Sum`] of one term), every other
+    /// input's 0.
+    fn route_disjoint<R: Recorder>(
+        &self,
+        io: Gradients,
+        s: &mut MaxPoolScratch,
+        ties: Ties,
+        ctx: &mut Ctx<R>,
+    ) {
+        let area = self.geometry.area();
+        io.input_grad.fill(0.0);
+        for ((window, g), &pooled) in s
+            .windows
+            .chunks_exact(area)
+            .zip(io.incoming.grad())
+            .zip(io.y)
+        {
+            let share = Self::route(window, io.x, pooled, ties, &mut s.values, &mut s.chosen);
+            for &i in &s.chosen {
+                let mut sum = Sum::default();
+                sum.add(share * g);
+                io.input_grad[i] = sum.value();
+            }
         }
         ctx.record_input_grads(io.input_grad);
     }

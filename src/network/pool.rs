@@ -61,6 +61,11 @@ impl PoolGeometry {
         self.input.channels * self.out_rows() * self.out_cols()
     }
 
+    /// Whether no input lies in two windows (the stride at least the size on each axis).
+    pub fn windows_are_disjoint(&self) -> bool {
+        self.stride[0] >= self.size[0] && self.stride[1] >= self.size[1]
+    }
+
     /// n, the inputs in one window: rows × columns.
     pub fn area(&self) -> usize {
         self.size[0] * self.size[1]
