@@ -317,10 +317,20 @@ impl Step for Dense {
             }
         };
         let weights = self.params.weights.as_slice();
+        // Without weight decay, Δw = −α·(δ_j·x_i) snapped depends on δ_j·x_i alone (0·w is
+        // 0 for a finite w): an input equal to the one before it (a blank stretch of a
+        // pooled map) has the same column of Δw. Untraced only: a trace records each.
+        let repeats =
+            !R::TRACING && ctx.setup.lambda == 0.0 && weights.iter().all(|w| w.is_finite());
         for (i, &xi) in io.x.iter().enumerate() {
+            let repeat = repeats && i > 0 && xi.to_bits() == io.x[i - 1].to_bits();
             for (j, &d) in delta.iter().enumerate() {
                 let p = self.weight_index(j, i);
-                io.dw[p] = ctx.hold(p, weights[p], d * xi, false);
+                io.dw[p] = if repeat {
+                    io.dw[self.weight_index(j, i - 1)]
+                } else {
+                    ctx.hold(p, weights[p], d * xi, false)
+                };
             }
         }
         if self.params.bias.is_some() {
