@@ -4,13 +4,13 @@
 //! w_(c,size−1−j). Because the filter is shared, its gradient is a sum over positions:
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
-use super::layer::skips_zero_gradients;
+use super::filter::FilterGradients;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, Hazard, LayerKind, Link, NoteKind,
     Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::numbers::{Snapper, Sum, sum};
+use crate::numbers::{Snapper, Sum};
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -438,8 +438,9 @@ pub struct Conv1dScratch {
     /// Window by window (position after position), the values each cell reads (padded
     /// cells 0), gathered in the forward step and read again in the backward step.
     windows: Vec<f64>,
-    terms: Vec<f64>,
-    wgrad: Vec<Sum>,
+    /// The window cell each weight meets ([`Conv1d::pair`]).
+    pairs: Vec<usize>,
+    gradients: FilterGradients,
     input_grad: Vec<Sum>,
 }
 
@@ -449,8 +450,8 @@ impl Step for Conv1d {
     fn scratch(&self) -> Conv1dScratch {
         Conv1dScratch {
             windows: vec![0.0; self.positions() * self.size()],
-            terms: vec![0.0; self.size()],
-            wgrad: vec![Sum::default(); self.params.weights.len()],
+            pairs: (0..self.size()).map(|j| self.pair(j)).collect(),
+            gradients: FilterGradients::new(self.filter_index()),
             input_grad: vec![Sum::default(); self.input_len],
         }
     }
@@ -492,43 +493,12 @@ impl Step for Conv1d {
 
     /// Each contribution ∂L/∂f_(c,k)·Ĩn_(k·stride + j), recorded filter by filter, position
     /// by position, and summed into ∂L/∂w as printed; then the held Δw; then ∂L/∂In.
-    fn backward<R: Recorder>(&self, io: Gradients, s: &mut Conv1dScratch, ctx: &mut Ctx<R>) {
+    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv1dScratch, ctx: &mut Ctx<R>) {
+        let windows = (s.windows.as_slice(), s.pairs.as_slice());
+        s.gradients
+            .hold(self.filter_index(), &self.params, &mut io, windows, ctx);
         let grad = io.incoming.grad();
         let (size, positions) = (self.size(), self.positions());
-        s.wgrad.fill(Sum::default());
-        let skips_zeros = skips_zero_gradients::<R>(io.x);
-        for (c, sums) in s.wgrad.chunks_exact_mut(size).enumerate() {
-            let mut zeros = 0;
-            for (k, window) in s.windows.chunks_exact(size).enumerate() {
-                let g = grad[c * positions + k];
-                if skips_zeros && g == 0.0 {
-                    zeros += 1;
-                    continue;
-                }
-                for (j, term) in s.terms.iter_mut().enumerate() {
-                    *term = g * window[self.pair(j)];
-                }
-                ctx.record_run_from(
-                    Kind::Contrib,
-                    self.filter_index().contrib(c, k, 0),
-                    &mut s.terms,
-                );
-                for (sum, term) in sums.iter_mut().zip(&s.terms) {
-                    sum.add(*term);
-                }
-            }
-            sums.iter_mut().for_each(|sum| sum.add_zeros(zeros));
-        }
-        for (p, sum) in s.wgrad.iter().enumerate() {
-            io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);
-        }
-        if self.params.bias.is_some() {
-            for c in 0..self.filters() {
-                let g = sum(grad[c * positions..(c + 1) * positions].iter().copied());
-                let p = self.params.bias_index(c);
-                io.dw[p] = ctx.hold(p, self.params.get(p), g, true);
-            }
-        }
         if ctx.wants_input_grad {
             // Each input's terms in the order printed: filter by filter, position by position.
             s.input_grad.fill(Sum::default());

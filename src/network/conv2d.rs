@@ -10,7 +10,7 @@
 //! stride. ∂L/∂X is the full convolution of G (dilated, padded by kernel − 1) with the
 //! kernel rotated by 180°, the padding cropped away.
 
-use super::layer::skips_zero_gradients;
+use super::filter::FilterGradients;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, GridCell, GridOf, Hazard, LayerKind,
     Link, NoteKind, Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
@@ -930,8 +930,7 @@ pub struct Conv2dScratch {
     pairs: Vec<usize>,
     /// Filter by filter, the weight each window cell meets.
     met: Vec<f64>,
-    terms: Vec<f64>,
-    wgrad: Vec<Sum>,
+    gradients: FilterGradients,
     input_grad: Vec<Sum>,
 }
 
@@ -945,8 +944,7 @@ impl Step for Conv2d {
             blank: vec![false; self.positions()],
             pairs: (0..taps).map(|j| self.pair(j)).collect(),
             met: vec![0.0; self.params.weights.len()],
-            terms: vec![0.0; taps],
-            wgrad: vec![Sum::default(); self.params.weights.len()],
+            gradients: FilterGradients::new(self.filter_index()),
             input_grad: vec![Sum::default(); self.input.size()],
         }
     }
@@ -1015,40 +1013,12 @@ impl Step for Conv2d {
     /// filter, position by position, and summed into ∂L/∂w as printed; then the held Δw;
     /// then ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in
     /// the order printed.
-    fn backward<R: Recorder>(&self, io: Gradients, s: &mut Conv2dScratch, ctx: &mut Ctx<R>) {
+    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv2dScratch, ctx: &mut Ctx<R>) {
+        let windows = (s.windows.as_slice(), s.pairs.as_slice());
+        s.gradients
+            .hold(self.filter_index(), &self.params, &mut io, windows, ctx);
         let grad = io.incoming.grad();
         let (taps, positions) = (self.taps(), self.positions());
-        s.wgrad.fill(Sum::default());
-        let skips_zeros = skips_zero_gradients::<R>(io.x);
-        for (f, sums) in s.wgrad.chunks_exact_mut(taps).enumerate() {
-            let mut zeros = 0;
-            for (pos, window) in s.windows.chunks_exact(taps).enumerate() {
-                let o = f * positions + pos;
-                let g = grad[o];
-                if skips_zeros && g == 0.0 {
-                    zeros += 1;
-                    continue;
-                }
-                for (term, &cell) in s.terms.iter_mut().zip(&s.pairs) {
-                    *term = g * window[cell];
-                }
-                ctx.record_run_from(Kind::Contrib, o * taps, &mut s.terms);
-                for (sum, term) in sums.iter_mut().zip(&s.terms) {
-                    sum.add(*term);
-                }
-            }
-            sums.iter_mut().for_each(|sum| sum.add_zeros(zeros));
-        }
-        for (p, sum) in s.wgrad.iter().enumerate() {
-            io.dw[p] = ctx.hold(p, self.params.get(p), sum.value(), false);
-        }
-        if self.params.bias.is_some() {
-            for f in 0..self.filters() {
-                let g = sum(grad[f * positions..(f + 1) * positions].iter().copied());
-                let p = self.params.bias_index(f);
-                io.dw[p] = ctx.hold(p, self.params.get(p), g, true);
-            }
-        }
         if ctx.wants_input_grad {
             let [_, out_cols] = self.out_dims();
             s.input_grad.fill(Sum::default());

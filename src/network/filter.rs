@@ -4,8 +4,10 @@
 //! one per position. The index arithmetic of those contributions is [`FilterIndex`], the
 //! same for both ranks.
 
+use super::layer::{Ctx, Gradients, skips_zero_gradients};
 use super::{Figure, Gate, Link, Params};
-use crate::trace::{LayerId, Phase};
+use crate::numbers::Sum;
+use crate::trace::{Kind, LayerId, Phase, Recorder};
 
 /// The index geometry of a layer's shared filters: `filters` filters of `taps` weights
 /// each, every filter applied at `positions` output positions (1-D: the window positions
@@ -123,6 +125,75 @@ impl FilterIndex {
                     .collect(),
             })
             .collect()
+    }
+}
+
+/// The backward step's sums of a layer with shared filters, kept in its scratch: each
+/// weight's ∂L/∂w_j = Σ_pos ∂L/∂f_(pos) · X̃_(pos, j) (the window cell weight j meets at
+/// each position) and each bias's ∂L/∂b = Σ_pos ∂L/∂f_(pos), position by position as the
+/// filter table prints them.
+#[derive(Clone, Debug)]
+pub struct FilterGradients {
+    wgrad: Vec<Sum>,
+    bias: Vec<Sum>,
+    terms: Vec<f64>,
+}
+
+impl FilterGradients {
+    pub fn new(index: FilterIndex) -> FilterGradients {
+        FilterGradients {
+            wgrad: vec![Sum::default(); index.filters * index.taps],
+            bias: vec![Sum::default(); index.filters],
+            terms: vec![0.0; index.taps],
+        }
+    }
+
+    /// Records every contribution ∂L/∂f_(pos)·X̃ (`windows`: the values each position's
+    /// window reads, cell by cell; `pairs[j]`: the cell weight j meets) and holds each
+    /// weight's and bias's Δw in `dw`. Untraced, a position whose gradient is 0 adds only
+    /// zeros and is counted, not added ([`skips_zero_gradients`]).
+    pub fn hold<R: Recorder>(
+        &mut self,
+        index: FilterIndex,
+        params: &Params,
+        io: &mut Gradients,
+        (windows, pairs): (&[f64], &[usize]),
+        ctx: &mut Ctx<R>,
+    ) {
+        let grad = io.incoming.grad();
+        self.wgrad.fill(Sum::default());
+        self.bias.fill(Sum::default());
+        let skips_zeros = skips_zero_gradients::<R>(io.x);
+        let filters = self.wgrad.chunks_exact_mut(index.taps).zip(&mut self.bias);
+        for (f, (sums, bias)) in filters.enumerate() {
+            let mut zeros = 0;
+            for (pos, window) in windows.chunks_exact(index.taps).enumerate() {
+                let g = grad[index.node(f, pos)];
+                if skips_zeros && g == 0.0 {
+                    zeros += 1;
+                    continue;
+                }
+                bias.add(g);
+                for (term, &cell) in self.terms.iter_mut().zip(pairs) {
+                    *term = g * window[cell];
+                }
+                ctx.record_run_from(Kind::Contrib, index.contrib(f, pos, 0), &mut self.terms);
+                for (sum, term) in sums.iter_mut().zip(&self.terms) {
+                    sum.add(*term);
+                }
+            }
+            sums.iter_mut().for_each(|sum| sum.add_zeros(zeros));
+            bias.add_zeros(zeros);
+        }
+        for (p, sum) in self.wgrad.iter().enumerate() {
+            io.dw[p] = ctx.hold(p, params.get(p), sum.value(), false);
+        }
+        if params.bias.is_some() {
+            for (f, sum) in self.bias.iter().enumerate() {
+                let p = params.bias_index(f);
+                io.dw[p] = ctx.hold(p, params.get(p), sum.value(), true);
+            }
+        }
     }
 }
 
