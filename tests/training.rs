@@ -1,5 +1,6 @@
 //! Training and the lecture's closing table.
 
+use crate::support::random::sparse_conv2d_scenario;
 use crate::support::{Test, alloc, snapshot_stdout};
 use nntrace::network::{Explainer, Workspace};
 use nntrace::scenario;
@@ -350,64 +351,6 @@ fn the_untraced_step_holds_the_traced_steps_dw_on_every_builtin() {
             assert_eq!(untraced, traced, "{} pattern {p}", s.name);
         }
     }
-}
-
-/// A mostly blank image (each cell 0 with probability ¾) of 1–2 channels, a `conv2d` of
-/// 1–3 filters, kernel 1–3, stride 1, padding 0 or 1 (below the kernel), with or without a
-/// bias; ReLU, a 2 × 2 max pool (so three gradients in four are 0), flatten and a dense
-/// softmax over 2 classes. `dim` is the input side for each pooled side of 1–2.
-fn sparse_conv2d_scenario() -> impl Strategy<Value = String> {
-    (
-        (1usize..3, 1usize..4, 1usize..4, 0usize..2), // channels, filters, kernel, padding
-        (1usize..3, any::<bool>(), any::<bool>()),    // pooled side, bias, flip
-        prop::collection::vec((0u8..4, -1.0f64..1.0), 200),
-        prop::collection::vec(-1.0f64..1.0, 200),
-    )
-        .prop_map(|((channels, filters, k, pad), (pooled, bias, flip), cells, w)| {
-            let pad = pad % k;
-            let conv_side = 2 * pooled;
-            let side = conv_side + k - 1 - 2 * pad;
-            let mut cells = cells
-                .into_iter()
-                .map(|(blank, v)| if blank == 0 { v } else { 0.0 })
-                .cycle();
-            let mut weights = w.into_iter().cycle();
-            let take = |n: usize, it: &mut dyn Iterator<Item = f64>| {
-                let v: Vec<String> = (0..n).map(|_| format!("{:.3}", it.next().unwrap())).collect();
-                format!("[{}]", v.join(", "))
-            };
-            let grid = |rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>| {
-                let v: Vec<String> = (0..rows).map(|_| take(cols, it)).collect();
-                format!("[{}]", v.join(", "))
-            };
-            let input: Vec<String> = (0..channels).map(|_| grid(side, side, &mut cells)).collect();
-            let kernels: Vec<String> = (0..filters)
-                .map(|_| {
-                    let c: Vec<String> = (0..channels).map(|_| grid(k, k, &mut weights)).collect();
-                    format!("[{}]", c.join(", "))
-                })
-                .collect();
-            let bias = if bias {
-                let row = grid(1, filters, &mut weights);
-                format!(", bias: {}", &row[1..row.len() - 1])
-            } else {
-                String::new()
-            };
-            let flat = filters * pooled * pooled;
-            let dense = grid(2, flat, &mut weights);
-            format!(
-                "data:\n  - input: [{}]\n    target: 1\nlearning_rate: 0.1\nloss: cross_entropy\n\
-                 conventions: {{convolution: {}}}\nlayers:\n\
-                 \x20 - conv2d: {{name: conv, kernels: [{}], padding: {pad}{bias}}}\n\
-                 \x20 - relu: {{name: relu}}\n\
-                 \x20 - maxpool2d: {{name: pool, size: 2}}\n\
-                 \x20 - flatten: {{}}\n\
-                 \x20 - dense: {{activation: softmax, weights: {dense}}}\n",
-                input.join(", "),
-                if flip { "flip" } else { "correlate" },
-                kernels.join(", "),
-            )
-        })
 }
 
 proptest! {

@@ -295,12 +295,7 @@ pub fn random_conv2d_scenario() -> impl Strategy<Value = String> {
                 let mut weights = w.into_iter().cycle();
                 let mut inputs = x.into_iter().cycle();
                 let input: Vec<String> = (0..channels).map(|_| grid(rows, cols, &mut inputs)).collect();
-                let kernels: Vec<String> = (0..filters)
-                    .map(|_| {
-                        let chans: Vec<String> = (0..channels).map(|_| grid(kh, kw, &mut weights)).collect();
-                        format!("[{}]", chans.join(", "))
-                    })
-                    .collect();
+                let kernels = kernels(filters, channels, (kh, kw), &mut weights);
                 let bias = if bias { format!(", bias: {}", list(filters, &mut weights)) } else { String::new() };
                 let out_r = (rows + 2 * ph - kh) / sh + 1;
                 let out_c = (cols + 2 * pw - kw) / sw + 1;
@@ -316,7 +311,7 @@ pub fn random_conv2d_scenario() -> impl Strategy<Value = String> {
                      \x20 - dense: {{activation: sigmoid, weights: [{}]}}\n",
                     input.join(", "),
                     if flip { "flip" } else { "correlate" },
-                    kernels.join(", "),
+                    kernels,
                     dense.join(", ")
                 )
             },
@@ -331,10 +326,70 @@ fn list(n: usize, it: &mut dyn Iterator<Item = f64>) -> String {
     format!("[{}]", v.join(", "))
 }
 
+/// `[…], […]`: `filters` kernels, each `channels` grids of `rows × cols` numbers.
+fn kernels(
+    filters: usize,
+    channels: usize,
+    (rows, cols): (usize, usize),
+    it: &mut dyn Iterator<Item = f64>,
+) -> String {
+    let kernels: Vec<String> = (0..filters)
+        .map(|_| {
+            let chans: Vec<String> = (0..channels).map(|_| grid(rows, cols, it)).collect();
+            format!("[{}]", chans.join(", "))
+        })
+        .collect();
+    kernels.join(", ")
+}
+
 /// `[[…], […]]`: `rows` lists of `cols` numbers.
 fn grid(rows: usize, cols: usize, it: &mut dyn Iterator<Item = f64>) -> String {
     let v: Vec<String> = (0..rows).map(|_| list(cols, it)).collect();
     format!("[{}]", v.join(", "))
+}
+
+/// A mostly blank image (each cell 0 with probability ¾) of 1–2 channels, a `conv2d` of
+/// 1–3 filters, kernel 1–3, stride 1, padding 0 or 1 (below the kernel), with or without a
+/// bias; ReLU, a 2 × 2 max pool (so three gradients in four are 0), flatten and a dense
+/// softmax over 2 classes. `dim` is the input side for each pooled side of 1–2.
+pub fn sparse_conv2d_scenario() -> impl Strategy<Value = String> {
+    (
+        (1usize..3, 1usize..4, 1usize..4, 0usize..2), // channels, filters, kernel, padding
+        (1usize..3, any::<bool>(), any::<bool>()),    // pooled side, bias, flip
+        prop::collection::vec((0u8..4, -1.0f64..1.0), 200),
+        prop::collection::vec(-1.0f64..1.0, 200),
+    )
+        .prop_map(|((channels, filters, k, pad), (pooled, bias, flip), cells, w)| {
+            let pad = pad % k;
+            let conv_side = 2 * pooled;
+            let side = conv_side + k - 1 - 2 * pad;
+            let mut cells = cells
+                .into_iter()
+                .map(|(blank, v)| if blank == 0 { v } else { 0.0 })
+                .cycle();
+            let mut weights = w.into_iter().cycle();
+            let input: Vec<String> = (0..channels).map(|_| grid(side, side, &mut cells)).collect();
+            let kernels = kernels(filters, channels, (k, k), &mut weights);
+            let bias = if bias {
+                format!(", bias: {}", list(filters, &mut weights))
+            } else {
+                String::new()
+            };
+            let flat = filters * pooled * pooled;
+            let dense = grid(2, flat, &mut weights);
+            format!(
+                "data:\n  - input: [{}]\n    target: 1\nlearning_rate: 0.1\nloss: cross_entropy\n\
+                 conventions: {{convolution: {}}}\nlayers:\n\
+                 \x20 - conv2d: {{name: conv, kernels: [{}], padding: {pad}{bias}}}\n\
+                 \x20 - relu: {{name: relu}}\n\
+                 \x20 - maxpool2d: {{name: pool, size: 2}}\n\
+                 \x20 - flatten: {{}}\n\
+                 \x20 - dense: {{activation: softmax, weights: {dense}}}\n",
+                input.join(", "),
+                if flip { "flip" } else { "correlate" },
+                kernels,
+            )
+        })
 }
 
 /// A random 1-D convolution with zero padding as a scenario file: input values in
