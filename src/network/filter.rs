@@ -4,7 +4,7 @@
 //! one per position. The index arithmetic of those contributions is [`FilterIndex`], the
 //! same for both ranks.
 
-use super::layer::{Ctx, Gradients, skips_zero_gradients};
+use super::layer::{Ctx, Gradients};
 use super::{Figure, Gate, Link, Params};
 use crate::numbers::Sum;
 use crate::trace::{Kind, LayerId, Phase, Recorder};
@@ -195,6 +195,14 @@ impl FilterGradients {
             }
         }
     }
+}
+
+/// Whether a shared filter's backward step may leave out the terms of a position whose
+/// gradient is 0 ([`Sum::add_zeros`](crate::numbers::Sum::add_zeros)): only untraced (a
+/// trace records every term, 0 or not) and only when every input is finite (0·∞ is not 0).
+/// Behind a max-pool three gradients in four are 0.
+fn skips_zero_gradients<R: Recorder>(x: &[f64]) -> bool {
+    !R::TRACING && x.iter().all(|v| v.is_finite())
 }
 
 /// A shared filter's gradient laid out as a table: for each filter, its weights as

@@ -138,14 +138,6 @@ pub struct Gradients<'a> {
     pub dw: &'a mut [f64],
 }
 
-/// Whether a shared filter's backward step may leave out the terms of a position whose
-/// gradient is 0 ([`Sum::add_zeros`](crate::numbers::Sum::add_zeros)): only untraced (a
-/// trace records every term, 0 or not) and only when every input is finite (0·∞ is not 0).
-/// Behind a max-pool three gradients in four are 0.
-pub fn skips_zero_gradients<R: Recorder>(x: &[f64]) -> bool {
-    !R::TRACING && x.iter().all(|v| v.is_finite())
-}
-
 /// A layer's view of the step in progress.
 pub struct Ctx<'a, R: Recorder> {
     pub rec: &'a mut R,
