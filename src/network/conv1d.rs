@@ -4,13 +4,13 @@
 //! w_(c,size−1−j). Because the filter is shared, its gradient is a sum over positions:
 //! ∂L/∂w_(c,j) = Σ_k ∂L/∂f_(c,k) · Ĩn_(k·stride + j); each term is recorded (`contrib`).
 
-use super::filter::FilterGradients;
+use super::filter::FilterStep;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, Hazard, LayerKind, Link, NoteKind,
     Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::numbers::{Snapper, Sum};
+use crate::numbers::Sum;
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -111,12 +111,6 @@ impl Conv1d {
             .collect();
         let b = self.params.bias_of(c).map(|b| ex.value(id, Kind::W, b));
         respond(&field, &w, b)
-    }
-
-    /// The weights of filter `c`: one column, contiguous in the column-major storage.
-    fn filter(&self, c: usize) -> &[f64] {
-        let size = self.size();
-        &self.params.weights.as_slice()[c * size..(c + 1) * size]
     }
 
     fn explain_own(&self, key: Key, ex: &Explainer) -> Explained {
@@ -432,27 +426,18 @@ impl LayerKind for Conv1d {
     }
 }
 
-/// A 1-D convolution's buffers: every position's window, one (filter, position)'s
-/// contributions, and the running sums of ∂L/∂w and ∂L/∂In.
+/// A 1-D convolution's buffers: its shared filters' step ([`FilterStep`]).
 pub struct Conv1dScratch {
-    /// Window by window (position after position), the values each cell reads (padded
-    /// cells 0), gathered in the forward step and read again in the backward step.
-    windows: Vec<f64>,
-    /// The window cell each weight meets ([`Conv1d::pair`]).
-    pairs: Vec<usize>,
-    gradients: FilterGradients,
-    input_grad: Vec<Sum>,
+    step: FilterStep,
 }
 
 impl Step for Conv1d {
     type Scratch = Conv1dScratch;
 
     fn scratch(&self) -> Conv1dScratch {
+        let pairs = (0..self.size()).map(|j| self.pair(j)).collect();
         Conv1dScratch {
-            windows: vec![0.0; self.positions() * self.size()],
-            pairs: (0..self.size()).map(|j| self.pair(j)).collect(),
-            gradients: FilterGradients::new(self.filter_index()),
-            input_grad: vec![Sum::default(); self.input_len],
+            step: FilterStep::new(self.filter_index(), pairs, self.input_len),
         }
     }
 
@@ -467,56 +452,21 @@ impl Step for Conv1d {
         s: &mut Conv1dScratch,
         ctx: &mut Ctx<R>,
     ) {
-        let (size, positions) = (self.size(), self.positions());
-        for (k, window) in s.windows.chunks_exact_mut(size).enumerate() {
+        for (k, window) in s.step.windows_mut().enumerate() {
             for (j, cell) in window.iter_mut().enumerate() {
                 *cell = self.read(x, k, j);
             }
         }
-        for (c, map) in into.out.chunks_exact_mut(positions).enumerate() {
-            let b = self.params.bias.as_ref().map(|b| b[c]);
-            let w = self.filter(c);
-            let mut snapper = Snapper::default();
-            for (out, window) in map.iter_mut().zip(s.windows.chunks_exact(size)) {
-                let mut sum = Sum::default();
-                for (j, &xj) in window.iter().enumerate() {
-                    sum.add_product(xj, w[self.pair(j)]);
-                }
-                if let Some(b) = b {
-                    sum.add(b);
-                }
-                *out = snapper.value(&sum);
-            }
-        }
+        s.step.respond(&self.params, into.out);
         ctx.record_run(Kind::Out, into.out);
     }
 
     /// Each contribution ∂L/∂f_(c,k)·Ĩn_(k·stride + j), recorded filter by filter, position
     /// by position, and summed into ∂L/∂w as printed; then the held Δw; then ∂L/∂In.
     fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv1dScratch, ctx: &mut Ctx<R>) {
-        let windows = (s.windows.as_slice(), s.pairs.as_slice());
-        s.gradients
-            .hold(self.filter_index(), &self.params, &mut io, windows, ctx);
-        let grad = io.incoming.grad();
-        let (size, positions) = (self.size(), self.positions());
+        s.step.hold(&self.params, &mut io, ctx);
         if ctx.wants_input_grad {
-            // Each input's terms in the order printed: filter by filter, position by position.
-            s.input_grad.fill(Sum::default());
-            for c in 0..self.filters() {
-                let w = self.filter(c);
-                for k in 0..positions {
-                    let g = grad[c * positions + k];
-                    for j in 0..size {
-                        if let Some(i) = self.cell(k, j) {
-                            s.input_grad[i].add_product(g, w[self.pair(j)]);
-                        }
-                    }
-                }
-            }
-            for (back, sum) in io.input_grad.iter_mut().zip(&s.input_grad) {
-                *back = sum.value();
-            }
-            ctx.record_input_grads(io.input_grad);
+            s.step.input_grads(|k, j| self.cell(k, j), &mut io, ctx);
         }
     }
 }

@@ -10,13 +10,13 @@
 //! stride. ∂L/∂X is the full convolution of G (dilated, padded by kernel − 1) with the
 //! kernel rotated by 180°, the padding cropped away.
 
-use super::filter::FilterGradients;
+use super::filter::FilterStep;
 use super::{
     Ctx, Explained, Explainer, Figure, FilterIndex, Gradients, GridCell, GridOf, Hazard, LayerKind,
     Link, NoteKind, Outputs, Params, Routing, Shape, SharedFilter, Slip, Step,
 };
 use crate::formula::Expr;
-use crate::numbers::{Snapper, Sum, sum};
+use crate::numbers::{Sum, sum};
 use crate::trace::{Key, Kind, LayerId, Phase, Recorder};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -177,16 +177,6 @@ impl Conv2d {
                 row.copy_from_slice(&x[start..start + kw]);
             }
         }
-    }
-
-    /// The weights of filter `f`.
-    fn filter(&self, f: usize) -> &[f64] {
-        let taps = self.taps();
-        &self.params.weights.as_slice()[f * taps..(f + 1) * taps]
-    }
-
-    fn bias(&self, f: usize) -> Option<f64> {
-        self.params.bias.as_ref().map(|b| b[f])
     }
 
     /// (position, window cell) of every term of ∂L/∂(input i), in the order printed.
@@ -917,35 +907,18 @@ impl LayerKind for Conv2d {
     }
 }
 
-/// A convolution's buffers: every position's window, each filter's weights in window
-/// order, one (filter, position)'s contributions, and the running sums of ∂L/∂w and ∂L/∂X.
+/// A 2-D convolution's buffers: its shared filters' step ([`FilterStep`]).
 pub struct Conv2dScratch {
-    /// Window by window (position after position), the values each cell reads (padded
-    /// cells 0), gathered in the forward step and read again in the backward step.
-    windows: Vec<f64>,
-    /// Whether every cell of the window at each position is 0 (a blank part of an
-    /// image): a finite filter's response there is its bias alone.
-    blank: Vec<bool>,
-    /// The weight (within a filter) each window cell meets ([`Conv2d::pair`]).
-    pairs: Vec<usize>,
-    /// Filter by filter, the weight each window cell meets.
-    met: Vec<f64>,
-    gradients: FilterGradients,
-    input_grad: Vec<Sum>,
+    step: FilterStep,
 }
 
 impl Step for Conv2d {
     type Scratch = Conv2dScratch;
 
     fn scratch(&self) -> Conv2dScratch {
-        let taps = self.taps();
+        let pairs = (0..self.taps()).map(|j| self.pair(j)).collect();
         Conv2dScratch {
-            windows: vec![0.0; self.positions() * taps],
-            blank: vec![false; self.positions()],
-            pairs: (0..taps).map(|j| self.pair(j)).collect(),
-            met: vec![0.0; self.params.weights.len()],
-            gradients: FilterGradients::new(self.filter_index()),
-            input_grad: vec![Sum::default(); self.input.size()],
+            step: FilterStep::new(self.filter_index(), pairs, self.input.size()),
         }
     }
 
@@ -962,50 +935,11 @@ impl Step for Conv2d {
         s: &mut Conv2dScratch,
         ctx: &mut Ctx<R>,
     ) {
-        let (taps, positions) = (self.taps(), self.positions());
         let [_, out_cols] = self.out_dims();
-        for (f, met) in s.met.chunks_exact_mut(taps).enumerate() {
-            let w = self.filter(f);
-            for (m, &p) in met.iter_mut().zip(&s.pairs) {
-                *m = w[p];
-            }
-        }
-        for ((pos, window), blank) in s
-            .windows
-            .chunks_exact_mut(taps)
-            .enumerate()
-            .zip(&mut s.blank)
-        {
+        for (pos, window) in s.step.windows_mut().enumerate() {
             self.read_window(x, pos, out_cols, window);
-            *blank = window.iter().all(|&v| v == 0.0);
         }
-        for (f, (map, w)) in into
-            .out
-            .chunks_exact_mut(positions)
-            .zip(s.met.chunks_exact(taps))
-            .enumerate()
-        {
-            let mut snapper = Snapper::default();
-            let finite = w.iter().all(|v| v.is_finite());
-            for ((out, window), &blank) in map
-                .iter_mut()
-                .zip(s.windows.chunks_exact(taps))
-                .zip(&s.blank)
-            {
-                let mut sum = Sum::default();
-                if blank && finite {
-                    sum.add_zeros(taps as u32);
-                } else {
-                    for (xj, wj) in window.iter().zip(w) {
-                        sum.add_product(*xj, *wj);
-                    }
-                }
-                if let Some(b) = self.bias(f) {
-                    sum.add(b);
-                }
-                *out = snapper.value(&sum);
-            }
-        }
+        s.step.respond(&self.params, into.out);
         ctx.record_run(Kind::Out, into.out);
     }
 
@@ -1014,28 +948,13 @@ impl Step for Conv2d {
     /// then ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in
     /// the order printed.
     fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv2dScratch, ctx: &mut Ctx<R>) {
-        let windows = (s.windows.as_slice(), s.pairs.as_slice());
-        s.gradients
-            .hold(self.filter_index(), &self.params, &mut io, windows, ctx);
-        let grad = io.incoming.grad();
-        let (taps, positions) = (self.taps(), self.positions());
+        s.step.hold(&self.params, &mut io, ctx);
         if ctx.wants_input_grad {
-            let [_, out_cols] = self.out_dims();
-            s.input_grad.fill(Sum::default());
-            for (f, w) in s.met.chunks_exact(taps).enumerate() {
-                for pos in 0..positions {
-                    let g = grad[f * positions + pos];
-                    self.visit_window(pos, out_cols, |j, cell| {
-                        if let Some(i) = cell {
-                            s.input_grad[i].add_product(g, w[j]);
-                        }
-                    });
-                }
-            }
-            for (back, sum) in io.input_grad.iter_mut().zip(&s.input_grad) {
-                *back = sum.value();
-            }
-            ctx.record_input_grads(io.input_grad);
+            let reads = |pos, j| match self.cell(pos, j) {
+                Cell::Input(i) => Some(i),
+                Cell::Padding => None,
+            };
+            s.step.input_grads(reads, &mut io, ctx);
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::layer::{Ctx, Gradients};
 use super::{Figure, Gate, Link, Params};
-use crate::numbers::Sum;
+use crate::numbers::{Snapper, Sum};
 use crate::trace::{Kind, LayerId, Phase, Recorder};
 
 /// The index geometry of a layer's shared filters: `filters` filters of `taps` weights
@@ -128,38 +128,104 @@ impl FilterIndex {
     }
 }
 
-/// The backward step's sums of a layer with shared filters, kept in its scratch: each
-/// weight's ∂L/∂w_j = Σ_pos ∂L/∂f_(pos) · X̃_(pos, j) (the window cell weight j meets at
-/// each position) and each bias's ∂L/∂b = Σ_pos ∂L/∂f_(pos), position by position as the
-/// filter table prints them.
+/// The step of a layer with shared filters once its windows are read, the same in 1-D
+/// and 2-D, with the buffers it keeps between the forward and the backward step:
+///
+/// - forward, each output f_(pos) = Σ_j X̃_(pos, j)·w_(pair j) + b, window cell by cell as
+///   the formula prints it ([`respond`](Self::respond));
+/// - backward, each weight's ∂L/∂w_j = Σ_pos ∂L/∂f_(pos)·X̃_(pos, pair j) and each bias's
+///   ∂L/∂b = Σ_pos ∂L/∂f_(pos), position by position as the filter table prints them
+///   ([`hold`](Self::hold)), and ∂L/∂X̃_i = Σ ∂L/∂f_(pos)·w over the (filter, position,
+///   cell) that read input i ([`input_grads`](Self::input_grads)).
+///
+/// X̃ is the (padded) input as the windows read it: `windows` holds, position after
+/// position, the value each window cell reads (0 for padding), written by the layer
+/// ([`windows_mut`](Self::windows_mut)). Weight j meets window cell `pairs[j]`, and cell
+/// j meets weight `pairs[j]` (itself, or the mirrored one under `flip`).
 #[derive(Clone, Debug)]
-pub struct FilterGradients {
+pub struct FilterStep {
+    index: FilterIndex,
+    windows: Vec<f64>,
+    /// Whether every cell of a position's window is 0 (a blank part of an image): a
+    /// finite filter's response there is its bias alone.
+    blank: Vec<bool>,
+    pairs: Vec<usize>,
+    /// Filter by filter, the weight each window cell meets.
+    met: Vec<f64>,
     wgrad: Vec<Sum>,
     bias: Vec<Sum>,
     terms: Vec<f64>,
+    input_grad: Vec<Sum>,
 }
 
-impl FilterGradients {
-    pub fn new(index: FilterIndex) -> FilterGradients {
-        FilterGradients {
-            wgrad: vec![Sum::default(); index.filters * index.taps],
+impl FilterStep {
+    /// The buffers for `index`'s filters, with weight j meeting window cell `pairs[j]`,
+    /// over `inputs` inputs.
+    pub fn new(index: FilterIndex, pairs: Vec<usize>, inputs: usize) -> FilterStep {
+        let weights = index.filters * index.taps;
+        FilterStep {
+            index,
+            windows: vec![0.0; index.positions * index.taps],
+            blank: vec![false; index.positions],
+            pairs,
+            met: vec![0.0; weights],
+            wgrad: vec![Sum::default(); weights],
             bias: vec![Sum::default(); index.filters],
             terms: vec![0.0; index.taps],
+            input_grad: vec![Sum::default(); inputs],
         }
     }
 
-    /// Records every contribution ∂L/∂f_(pos)·X̃ (`windows`: the values each position's
-    /// window reads, cell by cell; `pairs[j]`: the cell weight j meets) and holds each
-    /// weight's and bias's Δw in `dw`. Untraced, a position whose gradient is 0 adds only
-    /// zeros and is counted, not added ([`skips_zero_gradients`]).
-    pub fn hold<R: Recorder>(
-        &mut self,
-        index: FilterIndex,
-        params: &Params,
-        io: &mut Gradients,
-        (windows, pairs): (&[f64], &[usize]),
-        ctx: &mut Ctx<R>,
-    ) {
+    /// Each position's window, to be filled with the values its cells read.
+    pub fn windows_mut(&mut self) -> std::slice::ChunksExactMut<'_, f64> {
+        self.windows.chunks_exact_mut(self.index.taps)
+    }
+
+    /// Every filter's output at every position into `out` (filter by filter), snapped;
+    /// a run of equal sums is snapped once ([`Snapper`]).
+    pub fn respond(&mut self, params: &Params, out: &mut [f64]) {
+        let taps = self.index.taps;
+        for (blank, window) in self.blank.iter_mut().zip(self.windows.chunks_exact(taps)) {
+            *blank = window.iter().all(|&v| v == 0.0);
+        }
+        let weights = params.weights.as_slice();
+        for (met, w) in self
+            .met
+            .chunks_exact_mut(taps)
+            .zip(weights.chunks_exact(taps))
+        {
+            for (m, &p) in met.iter_mut().zip(&self.pairs) {
+                *m = w[p];
+            }
+        }
+        let maps = out.chunks_exact_mut(self.index.positions);
+        for (f, (map, w)) in maps.zip(self.met.chunks_exact(taps)).enumerate() {
+            let finite = w.iter().all(|v| v.is_finite());
+            let bias = params.bias_of(f).map(|b| params.get(b));
+            let mut snapper = Snapper::default();
+            let cells = self.windows.chunks_exact(taps).zip(&self.blank);
+            for (out, (window, &blank)) in map.iter_mut().zip(cells) {
+                let mut sum = Sum::default();
+                if blank && finite {
+                    sum.add_zeros(taps as u32);
+                } else {
+                    for (xj, wj) in window.iter().zip(w) {
+                        sum.add_product(*xj, *wj);
+                    }
+                }
+                if let Some(b) = bias {
+                    sum.add(b);
+                }
+                *out = snapper.value(&sum);
+            }
+        }
+    }
+
+    /// Records every contribution ∂L/∂f_(pos)·X̃ and holds each weight's and bias's Δw
+    /// in `io.dw`. Untraced, a position whose gradient is 0 adds only zeros and is
+    /// counted, not added ([`skips_zero_gradients`]).
+    pub fn hold<R: Recorder>(&mut self, params: &Params, io: &mut Gradients, ctx: &mut Ctx<R>) {
+        let index = self.index;
         let grad = io.incoming.grad();
         self.wgrad.fill(Sum::default());
         self.bias.fill(Sum::default());
@@ -167,14 +233,14 @@ impl FilterGradients {
         let filters = self.wgrad.chunks_exact_mut(index.taps).zip(&mut self.bias);
         for (f, (sums, bias)) in filters.enumerate() {
             let mut zeros = 0;
-            for (pos, window) in windows.chunks_exact(index.taps).enumerate() {
+            for (pos, window) in self.windows.chunks_exact(index.taps).enumerate() {
                 let g = grad[index.node(f, pos)];
                 if skips_zeros && g == 0.0 {
                     zeros += 1;
                     continue;
                 }
                 bias.add(g);
-                for (term, &cell) in self.terms.iter_mut().zip(pairs) {
+                for (term, &cell) in self.terms.iter_mut().zip(&self.pairs) {
                     *term = g * window[cell];
                 }
                 ctx.record_run_from(Kind::Contrib, index.contrib(f, pos, 0), &mut self.terms);
@@ -194,6 +260,35 @@ impl FilterGradients {
                 io.dw[p] = ctx.hold(p, params.get(p), sum.value(), true);
             }
         }
+    }
+
+    /// ∂L/∂X into `io.input_grad`, recorded: for each input, Σ ∂L/∂f·w over the (filter,
+    /// position, window cell) that read it, in that order, with the weights of the
+    /// forward step; `reads(pos, j)` is the input window cell j of `pos` reads (None
+    /// for padding).
+    pub fn input_grads<R: Recorder>(
+        &mut self,
+        reads: impl Fn(usize, usize) -> Option<usize>,
+        io: &mut Gradients,
+        ctx: &mut Ctx<R>,
+    ) {
+        let index = self.index;
+        let grad = io.incoming.grad();
+        self.input_grad.fill(Sum::default());
+        for (f, w) in self.met.chunks_exact(index.taps).enumerate() {
+            for pos in 0..index.positions {
+                let g = grad[index.node(f, pos)];
+                for (j, &wj) in w.iter().enumerate() {
+                    if let Some(i) = reads(pos, j) {
+                        self.input_grad[i].add_product(g, wj);
+                    }
+                }
+            }
+        }
+        for (back, sum) in io.input_grad.iter_mut().zip(&self.input_grad) {
+            *back = sum.value();
+        }
+        ctx.record_input_grads(io.input_grad);
     }
 }
 

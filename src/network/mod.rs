@@ -32,7 +32,7 @@ pub use conv1d::Conv1d;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use explain::{Explained, Explainer, Note, NoteKind};
-pub use filter::{FilterIndex, FilterTable, SharedFilter};
+pub use filter::{FilterIndex, FilterStep, FilterTable, SharedFilter};
 pub use flatten::Flatten;
 pub use layer::{
     Ctx, Figure, Gate, Gradients, GridCell, GridOf, Incoming, LayerKind, Link, Outputs, Rank,
