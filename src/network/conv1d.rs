@@ -426,47 +426,35 @@ impl LayerKind for Conv1d {
     }
 }
 
-/// A 1-D convolution's buffers: its shared filters' step ([`FilterStep`]).
-pub struct Conv1dScratch {
-    step: FilterStep,
-}
-
 impl Step for Conv1d {
-    type Scratch = Conv1dScratch;
+    /// The buffers are the shared filters' step ([`FilterStep`]).
+    type Scratch = FilterStep;
 
-    fn scratch(&self) -> Conv1dScratch {
+    fn scratch(&self) -> FilterStep {
         let pairs = (0..self.size()).map(|j| self.pair(j)).collect();
-        Conv1dScratch {
-            step: FilterStep::new(self.filter_index(), pairs, self.input_len),
-        }
+        FilterStep::new(self.filter_index(), pairs, self.input_len)
     }
 
     fn net_inputs(&self) -> usize {
         0
     }
 
-    fn forward<R: Recorder>(
-        &self,
-        x: &[f64],
-        into: Outputs,
-        s: &mut Conv1dScratch,
-        ctx: &mut Ctx<R>,
-    ) {
-        for (k, window) in s.step.windows_mut().enumerate() {
+    fn forward<R: Recorder>(&self, x: &[f64], into: Outputs, s: &mut FilterStep, ctx: &mut Ctx<R>) {
+        for (k, window) in s.windows_mut().enumerate() {
             for (j, cell) in window.iter_mut().enumerate() {
                 *cell = self.read(x, k, j);
             }
         }
-        s.step.respond(&self.params, into.out);
+        s.respond(&self.params, into.out);
         ctx.record_run(Kind::Out, into.out);
     }
 
     /// Each contribution ∂L/∂f_(c,k)·Ĩn_(k·stride + j), recorded filter by filter, position
     /// by position, and summed into ∂L/∂w as printed; then the held Δw; then ∂L/∂In.
-    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv1dScratch, ctx: &mut Ctx<R>) {
-        s.step.hold(&self.params, &mut io, ctx);
+    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut FilterStep, ctx: &mut Ctx<R>) {
+        s.hold(&self.params, &mut io, ctx);
         if ctx.wants_input_grad {
-            s.step.input_grads(|k, j| self.cell(k, j), &mut io, ctx);
+            s.input_grads(|k, j| self.cell(k, j), &mut io, ctx);
         }
     }
 }

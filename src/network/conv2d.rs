@@ -907,19 +907,13 @@ impl LayerKind for Conv2d {
     }
 }
 
-/// A 2-D convolution's buffers: its shared filters' step ([`FilterStep`]).
-pub struct Conv2dScratch {
-    step: FilterStep,
-}
-
 impl Step for Conv2d {
-    type Scratch = Conv2dScratch;
+    /// The buffers are the shared filters' step ([`FilterStep`]).
+    type Scratch = FilterStep;
 
-    fn scratch(&self) -> Conv2dScratch {
+    fn scratch(&self) -> FilterStep {
         let pairs = (0..self.taps()).map(|j| self.pair(j)).collect();
-        Conv2dScratch {
-            step: FilterStep::new(self.filter_index(), pairs, self.input.size()),
-        }
+        FilterStep::new(self.filter_index(), pairs, self.input.size())
     }
 
     fn net_inputs(&self) -> usize {
@@ -928,18 +922,12 @@ impl Step for Conv2d {
 
     /// Each cell: Σ over the window (channel, row, column) of X̃·w, then the bias, in the
     /// order the formula prints (padded cells add 0·w).
-    fn forward<R: Recorder>(
-        &self,
-        x: &[f64],
-        into: Outputs,
-        s: &mut Conv2dScratch,
-        ctx: &mut Ctx<R>,
-    ) {
+    fn forward<R: Recorder>(&self, x: &[f64], into: Outputs, s: &mut FilterStep, ctx: &mut Ctx<R>) {
         let [_, out_cols] = self.out_dims();
-        for (pos, window) in s.step.windows_mut().enumerate() {
+        for (pos, window) in s.windows_mut().enumerate() {
             self.read_window(x, pos, out_cols, window);
         }
-        s.step.respond(&self.params, into.out);
+        s.respond(&self.params, into.out);
         ctx.record_run(Kind::Out, into.out);
     }
 
@@ -947,14 +935,14 @@ impl Step for Conv2d {
     /// filter, position by position, and summed into ∂L/∂w as printed; then the held Δw;
     /// then ∂L/∂X: for each input, Σ ∂L/∂f·w over the (filter, position) that read it, in
     /// the order printed.
-    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut Conv2dScratch, ctx: &mut Ctx<R>) {
-        s.step.hold(&self.params, &mut io, ctx);
+    fn backward<R: Recorder>(&self, mut io: Gradients, s: &mut FilterStep, ctx: &mut Ctx<R>) {
+        s.hold(&self.params, &mut io, ctx);
         if ctx.wants_input_grad {
             let reads = |pos, j| match self.cell(pos, j) {
                 Cell::Input(i) => Some(i),
                 Cell::Padding => None,
             };
-            s.step.input_grads(reads, &mut io, ctx);
+            s.input_grads(reads, &mut io, ctx);
         }
     }
 }
